@@ -1,0 +1,272 @@
+"""Settings: built once at start-up from ``SECONDLOCK_*`` variables and an optional TOML file.
+
+Nothing here runs at import time. ``load_settings()`` is called by the CLI and by
+``create_app()`` callers; tests build ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from secondlock.core.crypto import Keyring, derive_key, parse_keyring
+from secondlock.core.network import IPNetwork, parse_networks
+
+ENV_PREFIX = "SECONDLOCK_"
+ENCRYPTION_KEYS_FILE = "encryption.keys"
+SECRET_KEY_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it in one line."""
+
+
+class Settings(BaseModel):
+    """Every knob SecondLock has. Immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./secondlock-data")
+    database_url: str = ""
+    origin: str = "http://localhost:8000"
+    secret_key: SecretStr | None = None
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    smtp_url: SecretStr | None = None
+    mail_from: str = "SecondLock <no-reply@localhost>"
+    service_name: str = "SecondLock"
+
+    session_idle_minutes: int = Field(default=30, ge=1, le=60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24)
+
+    password_min_length: int = Field(default=8, ge=8, le=64)
+    password_min_length_single_factor: int = Field(default=15, ge=8, le=64)
+    argon2_time_cost: int = Field(default=2, ge=2, le=20)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=19 * 1024, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    #: Password hashes computed at once per worker process (each needs argon2_memory_kib).
+    #: More workers (``serve --workers``) scale sign-ins across cores.
+    argon2_threads: int = Field(default=1, ge=1, le=16)
+
+    #: Accepted TOTP clock drift in 30 s steps either way (RFC 6238 recommends 1; never > 2).
+    totp_drift_steps: int = Field(default=1, ge=0, le=2)
+    #: Data-encryption keys for secrets at rest, base64, newest first (comma separated).
+    #: Unset: one key derived from the secret key. ``secondlock rotate-key`` prints a new one.
+    encryption_keys: SecretStr | None = None
+    #: Minutes a sign-in counts as recent for sensitive changes ("sudo mode").
+    reauth_minutes: int = Field(default=10, ge=1, le=60)
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_networks(value)
+        if isinstance(value, list):
+            return parse_networks(",".join(str(v) for v in value))
+        return value
+
+    @field_validator("origin")
+    @classmethod
+    def _check_origin(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must look like https://accounts.example.com")
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            raise ValueError("must be a bare origin: scheme, host and optional port, no path")
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @field_validator("service_name")
+    @classmethod
+    def _check_service_name(cls, value: str) -> str:
+        # The name is the TOTP issuer; the Key URI Format forbids ":" in it.
+        if not value.strip() or ":" in value:
+            raise ValueError("must be non-empty and must not contain ':'")
+        return value.strip()
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must look like smtp://user:pass@host:587?starttls=1 or smtps://...")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _check_encryption_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_keyring(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.is_https is False and self.origin_host not in LOCAL_HOSTS:
+            raise ValueError("SECONDLOCK_ORIGIN must use https:// in production")
+        if self.secret_key is None:
+            raise ValueError("SECONDLOCK_SECRET_KEY must be set explicitly in production")
+        if self.smtp_url is None:
+            raise ValueError(
+                "SECONDLOCK_SMTP_URL must be set in production (the dev outbox prints codes)"
+            )
+        return self
+
+    # Derived values -----------------------------------------------------------------------
+    @property
+    def is_https(self) -> bool:
+        return self.origin.startswith("https://")
+
+    @property
+    def origin_host(self) -> str:
+        return urlsplit(self.origin).hostname or "localhost"
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying-party id: the origin's host name."""
+        return self.origin_host
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'secondlock.db').resolve()}"
+
+    def keyring(self) -> Keyring:
+        """Keys for secrets at rest: the configured ones, else one derived from the secret key."""
+        if self.encryption_keys is not None:
+            return Keyring(parse_keyring(self.encryption_keys.get_secret_value()))
+        return Keyring([derive_key(self.secret_key_bytes)])
+
+    @property
+    def secret_key_bytes(self) -> bytes:
+        if self.secret_key is None:
+            raise SettingsError("SECONDLOCK_SECRET_KEY: no secret key was loaded")
+        return self.secret_key.get_secret_value().encode()
+
+
+_FIELD_ENV = {name: ENV_PREFIX + name.upper() for name in Settings.model_fields}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *,
+                  create_secret: bool = True) -> Settings:
+    """Build Settings from the environment and ``SECONDLOCK_CONFIG_FILE`` (TOML).
+
+    The environment wins over the file. When no secret key is configured, one is generated
+    into ``<data_dir>/secret.key`` (mode 0600) on first start and read back afterwards.
+
+    Raises:
+        SettingsError: one line naming the setting that is wrong.
+    """
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config_file = env.get(ENV_PREFIX + "CONFIG_FILE")
+    if config_file:
+        values.update(_read_config_file(Path(config_file)))
+    unknown = sorted(k for k in env if k.startswith(ENV_PREFIX)
+                     and k not in _FIELD_ENV.values() and k != ENV_PREFIX + "CONFIG_FILE"
+                     and not k.startswith(ENV_PREFIX + "TEST_"))
+    if unknown:
+        raise SettingsError(f"{unknown[0]}: unknown setting")
+    for name, var in _FIELD_ENV.items():
+        if var in env:
+            values[name] = env[var]
+    settings = _validate(values)
+    if settings.secret_key is None and create_secret and settings.env != "production":
+        key = _load_or_create_secret(settings.data_dir)
+        settings = settings.model_copy(update={"secret_key": SecretStr(key)})
+    keys_file = settings.data_dir / ENCRYPTION_KEYS_FILE
+    if settings.encryption_keys is None and keys_file.exists():
+        # Written by ``secondlock rotate-key`` on the embedded setup.
+        settings = _validate({**settings.model_dump(), "encryption_keys": _read_private(
+            keys_file, "SECONDLOCK_ENCRYPTION_KEYS")})
+    return settings
+
+
+def _read_private(path: Path, setting: str) -> str:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SettingsError(f"{setting}: {path} must not be readable by others "
+                            f"(mode {mode:o}); run chmod 600 on it")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace a file atomically, readable by the owner only."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")
+    os.replace(tmp, path)
+
+
+def _validate(values: dict[str, Any]) -> Settings:
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = error.get("loc") or ()
+        name = _FIELD_ENV.get(str(loc[0]), "settings") if loc else "settings"
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if message.startswith(ENV_PREFIX):
+            raise SettingsError(message) from None
+        raise SettingsError(f"{name}: {message}") from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"SECONDLOCK_CONFIG_FILE: {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"SECONDLOCK_CONFIG_FILE: {path} is not valid TOML ({exc})") from None
+    section = data.get("secondlock", data)
+    if not isinstance(section, dict):
+        raise SettingsError("SECONDLOCK_CONFIG_FILE: expected a [secondlock] table")
+    for key in section:
+        if key not in _FIELD_ENV:
+            raise SettingsError(f"SECONDLOCK_CONFIG_FILE: unknown setting {key!r}")
+    return dict(section)
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise SettingsError(f"SECONDLOCK_SECRET_KEY: {path} must not be readable by others "
+                                f"(mode {mode:o}); run chmod 600 on it")
+        key = path.read_text(encoding="utf-8").strip()
+    except FileExistsError:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(
+            f"SECONDLOCK_DATA_DIR: cannot use {data_dir} ({exc.strerror})") from None
+    if len(key) < 32:
+        raise SettingsError(f"SECONDLOCK_SECRET_KEY: {path} holds a key that is too short")
+    return key

@@ -1,0 +1,128 @@
+"""Errors raised by the domain and the services.
+
+Every error carries a machine-readable ``code`` that matches the API contract; the
+mapping from code to HTTP status lives only in ``secondlock.web.problems``.
+
+    SecondLockError
+    ├── InvalidCredentialsError      invalid_credentials
+    ├── EmailTakenError              email_taken
+    ├── InvalidEmailError            invalid_email
+    ├── WeakPasswordError            weak_password (+ reason)
+    ├── NotAuthenticatedError        not_authenticated
+    ├── NotFoundError                not_found
+    ├── InvalidCodeError             invalid_code
+    ├── MfaTokenExpiredError         mfa_token_expired
+    ├── ReauthRequiredError          reauth_required
+    ├── SecondFactorRequiredError    second_factor_required
+    ├── ConflictError                conflict
+    ├── InvalidTokenError            invalid_token
+    └── RateLimitedError             too_many_attempts (+ retry_after)
+"""
+
+from __future__ import annotations
+
+
+class SecondLockError(Exception):
+    """Base class: a client-facing failure with a stable machine-readable code."""
+
+    code = "error"
+    title = "Request failed"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.title
+        super().__init__(self.detail)
+
+
+class InvalidCredentialsError(SecondLockError):
+    code = "invalid_credentials"
+    title = "Email or password is not correct"
+
+
+class EmailTakenError(SecondLockError):
+    code = "email_taken"
+    title = "An account with this email already exists"
+
+
+class InvalidEmailError(SecondLockError):
+    code = "invalid_email"
+    title = "This email address is not valid"
+
+
+class WeakPasswordError(SecondLockError):
+    """The new password breaks the password policy; ``reason`` says which rule."""
+
+    code = "weak_password"
+    title = "Choose a different password"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(detail)
+
+
+class NotAuthenticatedError(SecondLockError):
+    code = "not_authenticated"
+    title = "Sign in first"
+
+
+class NotFoundError(SecondLockError):
+    code = "not_found"
+    title = "Not found"
+
+
+class InvalidTokenError(SecondLockError):
+    code = "invalid_token"
+    title = "This link is not valid or has expired"
+
+
+class InvalidCodeError(SecondLockError):
+    code = "invalid_code"
+    title = "That code did not work"
+
+
+class MfaTokenExpiredError(SecondLockError):
+    code = "mfa_token_expired"
+    title = "This sign-in took too long"
+
+
+class ReauthRequiredError(SecondLockError):
+    code = "reauth_required"
+    title = "Confirm it's you"
+
+
+class SecondFactorRequiredError(SecondLockError):
+    code = "second_factor_required"
+    title = "Confirm with your second factor"
+
+
+class ConflictError(SecondLockError):
+    code = "conflict"
+    title = "This cannot be done in the current state"
+
+
+class RateLimitedError(SecondLockError):
+    """Too many attempts; try again after ``retry_after`` seconds."""
+
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail or f"Too many attempts. Try again in {self.retry_after} seconds.")
+
+
+__all__ = [
+    "ConflictError",
+    "EmailTakenError",
+    "InvalidCodeError",
+    "InvalidCredentialsError",
+    "InvalidEmailError",
+    "InvalidTokenError",
+    "MfaTokenExpiredError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "RateLimitedError",
+    "ReauthRequiredError",
+    "SecondFactorRequiredError",
+    "SecondLockError",
+    "WeakPasswordError",
+]

@@ -1,0 +1,43 @@
+"""Use cases. The only layer that commits; shared by the API, the pages and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secondlock.services.accounts import AccountService
+from secondlock.services.admin import AdminService
+from secondlock.services.authenticators import AuthenticatorService
+from secondlock.services.login import LoginService
+from secondlock.services.reauth import ReauthService
+from secondlock.services.recovery import RecoveryCodeService
+from secondlock.services.runtime import Runtime
+from secondlock.services.second_factor import SecondFactor
+from secondlock.services.second_step import SecondStepService
+from secondlock.services.sessions import SessionService
+
+
+@dataclass
+class Services:
+    rt: Runtime
+    accounts: AccountService
+    sessions: SessionService
+    login: LoginService
+    second_step: SecondStepService
+    reauth: ReauthService
+    authenticators: AuthenticatorService
+    recovery_codes: RecoveryCodeService
+    admin: AdminService
+
+    @classmethod
+    def build(cls, rt: Runtime) -> Services:
+        sessions = SessionService(rt)
+        factor = SecondFactor(rt)
+        return cls(rt=rt, accounts=AccountService(rt), sessions=sessions,
+                   login=LoginService(rt, sessions),
+                   second_step=SecondStepService(rt, sessions, factor),
+                   reauth=ReauthService(rt, factor),
+                   authenticators=AuthenticatorService(rt),
+                   recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt))
+
+
+__all__ = ["Runtime", "Services"]

@@ -1,0 +1,114 @@
+"""Sign-up and email confirmation."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from secondlock.core.emails import normalise_email
+from secondlock.core.errors import EmailTakenError, InvalidTokenError, RateLimitedError
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.tokens import hash_token, new_token
+from secondlock.notifications.messages import welcome_email
+from secondlock.services.activity import event
+from secondlock.services.runtime import Runtime
+from secondlock.services.throttling import ip_key, seconds_locked
+from secondlock.storage.orm import Account, AccountToken
+from secondlock.storage.repositories import Accounts, Activity, Throttles, Tokens
+
+VERIFY_EMAIL_PURPOSE = "verify_email"
+VERIFY_EMAIL_HOURS = 48
+SIGN_UPS_PER_HOUR = 20
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    id: str
+    email: str
+
+
+class AccountService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def sign_up(self, email: str, password: str, info: RequestInfo, *,
+                send_welcome: bool = True) -> NewAccount:
+        """Create an account and mail a confirmation link.
+
+        Raises:
+            InvalidEmailError, WeakPasswordError, EmailTakenError.
+        """
+        normal_email = normalise_email(email)
+        self.rt.policy.check(password, email=normal_email, blocklist=self.rt.blocklist)
+        self._count_sign_up(info)
+        with self.rt.db.read() as s:
+            if Accounts(s).by_email(normal_email) is not None:
+                raise EmailTakenError("An account with this email already exists. "
+                                      "Sign in, or reset your password if you forgot it.")
+        password_hash = self.rt.hasher.hash(password)  # slow: outside any transaction
+        now = self.rt.clock.now()
+        account = Account(id=str(uuid.uuid4()), email=normal_email, password_hash=password_hash,
+                          created_at=now, password_changed_at=now,
+                          user_handle=secrets.token_bytes(32))
+        token = new_token()
+        try:
+            with self.rt.db.write() as s:
+                Accounts(s).add(account)
+                Tokens(s).add(AccountToken(
+                    token_hash=hash_token(token), account_id=account.id,
+                    purpose=VERIFY_EMAIL_PURPOSE, created_at=now,
+                    expires_at=now + timedelta(hours=VERIFY_EMAIL_HOURS)))
+                Activity(s).add(event(at=now, name="account_created", info=info, success=True,
+                                      account_id=account.id))
+                s.commit()
+        except IntegrityError as exc:
+            # Two sign-ups raced for one address: the unique index let exactly one win.
+            raise EmailTakenError("An account with this email already exists.") from exc
+        if send_welcome:
+            self.rt.notifier.send_email(welcome_email(
+                to=normal_email, service_name=self.rt.settings.service_name,
+                verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
+                hours_valid=VERIFY_EMAIL_HOURS))
+        return NewAccount(id=account.id, email=normal_email)
+
+    def _count_sign_up(self, info: RequestInfo) -> None:
+        """At most SIGN_UPS_PER_HOUR new accounts per IP group an hour (spam, mail bombing).
+
+        Raises:
+            RateLimitedError.
+        """
+        now = self.rt.clock.now()
+        key = ip_key("signup", info.ip)
+        with self.rt.db.write() as s:
+            counted = Throttles(s).take_ticket(
+                key, now, lock_after=SIGN_UPS_PER_HOUR, window_start=now - timedelta(hours=1),
+                provisional_until=now + timedelta(hours=1))
+            wait = seconds_locked(s, [key], now) if counted is None else None
+            s.commit()
+        if counted is None:
+            raise RateLimitedError(wait or 3600, "Too many new accounts from your network. "
+                                   "Try again later.")
+
+    def verify_email(self, token: str, info: RequestInfo) -> str:
+        """Mark the address confirmed; returns the account id.
+
+        Raises:
+            InvalidTokenError: unknown, used or expired link.
+        """
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            account_id = Tokens(s).consume(hash_token(token), VERIFY_EMAIL_PURPOSE, now)
+            if account_id is None:
+                raise InvalidTokenError("This confirmation link is not valid any more. "
+                                        "Sign in to get a new one.")
+            account = Accounts(s).get(account_id)
+            if account is not None and account.email_verified_at is None:
+                account.email_verified_at = now
+            Activity(s).add(event(at=now, name="email_verified", info=info, success=True,
+                                  account_id=account_id))
+            s.commit()
+        return account_id

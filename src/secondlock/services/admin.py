@@ -1,0 +1,117 @@
+"""Operator actions (the admin CLI). Never reveals or sets secrets; every action is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from secondlock.core.emails import normalise_email
+from secondlock.core.errors import NotFoundError
+from secondlock.core.request_info import RequestInfo
+from secondlock.services.activity import event
+from secondlock.services.login import LOGIN_SCOPE
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.services.second_factor import mfa_key
+from secondlock.services.throttling import account_key
+from secondlock.storage.orm import Account
+from secondlock.storage.repositories import (
+    Accounts,
+    Activity,
+    Authenticators,
+    MfaChallenges,
+    RecoveryCodes,
+    Sessions,
+    Throttles,
+)
+
+
+@dataclass(frozen=True)
+class FactorInfo:
+    type: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    id: str
+    email: str
+    created_at: datetime
+    email_verified: bool
+    mfa_enabled_at: datetime | None
+    factors: list[FactorInfo]
+    recovery_codes_remaining: int
+    active_sessions: int
+    second_step_failures: int
+    second_step_locked_until: datetime | None
+    recent_activity: list[tuple[datetime, str, bool, str | None, str]]
+
+
+class AdminService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def _account(self, email: str) -> Account:
+        with self.rt.db.read() as s:
+            account = Accounts(s).by_email(normalise_email(email))
+        if account is None:
+            raise NotFoundError(f"No account with the email {email}.")
+        return account
+
+    def show(self, email: str) -> AccountReport:
+        account = self._account(email)
+        with self.rt.db.read() as s:
+            factors = [FactorInfo(r.type, r.name, r.created_at, r.last_used_at,
+                                  r.confirmed_at is not None)
+                       for r in Authenticators(s).for_account(account.id)]
+            throttle = Throttles(s).get(mfa_key(account.id))
+            activity = [(e.at, e.event, e.success, e.reason, e.ip)
+                        for e in Activity(s).for_account(account.id, limit=10)]
+            return AccountReport(
+                id=account.id, email=account.email, created_at=account.created_at,
+                email_verified=account.email_verified_at is not None,
+                mfa_enabled_at=account.mfa_enabled_at, factors=factors,
+                recovery_codes_remaining=RecoveryCodes(s).remaining(account.id),
+                active_sessions=len(Sessions(s).for_account(account.id)),
+                second_step_failures=throttle.failures if throttle else 0,
+                second_step_locked_until=throttle.locked_until if throttle else None,
+                recent_activity=activity)
+
+    def reset_2fa(self, email: str, *, reason: str, operator: str, info: RequestInfo) -> None:
+        """Remove every factor and code and end every session, after an identity check."""
+        if not reason.strip():
+            raise ValueError("a reason is required")
+        account = self._account(email)
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            Authenticators(s).delete_all(account.id)
+            RecoveryCodes(s).delete_all(account.id)
+            MfaChallenges(s).delete_for_account(account.id)
+            Accounts(s).set_mfa_enabled(account.id, None)
+            Sessions(s).delete_others(account.id, keep_id=None)
+            Throttles(s).reset(mfa_key(account.id))
+            Activity(s).add(event(at=now, name="admin_reset_2fa", info=info, success=True,
+                                  account_id=account.id,
+                                  detail=f"operator={operator[:64]}; reason={reason[:400]}"))
+            s.commit()
+        notify(self.rt, to=account.email, kind="admin_reset_2fa", at=now, info=info,
+               subject="two-factor authentication was reset by support",
+               headline="Support removed the two-factor authentication of your account.",
+               details=["This happens after you asked for help and proved who you are. "
+                        "All devices were signed out. Sign in with your password and turn "
+                        "two-factor authentication on again."])
+
+    def unlock(self, email: str, *, operator: str, info: RequestInfo) -> None:
+        """Lift the sign-in locks (password and second step) of one account."""
+        account = self._account(email)
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            throttles = Throttles(s)
+            throttles.reset(mfa_key(account.id))
+            throttles.reset(account_key(self.rt.secret_key, LOGIN_SCOPE, account.email))
+            Activity(s).add(event(at=now, name="admin_unlock", info=info, success=True,
+                                  account_id=account.id, detail=f"operator={operator[:64]}"))
+            s.commit()

@@ -1,0 +1,167 @@
+"""Password sign-in (the first step), with throttling and an activity record per attempt."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import NoReturn
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.emails import MAX_EMAIL_LENGTH, normalise_email
+from secondlock.core.errors import InvalidCredentialsError, InvalidEmailError, RateLimitedError
+from secondlock.core.passwords import MAX_PASSWORD_LENGTH
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY, IP_LOGIN_POLICY
+from secondlock.core.tokens import hash_token, new_token
+from secondlock.services.activity import event
+from secondlock.services.runtime import Runtime
+from secondlock.services.sessions import IssuedSession, SessionService, issue_session
+from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
+from secondlock.storage.orm import MfaChallenge
+from secondlock.storage.repositories import (
+    Accounts,
+    Activity,
+    Authenticators,
+    MfaChallenges,
+    RecoveryCodes,
+    Throttles,
+)
+
+LOGIN_SCOPE = "login"
+
+
+MFA_TOKEN_MINUTES = 5
+THROTTLED_LOG_INTERVAL = timedelta(minutes=1)
+#: Strongest first, as the sign-in page offers them.
+METHOD_ORDER = ("webauthn", "totp", "sms", "email", "recovery_code")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either a session (``authenticated``) or the pending second step (``mfa_required``)."""
+
+    status: str
+    account_id: str
+    session: IssuedSession | None = None
+    mfa_token: str | None = None
+    methods: tuple[str, ...] = ()
+
+
+def available_methods(s: DbSession, account_id: str) -> tuple[str, ...]:
+    """What this account can use for its second step right now."""
+    kinds = set(Authenticators(s).confirmed_types(account_id))
+    if RecoveryCodes(s).remaining(account_id):
+        kinds.add("recovery_code")
+    return tuple(m for m in METHOD_ORDER if m in kinds)
+
+
+class LoginService:
+    def __init__(self, rt: Runtime, sessions: SessionService) -> None:
+        self.rt = rt
+        self.sessions = sessions
+
+    def login(self, email: str, password: str, info: RequestInfo) -> LoginResult:
+        """Check email and password and open a session.
+
+        Unknown email and wrong password give the same error after the same work (a dummy
+        argon2 verify). Failures count per account key and per IP group.
+
+        Raises:
+            InvalidCredentialsError, RateLimitedError.
+        """
+        normal = _lookup_form(email)
+        keys = [account_key(self.rt.secret_key, LOGIN_SCOPE, normal), ip_key(LOGIN_SCOPE, info.ip)]
+        now = self.rt.clock.now()
+        with self.rt.db.read() as s:
+            wait = seconds_locked(s, keys, now)
+            account = Accounts(s).by_email(normal) if wait is None else None
+        attempt = self._count_attempt(keys[0]) if wait is None else None
+        if attempt is None:
+            self._throttled(keys, info)
+
+        if account is None or not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
+            self.rt.hasher.dummy_verify(password if isinstance(password, str) else "")
+            self._fail(keys, attempt, info, account_id=account.id if account else None,
+                       reason="unknown_account" if account is None else "bad_password")
+            raise InvalidCredentialsError("Email or password is not correct.")
+        if not self.rt.hasher.verify(account.password_hash, password):
+            self._fail(keys, attempt, info, account_id=account.id, reason="bad_password")
+            raise InvalidCredentialsError("Email or password is not correct.")
+
+        new_hash = self.rt.hasher.hash(password) if self.rt.hasher.needs_rehash(
+            account.password_hash) else None
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            if new_hash is not None:
+                Accounts(s).set_password_hash(account.id, new_hash)
+            Throttles(s).reset(keys[0])  # a success clears only this account's counter
+            if account.mfa_enabled_at is not None:
+                token = new_token()
+                MfaChallenges(s).add(MfaChallenge(
+                    id=str(uuid.uuid4()), token_hash=hash_token(token), account_id=account.id,
+                    created_at=now, expires_at=now + timedelta(minutes=MFA_TOKEN_MINUTES),
+                    ip=info.ip, user_agent=info.user_agent))
+                methods = available_methods(s, account.id)
+                Activity(s).add(event(at=now, name="login_password", info=info, success=True,
+                                      account_id=account.id, method="pwd"))
+                s.commit()
+                return LoginResult(status="mfa_required", account_id=account.id,
+                                   mfa_token=token, methods=methods)
+            issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
+                                   absolute=self.sessions.absolute)
+            Activity(s).add(event(at=now, name="login", info=info, success=True,
+                                  account_id=account.id, method="pwd"))
+            s.commit()
+        return LoginResult(status="authenticated", session=issued, account_id=account.id)
+
+    def _count_attempt(self, key: str) -> int | None:
+        """Count this attempt on the account key before checking the password (see
+        ``Throttles.take_ticket``): parallel guesses cannot slip past the lock."""
+        now = self.rt.clock.now()
+        policy = ACCOUNT_LOGIN_POLICY
+        with self.rt.db.write() as s:
+            attempt = Throttles(s).take_ticket(
+                key, now, lock_after=policy.free_failures, window_start=now - policy.window,
+                provisional_until=now + timedelta(seconds=policy.max_delay))
+            s.commit()
+        return attempt
+
+    def _throttled(self, keys: list[str], info: RequestInfo) -> NoReturn:
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            # Read the lock again: a parallel attempt may just have set it.
+            wait = seconds_locked(s, keys, now) or 1
+            # One row a minute per IP is enough to see the attack; a row per refused attempt
+            # would let an attacker grow the table at the speed of their requests.
+            activity = Activity(s)
+            if not activity.seen_since(event="login", reason="throttled", ip=info.ip,
+                                       since=now - THROTTLED_LOG_INTERVAL):
+                activity.add(event(at=now, name="login", info=info, success=False,
+                                   reason="throttled", method="pwd"))
+            s.commit()
+        raise RateLimitedError(wait, "Too many failed sign-ins. For your safety, wait "
+                               f"{wait} seconds before trying again.")
+
+    def _fail(self, keys: list[str], attempt: int, info: RequestInfo, *,
+              account_id: str | None, reason: str) -> None:
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            # The attempt was counted up front. If it was one past the free ones, its real
+            # back-off replaces the provisional lock; an earlier attempt never clears a lock.
+            lock = ACCOUNT_LOGIN_POLICY.locked_until(attempt, now)
+            if lock is not None:
+                Throttles(s).set_lock(keys[0], lock)
+            record_failure(s, keys[1], IP_LOGIN_POLICY, now)
+            Activity(s).add(event(at=now, name="login", info=info, success=False,
+                                  account_id=account_id, reason=reason, method="pwd"))
+            s.commit()
+
+
+def _lookup_form(email: str) -> str:
+    """The normal form used for lookup and throttling, also for malformed input."""
+    try:
+        return normalise_email(email)
+    except InvalidEmailError:
+        return str(email).strip().casefold()[:MAX_EMAIL_LENGTH]

@@ -1,0 +1,19 @@
+"""Mail the account owner about security events (after the change committed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from secondlock.core.devices import describe_device
+from secondlock.core.request_info import RequestInfo
+from secondlock.notifications.messages import security_notice
+from secondlock.services.runtime import Runtime
+
+
+def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
+           details: list[str], info: RequestInfo, at: datetime) -> None:
+    rt.notifier.send_email(security_notice(
+        to=to, service_name=rt.settings.service_name, origin=rt.settings.origin,
+        subject=subject, headline=headline, details=details,
+        when=at.strftime("%Y-%m-%d %H:%M UTC"), where=info.ip,
+        device=describe_device(info.user_agent), kind=kind))

@@ -1,0 +1,18 @@
+"""Sensitive changes need an authentication in the last few minutes ("sudo mode")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from secondlock.core.errors import ReauthRequiredError
+from secondlock.services.runtime import Runtime
+from secondlock.storage.repositories import SessionView
+
+
+def require_recent_auth(rt: Runtime, view: SessionView) -> None:
+    """Raises ReauthRequiredError unless the session authenticated within the window."""
+    window = timedelta(minutes=rt.settings.reauth_minutes)
+    if rt.clock.now() - view.auth_time > window:
+        raise ReauthRequiredError(
+            f"For your safety, confirm it's you first: this change needs a sign-in from "
+            f"the last {rt.settings.reauth_minutes} minutes.")

@@ -1,0 +1,29 @@
+"""Everything a use case needs, passed explicitly (no globals, no settings reads at import)."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+
+from secondlock.config import Settings
+from secondlock.core.clock import Clock
+from secondlock.core.crypto import Keyring
+from secondlock.core.passwords import PasswordHasher, PasswordPolicy
+from secondlock.notifications.base import Notifier
+from secondlock.storage.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    hasher: PasswordHasher
+    policy: PasswordPolicy
+    blocklist: Container[str]
+    notifier: Notifier
+    keyring: Keyring
+
+    @property
+    def secret_key(self) -> bytes:
+        return self.settings.secret_key_bytes

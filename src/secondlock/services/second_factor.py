@@ -1,0 +1,159 @@
+"""Checking a second-factor code: guessing cap, evaluation, and the single-use claim.
+
+The flow for every attempt, shared by the sign-in second step and re-authentication:
+
+1. ``take_attempt``: count the attempt *before* evaluating it (one atomic upsert), so
+   parallel guesses on one account never get more than the cap evaluated.
+2. ``find``: read-only evaluation (decrypt TOTP secrets, compare; hash recovery codes).
+3. ``claim`` inside the caller's write transaction: the compare-and-set that makes a code
+   work once (TOTP step, recovery code row), then the counter is cleared.
+4. ``record_failure`` otherwise: locks at every 10th failure and mails the owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core import recovery_codes, totp
+from secondlock.core.crypto import Sealed
+from secondlock.core.errors import RateLimitedError
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_after
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.storage.orm import Authenticator
+from secondlock.storage.repositories import Authenticators, RecoveryCodes, Throttles
+
+CODE_METHODS = ("totp", "recovery_code")
+
+
+def mfa_key(account_id: str) -> str:
+    return f"mfa:acct:{account_id}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A code that matched, not yet claimed."""
+
+    method: str
+    row_id: str
+    step: int | None = None
+
+
+def open_totp_secret(rt: Runtime, row: Authenticator) -> str:
+    if row.secret_blob is None or row.secret_key_id is None:
+        raise ValueError("authenticator has no secret")
+    return rt.keyring.open(Sealed(row.secret_key_id, row.secret_blob),
+                           context=row.id.encode()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class StoredFactor:
+    """What evaluating a code needs from one row: a TOTP secret or a recovery-code hash."""
+
+    row_id: str
+    secret: str | None = None
+    last_step: int | None = None
+    code_hash: str | None = None
+
+
+class SecondFactor:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def take_attempt(self, s: DbSession, account_id: str) -> int:
+        """Count this attempt in the caller's write transaction; return its number in the
+        current run of failures.
+
+        Raises:
+            RateLimitedError: the second step is locked (nothing was written).
+        """
+        now = self.rt.clock.now()
+        key = mfa_key(account_id)
+        throttles = Throttles(s)
+        ticket = throttles.take_ticket(key, now, every=MFA_LOCK_EVERY,
+                                       provisional_until=now + timedelta(minutes=15))
+        row = throttles.get(key) if ticket is None else None
+        if ticket is None:
+            wait = retry_after(row.locked_until if row else None, now) or 1
+            raise RateLimitedError(wait, "Too many wrong codes. For your safety the second "
+                                   f"step is locked; try again in {_human(wait)}.")
+        return ticket
+
+    def load(self, s: DbSession, account_id: str, method: str) -> list[StoredFactor]:
+        """Read what checking a code of ``method`` needs (decrypting TOTP secrets)."""
+        if method == "totp":
+            return [StoredFactor(row.id, secret=open_totp_secret(self.rt, row),
+                                 last_step=row.last_used_step)
+                    for row in Authenticators(s).for_account(account_id, confirmed_only=True,
+                                                             type_="totp")]
+        if method == "recovery_code":
+            return [StoredFactor(row.id, code_hash=row.code_hash)
+                    for row in RecoveryCodes(s).unused(account_id)]
+        return []
+
+    def match(self, stored: list[StoredFactor], method: str, code: str) -> Candidate | None:
+        """Compare a code with the loaded factors; no I/O. Call after ``take_attempt``."""
+        if method == "totp":
+            cleaned = totp.clean_code(code)
+            if cleaned is None:
+                return None
+            now = self.rt.clock.now()
+            for factor in stored:
+                assert factor.secret is not None
+                step = totp.match_step(factor.secret, cleaned, at=now,
+                                       last_step=factor.last_step,
+                                       drift=self.rt.settings.totp_drift_steps)
+                if step is not None:
+                    return Candidate("totp", factor.row_id, step)
+        elif method == "recovery_code":
+            compact = recovery_codes.normalise(code)
+            if compact is None:
+                return None
+            for factor in stored:
+                assert factor.code_hash is not None
+                if recovery_codes.matches(factor.code_hash, compact):
+                    return Candidate("recovery_code", factor.row_id)
+        return None
+
+    def claim(self, s: DbSession, candidate: Candidate, account_id: str) -> bool:
+        """Use the code once, inside the caller's transaction; clears the failure counter."""
+        now = self.rt.clock.now()
+        if candidate.method == "totp" and candidate.step is not None:
+            ok = Authenticators(s).claim_step(candidate.row_id, candidate.step, now)
+        elif candidate.method == "recovery_code":
+            ok = RecoveryCodes(s).consume(candidate.row_id, account_id, now)
+        else:
+            ok = False
+        if ok:
+            Throttles(s).reset(mfa_key(account_id))
+        return ok
+
+    def lock_if_due(self, s: DbSession, account_id: str, attempt: int) -> int | None:
+        """The attempt (already counted) failed: every 10th locks. Seconds locked, or None."""
+        seconds = mfa_lock_seconds(attempt)
+        if seconds is not None:
+            Throttles(s).set_lock(mfa_key(account_id),
+                                  self.rt.clock.now() + timedelta(seconds=seconds))
+        return int(seconds) if seconds is not None else None
+
+    def notify_lock(self, email: str, attempt: int, seconds: int, info: RequestInfo) -> None:
+        notify(self.rt, to=email, kind="lockout", at=self.rt.clock.now(), info=info,
+               subject="two-factor sign-in locked",
+               headline="We locked the second sign-in step of your account.",
+               details=[f"There were {attempt} wrong codes in a row. Nobody can sign in "
+                        f"for the next {_human(seconds)}.",
+                        "Someone may know your password. Change it once you are back in."])
+
+
+def _human(seconds: int) -> str:
+    if seconds >= 365 * 24 * 3600:
+        return "until support unlocks it"
+    if seconds >= 3600:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -1,0 +1,160 @@
+"""The second sign-in step: a code for the pending sign-in (mfa_token) opens a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.errors import (
+    InvalidCodeError,
+    MfaTokenExpiredError,
+    NotAuthenticatedError,
+)
+from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.tokens import hash_token
+from secondlock.services.activity import event
+from secondlock.services.login import LoginResult
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.services.second_factor import CODE_METHODS, Candidate, SecondFactor
+from secondlock.services.sessions import IssuedSession, SessionService, issue_session
+from secondlock.storage.orm import MfaChallenge
+from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, RecoveryCodes
+
+#: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
+PARTIAL_SUCCESS_ALERT_AFTER = 3
+AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa"}
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    session: IssuedSession | None = None
+    recovery_codes_left: int | None = None  # set when a recovery code was used
+    locked_seconds: int | None = None
+    alert: bool = False
+
+
+class SecondStepService:
+    def __init__(self, rt: Runtime, sessions: SessionService, factor: SecondFactor) -> None:
+        self.rt = rt
+        self.sessions = sessions
+        self.factor = factor
+
+    def _challenge(self, s: DbSession, mfa_token: str) -> MfaChallenge:
+        if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
+            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
+        if challenge is None:
+            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
+            raise MfaTokenExpiredError("This sign-in took too long or was already used. "
+                                       "Enter your email and password again.")
+        return challenge
+
+    def verify(self, mfa_token: str, method: str, code: str, info: RequestInfo) -> LoginResult:
+        """Check the code and open a session.
+
+        One read (the pending sign-in and the factors), then the attempt is counted before the
+        code is compared. An app code compares in microseconds, so counting, comparing and
+        recording the outcome share one write transaction; a recovery code takes an argon2
+        check per stored code, so its attempt is committed first and the comparison runs
+        outside any transaction.
+
+        Raises:
+            NotAuthenticatedError, MfaTokenExpiredError, InvalidCodeError, RateLimitedError.
+        """
+        with self.rt.db.read() as s:
+            challenge = self._challenge(s, mfa_token)
+            stored = self.factor.load(s, challenge.account_id, method)
+        account_id = challenge.account_id
+        if method == "recovery_code":
+            with self.rt.db.write() as s:
+                attempt = self.factor.take_attempt(s, account_id)
+                s.commit()
+            candidate = self.factor.match(stored, method, code)
+            with self.rt.db.write() as s:
+                outcome = self._settle(s, challenge, attempt, candidate, method, info)
+                s.commit()
+        else:
+            with self.rt.db.write() as s:
+                attempt = self.factor.take_attempt(s, account_id)
+                candidate = self.factor.match(stored, method, code)
+                outcome = self._settle(s, challenge, attempt, candidate, method, info)
+                s.commit()
+        self._tell_owner(outcome, account_id, attempt, info)
+        if outcome.session is None:
+            raise InvalidCodeError(_hint(method))
+        return LoginResult(status="authenticated", account_id=account_id,
+                           session=outcome.session)
+
+    def _settle(self, s: DbSession, challenge: MfaChallenge, attempt: int,
+                candidate: Candidate | None, method: str, info: RequestInfo) -> _Outcome:
+        """Record the outcome inside the caller's transaction (the caller commits)."""
+        now = self.rt.clock.now()
+        account_id = challenge.account_id
+        if candidate is not None and self.factor.claim(s, candidate, account_id):
+            if not MfaChallenges(s).consume(challenge.id, now):
+                # Someone else finished this sign-in: roll back, the code stays unused.
+                raise MfaTokenExpiredError("This sign-in was already completed.")
+            issued = issue_session(s, account_id=account_id,
+                                   amr=AMR_BY_METHOD[candidate.method], info=info, now=now,
+                                   absolute=self.sessions.absolute)
+            Activity(s).add(event(at=now, name="login", info=info, success=True,
+                                  account_id=account_id, method=candidate.method))
+            remaining = RecoveryCodes(s).remaining(account_id) \
+                if candidate.method == "recovery_code" else None
+            return _Outcome(session=issued, recovery_codes_left=remaining)
+        failures = MfaChallenges(s).count_failure(challenge.id)
+        alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and \
+            MfaChallenges(s).mark_alerted(challenge.id)
+        locked = self.factor.lock_if_due(s, account_id, attempt)
+        Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
+                              account_id=account_id, reason="invalid_code",
+                              method=method if method in CODE_METHODS else "other"))
+        return _Outcome(locked_seconds=locked, alert=alert)
+
+    def _tell_owner(self, outcome: _Outcome, account_id: str, attempt: int,
+                    info: RequestInfo) -> None:
+        """Mail after the commit: a recovery code used, a lock, or a partial sign-in."""
+        if outcome.recovery_codes_left is None and outcome.locked_seconds is None \
+                and not outcome.alert:
+            return
+        email = self._email(account_id)
+        if not email:
+            return
+        if outcome.recovery_codes_left is not None:
+            self._recovery_code_used(email, outcome.recovery_codes_left, info)
+        if outcome.locked_seconds is not None:
+            self.factor.notify_lock(email, attempt, outcome.locked_seconds, info)
+        if outcome.alert:
+            notify(self.rt, to=email, kind="partial_sign_in", at=self.rt.clock.now(),
+                   info=info, subject="someone entered your password",
+                   headline="Someone signed in with your correct password, then entered "
+                            "wrong two-factor codes.",
+                   details=["Your second factor stopped them. If this was not you, your "
+                            "password is known to someone else: change it now."])
+
+    def _email(self, account_id: str) -> str:
+        with self.rt.db.read() as s:
+            account = Accounts(s).get(account_id)
+        return account.email if account is not None else ""
+
+    def _recovery_code_used(self, email: str, remaining: int, info: RequestInfo) -> None:
+        details = [f"You have {remaining} recovery code{'s' if remaining != 1 else ''} left."]
+        if remaining <= LOW_CODES_THRESHOLD:
+            details.append("That is not many: make a new set on your security page.")
+        notify(self.rt, to=email, kind="recovery_code_used", at=self.rt.clock.now(), info=info,
+               subject="a recovery code was used",
+               headline="Someone signed in to your account with a recovery code.",
+               details=details)
+
+
+def _hint(method: str) -> str:
+    if method == "totp":
+        return ("That code did not work. Codes change every 30 seconds: type the one shown "
+                "now. If codes keep failing, set your phone's time to automatic.")
+    if method == "recovery_code":
+        return "That recovery code did not work. Each code works only once."
+    return "That code did not work."

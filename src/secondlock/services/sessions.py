@@ -1,0 +1,129 @@
+"""Server-side sessions: opaque tokens, idle and absolute timeouts, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.errors import NotAuthenticatedError, NotFoundError
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.tokens import hash_token, new_token
+from secondlock.services.activity import event
+from secondlock.services.runtime import Runtime
+from secondlock.storage.orm import Session as SessionRow
+from secondlock.storage.repositories import Activity, Sessions, SessionView
+from secondlock.storage.session_lookup import SessionLookup
+
+#: last_seen_at is written at most this often, so a busy client costs one SELECT per request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    view: SessionView
+    expired: bool
+    touch: bool
+
+    @property
+    def needs_write(self) -> bool:
+        return self.expired or self.touch
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    id: str
+    token: str
+    expires_at: datetime
+
+
+def issue_session(s: DbSession, *, account_id: str, amr: str, info: RequestInfo,
+                  now: datetime, absolute: timedelta) -> IssuedSession:
+    """Add a fresh session inside the caller's transaction; the token exists only here."""
+    token = new_token()
+    row = SessionRow(id=str(uuid.uuid4()), token_hash=hash_token(token), account_id=account_id,
+                     created_at=now, last_seen_at=now, auth_time=now, expires_at=now + absolute,
+                     amr=amr, ip=info.ip, user_agent=info.user_agent)
+    Sessions(s).add(row)
+    return IssuedSession(id=row.id, token=token, expires_at=row.expires_at)
+
+
+class SessionService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
+        self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
+        self._lookup = SessionLookup(rt.db.autocommit_engine)
+
+    def peek(self, token: str | None) -> SessionCheck:
+        """Look the token up (one SELECT, no transaction) and say what, if anything, to write.
+
+        Raises:
+            NotAuthenticatedError: no such session.
+        """
+        if not token or len(token) > 256:
+            raise NotAuthenticatedError()
+        view = self._lookup(hash_token(token))
+        if view is None:
+            raise NotAuthenticatedError()
+        now = self.rt.clock.now()
+        expired = now >= view.expires_at or now - view.last_seen_at >= self.idle
+        return SessionCheck(view=view, expired=expired,
+                            touch=not expired and now - view.last_seen_at >= TOUCH_INTERVAL)
+
+    def settle(self, check: SessionCheck) -> SessionView:
+        """Apply what ``peek`` found: delete an expired session, or move last_seen_at.
+
+        Raises:
+            NotAuthenticatedError: the session expired.
+        """
+        if check.expired:
+            with self.rt.db.write() as s:
+                Sessions(s).delete(check.view.id)
+                s.commit()
+            raise NotAuthenticatedError("Your session has expired. Sign in again.")
+        if check.touch:
+            with self.rt.db.write() as s:
+                Sessions(s).touch(check.view.id, self.rt.clock.now())
+                s.commit()
+        return check.view
+
+    def authenticate(self, token: str | None) -> SessionView:
+        """The live session for a token, or NotAuthenticatedError.
+
+        One SELECT on the hot path; a write only when the session expired or when
+        last_seen_at is older than TOUCH_INTERVAL.
+        """
+        return self.settle(self.peek(token))
+
+    def list(self, account_id: str) -> list[SessionRow]:
+        now = self.rt.clock.now()
+        with self.rt.db.read() as s:
+            rows = Sessions(s).for_account(account_id)
+        return [r for r in rows if r.expires_at > now and now - r.last_seen_at < self.idle]
+
+    def revoke(self, account_id: str, session_id: str, info: RequestInfo) -> None:
+        """End one of the account's own sessions; another account's id is simply not found."""
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            if not Sessions(s).delete(session_id, account_id=account_id):
+                raise NotFoundError("No such session.")
+            Activity(s).add(event(at=now, name="session_revoked", info=info, success=True,
+                                  account_id=account_id))
+            s.commit()
+
+    def logout(self, token: str | None, info: RequestInfo) -> None:
+        if not token or len(token) > 256:
+            return
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            sessions = Sessions(s)
+            view = sessions.view_by_token_hash(hash_token(token))
+            if view is None:
+                return
+            sessions.delete(view.id)
+            Activity(s).add(event(at=now, name="logout", info=info, success=True,
+                                  account_id=view.account_id))
+            s.commit()

@@ -1,0 +1,37 @@
+"""Failure counters shared by all processes (in the database) with progressive back-off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.network import throttle_group
+from secondlock.core.throttle import BackoffPolicy, retry_after
+from secondlock.core.tokens import keyed_digest
+from secondlock.storage.repositories import Throttles
+
+
+def account_key(secret: bytes, scope: str, email: str) -> str:
+    """Keyed by a digest of the normalised email, known or not, so a lock reveals nothing."""
+    return f"{scope}:acct:{keyed_digest(secret, scope, email)[:40]}"
+
+
+def ip_key(scope: str, ip: str) -> str:
+    return f"{scope}:ip:{throttle_group(ip)}"
+
+
+def seconds_locked(s: DbSession, keys: list[str], now: datetime) -> int | None:
+    """Longest remaining lock among the keys, in seconds, or None when all are open."""
+    waits = [w for w in (retry_after(lock, now) for lock in Throttles(s).locks(keys)) if w]
+    return max(waits) if waits else None
+
+
+def record_failure(s: DbSession, key: str, policy: BackoffPolicy, now: datetime) -> int:
+    """Count a failure atomically and lock the key when the policy says so."""
+    throttles = Throttles(s)
+    failures = throttles.record_failure(key, now, now - policy.window)
+    lock = policy.locked_until(failures, now)
+    if lock is not None:
+        throttles.set_lock(key, lock)
+    return failures

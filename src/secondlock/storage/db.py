@@ -1,0 +1,106 @@
+"""Engines and transactions.
+
+SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened with
+``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock.
+PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHE_KIB = 512
+
+
+class Database:
+    """Hands out read and write transactions; the services decide when to commit."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url, immediate=False, echo=echo)
+            self._write_engine = _sqlite_engine(url, immediate=True, echo=echo)
+            # pysqlite connections run in autocommit here: raw single statements need no BEGIN.
+            self.autocommit_engine = self.engine
+        else:
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10,
+                                        max_overflow=20)
+            self._write_engine = self.engine
+            self.autocommit_engine = create_engine(url, echo=echo, pool_size=10,
+                                                   max_overflow=20, pool_recycle=1800,
+                                                   isolation_level="AUTOCOMMIT")
+        #: SQLite answers a keyed SELECT in microseconds: callers may run it on the event loop.
+        #: A network database goes through a worker thread.
+        self.reads_inline = self.is_sqlite
+        self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction for reading; rolled back at the end."""
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction. The caller commits; an exception rolls everything back."""
+        with self._write() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        for engine in {self.engine, self._write_engine, self.autocommit_engine}:
+            engine.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
+                                                         "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # A small private page cache per connection (the default is 2 MB): a worker may
+        # hold dozens of pooled connections, and the OS caches the file anyway.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,22 @@
+"""Queries and writes, one module per concept. Repositories never commit: the service owns
+the transaction."""
+
+from secondlock.storage.repositories.accounts import Accounts, Tokens
+from secondlock.storage.repositories.activity import Activity, ActivityRow
+from secondlock.storage.repositories.factors import Authenticators, MfaChallenges, RecoveryCodes
+from secondlock.storage.repositories.sessions import SESSION_VIEW, Sessions, SessionView
+from secondlock.storage.repositories.throttles import Throttles
+
+__all__ = [
+    "SESSION_VIEW",
+    "Accounts",
+    "Activity",
+    "ActivityRow",
+    "Authenticators",
+    "MfaChallenges",
+    "RecoveryCodes",
+    "SessionView",
+    "Sessions",
+    "Throttles",
+    "Tokens",
+]

@@ -1,0 +1,58 @@
+"""Accounts and the single-use tokens mailed to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from secondlock.storage.orm import (
+    Account,
+    AccountToken,
+)
+
+
+class Accounts:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def by_email(self, email: str) -> Account | None:
+        return self.db.scalars(select(Account).where(Account.email == email)).first()
+
+    def get(self, account_id: str) -> Account | None:
+        return self.db.get(Account, account_id)
+
+    def add(self, account: Account) -> None:
+        self.db.add(account)
+        self.db.flush()
+
+    def set_mfa_enabled(self, account_id: str, at: datetime | None) -> None:
+        self.db.execute(update(Account).where(Account.id == account_id)
+                        .values(mfa_enabled_at=at))
+
+    def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        self.db.execute(update(Account).where(Account.id == account_id)
+                        .values(password_hash=password_hash))
+
+
+class Tokens:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def add(self, token: AccountToken) -> None:
+        self.db.add(token)
+
+    def consume(self, token_hash: bytes, purpose: str, now: datetime) -> str | None:
+        """Mark a live token used and return its account id; None when unusable.
+
+        One conditional UPDATE, so a token works once even when sent twice at once.
+        """
+        result = self.db.execute(
+            update(AccountToken)
+            .where(AccountToken.token_hash == token_hash, AccountToken.purpose == purpose,
+                   AccountToken.used_at.is_(None), AccountToken.expires_at > now)
+            .values(used_at=now)
+            .returning(AccountToken.account_id)
+        )
+        return result.scalar_one_or_none()

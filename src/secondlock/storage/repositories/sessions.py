@@ -1,0 +1,88 @@
+"""Sessions, and the one-SELECT view a request needs of its session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from secondlock.storage.orm import (
+    Account,
+)
+from secondlock.storage.orm import Session as SessionRow
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What a request needs to know about the session it carries (one SELECT)."""
+
+    id: str
+    account_id: str
+    email: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    auth_time: datetime
+    amr: str
+    email_verified: bool
+    mfa_enabled: bool
+
+
+SESSION_VIEW = select(
+    SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,
+    SessionRow.last_seen_at, SessionRow.expires_at, SessionRow.auth_time, SessionRow.amr,
+    Account.email_verified_at.is_not(None), Account.mfa_enabled_at.is_not(None),
+).join(Account, Account.id == SessionRow.account_id)
+
+
+class Sessions:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def add(self, row: SessionRow) -> None:
+        self.db.add(row)
+        self.db.flush()
+
+    def view_by_token_hash(self, token_hash: bytes) -> SessionView | None:
+        row = self.db.execute(SESSION_VIEW.where(SessionRow.token_hash == token_hash)).first()
+        return SessionView(*tuple(row)) if row else None
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
+                        .values(last_seen_at=at))
+
+    def for_account(self, account_id: str) -> list[SessionRow]:
+        return list(self.db.scalars(
+            select(SessionRow).where(SessionRow.account_id == account_id)
+            .order_by(SessionRow.last_seen_at.desc())
+        ))
+
+    def delete(self, session_id: str, *, account_id: str | None = None) -> bool:
+        stmt = delete(SessionRow).where(SessionRow.id == session_id)
+        if account_id is not None:
+            stmt = stmt.where(SessionRow.account_id == account_id)
+        return bool(self.db.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def delete_others(self, account_id: str, keep_id: str | None) -> int:
+        stmt = delete(SessionRow).where(SessionRow.account_id == account_id)
+        if keep_id is not None:
+            stmt = stmt.where(SessionRow.id != keep_id)
+        return int(self.db.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def set_auth_time(self, session_id: str, at: datetime) -> None:
+        self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
+                        .values(auth_time=at, last_seen_at=at))
+
+    def delete_by_token_hash(self, token_hash: bytes) -> str | None:
+        session_id = self.db.scalars(
+            select(SessionRow.id).where(SessionRow.token_hash == token_hash)).first()
+        if session_id is not None:
+            self.delete(session_id)
+        return session_id
+
+    def delete_expired(self, now: datetime, idle_cutoff: datetime) -> int:
+        result = self.db.execute(delete(SessionRow).where(
+            (SessionRow.expires_at <= now) | (SessionRow.last_seen_at <= idle_cutoff)))
+        return int(result.rowcount)  # type: ignore[attr-defined]

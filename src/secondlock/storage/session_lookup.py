@@ -1,0 +1,51 @@
+"""The hot path: find a session by its token hash with one statement and no ORM.
+
+A shop checks a session on every request, so this lookup skips what a general query
+pays for: the SQL is compiled once for the dialect, it runs on a pooled DBAPI connection in
+autocommit (one SELECT is consistent on its own, so no BEGIN/ROLLBACK round trips), and rows
+become a ``SessionView`` directly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam
+
+from secondlock.storage.orm import Session as SessionRow
+from secondlock.storage.repositories import SESSION_VIEW, SessionView
+
+_STATEMENT = SESSION_VIEW.where(SessionRow.token_hash == bindparam("token_hash"))
+
+
+def _utc(value: datetime | str) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class SessionLookup:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        compiled = _STATEMENT.compile(dialect=engine.dialect)
+        self._sql = str(compiled)
+        self._positional = bool(compiled.positional)
+
+    def __call__(self, token_hash: bytes) -> SessionView | None:
+        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql, params)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        if row is None:
+            return None
+        (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
+         verified, mfa) = row
+        return SessionView(session_id, account_id, email, _utc(created_at), _utc(last_seen_at),
+                           _utc(expires_at), _utc(auth_time), amr, bool(verified), bool(mfa))

@@ -1,0 +1,127 @@
+"""Request and response bodies of the v1 JSON API. Requests forbid unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    return value
+
+
+#: Text with a generous size cap; the services apply the real rules and give the right code.
+Text = Annotated[str, Field(max_length=1024), AfterValidator(_clean_text)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SignUpRequest(Strict):
+    email: Text
+    password: Text
+
+
+class AccountCreated(BaseModel):
+    id: str
+    email: str
+
+
+class LoginRequest(Strict):
+    email: Text
+    password: Text
+
+
+class Authenticated(BaseModel):
+    status: Literal["authenticated"]
+    token: str
+
+
+class MfaRequired(BaseModel):
+    status: Literal["mfa_required"]
+    mfa_token: str
+    methods: list[str]
+
+
+Method = Literal["totp", "recovery_code", "sms", "email"]
+Code = Annotated[str, Field(max_length=64), AfterValidator(_clean_text)]
+
+
+class VerifyRequest(Strict):
+    mfa_token: Text
+    method: Method
+    code: Code
+
+
+class ReauthRequest(Strict):
+    password: Text | None = None
+    method: Method | None = None
+    code: Code | None = None
+
+
+class Me(BaseModel):
+    id: str
+    email: str
+    email_verified: bool
+    mfa_enabled: bool
+    methods: list[str]
+    recovery_codes_remaining: int
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str
+    device: str
+    current: bool
+
+
+class AuthenticatorOut(BaseModel):
+    id: str
+    type: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    confirmed: bool
+
+
+class NewTotp(Strict):
+    name: Annotated[str, Field(max_length=64), AfterValidator(_clean_text)] | None = None
+
+
+class TotpEnrollment(BaseModel):
+    id: str
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+    expires_in: int
+
+
+class ConfirmRequest(Strict):
+    code: Code
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str]
+
+
+class Rename(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_text)]
+
+
+class RecoveryRemaining(BaseModel):
+    remaining: int
+
+
+class RecoveryCodeSet(BaseModel):
+    codes: list[str]

@@ -1,0 +1,53 @@
+"""Entry points for ASGI servers that import the app by name (uvicorn workers).
+
+``secondlock serve`` runs ``uvicorn.run("secondlock.web.asgi:create_app_from_env",
+factory=True, ...)``: every worker process calls the factory and builds its own app from the
+environment. Nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import uvicorn.config
+from fastapi import FastAPI
+
+from secondlock.config import load_settings
+from secondlock.web.app import create_app
+
+APP_FACTORY = "secondlock.web.asgi:create_app_from_env"
+
+
+def create_app_from_env() -> FastAPI:
+    """Build the app from ``SECONDLOCK_*`` variables (and ``SECONDLOCK_CONFIG_FILE``).
+
+    Raises:
+        SettingsError: a setting is missing or wrong (``secondlock serve`` checks first).
+    """
+    return create_app(load_settings())
+
+
+class RedactQueryFilter(logging.Filter):
+    """Drops the query string from access-log lines.
+
+    Links in mail carry one-time tokens in the query (``/verify-email?token=...``); they must
+    not end up in log files, which are kept longer and read by more people than the database.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn.access: (client_addr, method, full_path, http_version, status_code)
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path = args[2].split("?", 1)[0]
+            record.args = (args[0], args[1], path, args[3], args[4])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's default logging, with query strings removed from the access log."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_query"] = {"()": f"{__name__}.RedactQueryFilter"}
+    config["handlers"]["access"]["filters"] = ["redact_query"]
+    return config

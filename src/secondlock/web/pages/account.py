@@ -1,0 +1,101 @@
+"""The signed-in pages: account overview and signed-in devices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from secondlock.core.devices import describe_device
+from secondlock.core.errors import NotFoundError
+from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
+from secondlock.storage.repositories import SessionView
+from secondlock.web.cookies import clear_session_cookie
+from secondlock.web.deps import request_info
+from secondlock.web.pages.rendering import FormFields, Pages, redirect
+
+SESSION_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    id: str
+    device: str
+    ip: str
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+
+
+def _devices(pages: Pages, request: Request, view: SessionView) -> list[DeviceRow]:
+    rows = pages.services(request).sessions.list(view.account_id)
+    devices = [DeviceRow(id=r.id, device=describe_device(r.user_agent), ip=r.ip,
+                         created_at=r.created_at, last_seen_at=r.last_seen_at,
+                         current=r.id == view.id) for r in rows]
+    # This device first, then the most recently active.
+    return sorted(devices, key=lambda d: (not d.current, -d.last_seen_at.timestamp()))
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(prefix="/account", include_in_schema=False)
+
+    @routes.get("")
+    def account(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        # With few recovery codes left (say after using one to sign in), nudge for new ones.
+        codes_left = pages.services(request).recovery_codes.remaining(view.account_id) \
+            if view.mfa_enabled else None
+        return pages.render(request, "account.html", user=view, codes_left=codes_left,
+                            low_codes=LOW_CODES_THRESHOLD)
+
+    @routes.get("/sessions")
+    def sessions(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        return pages.render(request, "sessions.html", user=view,
+                            devices=_devices(pages, request, view))
+
+    @routes.post("/sessions/revoke")
+    def revoke(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/sessions")
+        session_id = form.get("session_id", "")
+        if not SESSION_ID.match(session_id):
+            return redirect("/account/sessions?notice=session-gone")
+        try:
+            pages.services(request).sessions.revoke(view.account_id, session_id,
+                                                    request_info(request))
+        except NotFoundError:
+            return redirect("/account/sessions?notice=session-gone")
+        if session_id == view.id:
+            response = redirect("/login?notice=signed-out")
+            clear_session_cookie(response, pages.settings)
+            return response
+        return redirect("/account/sessions?notice=session-ended")
+
+    @routes.post("/sessions/revoke-others")
+    def revoke_others(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/sessions")
+        sessions, info = pages.services(request).sessions, request_info(request)
+        for row in sessions.list(view.account_id):
+            if row.id != view.id:
+                try:
+                    sessions.revoke(view.account_id, row.id, info)
+                except NotFoundError:
+                    continue  # it ended meanwhile
+        return redirect("/account/sessions?notice=others-ended")
+
+    return routes

@@ -1,0 +1,45 @@
+"""Development only: the outbox page, so a developer can open the links we would mail."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from secondlock.notifications.outbox import OutboxMailer
+from secondlock.web.pages.rendering import Pages
+
+URL = re.compile(r"https?://[^\s<>\"']+")
+SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ShownMail:
+    at: datetime
+    to: str
+    subject: str
+    text: str
+    links: list[str]
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+    own_site = pages.settings.origin + "/"
+
+    @routes.get("/dev/outbox")
+    def outbox(request: Request) -> Response:
+        mailer = getattr(request.app.state.notifier, "mailer", None)
+        mails: list[ShownMail] | None = None
+        if isinstance(mailer, OutboxMailer):
+            mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,
+                               text=sent.message.text,
+                               # Only links to this service become clickable.
+                               links=[u for u in URL.findall(sent.message.text)
+                                      if u.startswith(own_site)])
+                     for sent in mailer.latest()[:SHOWN]]
+        return pages.render(request, "outbox.html", user=pages.current(request), mails=mails)
+
+    return routes

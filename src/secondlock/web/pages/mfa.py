@@ -1,0 +1,127 @@
+"""The second sign-in step (/login/verify).
+
+After a correct password, an account with two-factor authentication gets a pending sign-in
+(``mfa_token``). The token lives only in a short-lived HttpOnly, SameSite=Lax cookie (with
+the ``__Host-`` prefix over https), never in a URL; it opens no page but this one.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from secondlock.config import Settings
+from secondlock.core.errors import (
+    MfaTokenExpiredError,
+    NotAuthenticatedError,
+    SecondLockError,
+)
+from secondlock.services.login import LoginResult
+from secondlock.web.cookies import set_session_cookie
+from secondlock.web.deps import request_info
+from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
+
+#: Matches the pending sign-in's own lifetime (services.login.MFA_TOKEN_MINUTES).
+MFA_COOKIE_SECONDS = 300
+#: The second steps these pages offer, in the order they are offered.
+CODE_METHODS = ("totp", "recovery_code")
+MAX_COOKIE_CHARS = 512
+
+
+def mfa_cookie_name(settings: Settings) -> str:
+    return "__Host-secondlock_mfa" if settings.is_https else "secondlock_mfa"
+
+
+def set_mfa_cookie(response: Response, settings: Settings, token: str,
+                   methods: tuple[str, ...]) -> None:
+    # The methods ride along only to pick the right form; the server checks every code.
+    value = token + "." + ":".join(m for m in methods if m in CODE_METHODS)
+    response.set_cookie(mfa_cookie_name(settings), value, max_age=MFA_COOKIE_SECONDS,
+                        httponly=True, samesite="lax", secure=settings.is_https, path="/")
+
+
+def clear_mfa_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(mfa_cookie_name(settings), path="/", httponly=True,
+                           samesite="lax", secure=settings.is_https)
+
+
+def read_mfa_cookie(request: Request, settings: Settings) -> tuple[str, tuple[str, ...]] | None:
+    """The pending sign-in's token and methods, or None."""
+    raw = request.cookies.get(mfa_cookie_name(settings), "")
+    token, _, methods = raw.partition(".")
+    if not token or len(raw) > MAX_COOKIE_CHARS:
+        return None
+    return token, tuple(m for m in methods.split(":") if m in CODE_METHODS)
+
+
+def after_password(request: Request, settings: Settings, result: LoginResult) -> Response:
+    """Where a correct password leads: the account, or the second step."""
+    if result.session is not None:
+        response = redirect("/account")
+        set_session_cookie(response, settings, result.session.token)
+        if read_mfa_cookie(request, settings):
+            clear_mfa_cookie(response, settings)
+        return response
+    if result.mfa_token is None:  # neither: start over rather than fail
+        return redirect("/login")
+    response = redirect("/login/verify")
+    set_mfa_cookie(response, settings, result.mfa_token, result.methods)
+    return response
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+    settings = pages.settings
+
+    def expired() -> Response:
+        response = redirect("/login?notice=mfa-expired")
+        clear_mfa_cookie(response, settings)
+        return response
+
+    def verify_page(request: Request, methods: tuple[str, ...], method: str, *,
+                    error: SecondLockError | None = None) -> Response:
+        status, headers = error_status(error) if error else (200, {})
+        return pages.render(request, "login_verify.html", status=status, headers=headers,
+                            methods=methods, method=method, error=error)
+
+    def pick(methods: tuple[str, ...], wanted: str | None) -> str:
+        if wanted in CODE_METHODS:
+            return str(wanted)
+        return methods[0] if methods else "totp"
+
+    @routes.get("/login/verify")
+    def verify_form(request: Request) -> Response:
+        if pages.current(request) is not None:
+            return redirect("/account")
+        pending = read_mfa_cookie(request, settings)
+        if pending is None:
+            return expired()
+        methods = pending[1]
+        return verify_page(request, methods, pick(methods, request.query_params.get("method")))
+
+    @routes.post("/login/verify")
+    def verify(request: Request, form: FormFields) -> Response:
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/login/verify")
+        pending = read_mfa_cookie(request, settings)
+        if pending is None:
+            return expired()
+        token, methods = pending
+        method = pick(methods, form.get("method"))
+        try:
+            result = pages.services(request).second_step.verify(
+                token, method, form.get("code", ""), request_info(request))
+        except (MfaTokenExpiredError, NotAuthenticatedError):
+            return expired()
+        except SecondLockError as exc:
+            return verify_page(request, methods, method, error=exc)
+        if result.session is None:
+            return expired()
+        # The account page reads how many recovery codes are left and nudges when few are.
+        response = redirect("/account?notice=recovery-code-used" if method == "recovery_code"
+                            else "/account")
+        set_session_cookie(response, settings, result.session.token)
+        clear_mfa_cookie(response, settings)
+        return response
+
+    return routes

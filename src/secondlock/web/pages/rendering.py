@@ -1,0 +1,191 @@
+"""Shared plumbing for the HTML pages: templates, CSRF tokens, the signed-in session.
+
+Every page handler gets a ``Pages`` object (built once in ``install``) instead of reading
+globals. Handlers that call services are plain ``def`` functions, so FastAPI runs them in
+the threadpool; the form body is read by the async ``form_fields`` dependency first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from secondlock.config import Settings
+from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, SecondLockError
+from secondlock.services import Services
+from secondlock.storage.repositories import SessionView
+from secondlock.web.cookies import clear_session_cookie, read_session_cookie
+from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
+from secondlock.web.deps import services_of
+from secondlock.web.problems import STATUS_BY_CODE
+
+WEB_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+#: Short notices a redirect may ask for (``?notice=...``); never free text from the URL.
+NOTICES = {
+    "signed-out": "You are signed out.",
+    "session-ended": "That device is signed out. It has to sign in again to get back in.",
+    "others-ended": "All your other devices are signed out.",
+    "session-gone": "That session had already ended.",
+    "account-created": "Your account is ready. Sign in to continue.",
+    "mfa-expired": "Your sign-in took too long or was already used. For your safety, enter "
+                   "your email and password again.",
+    "test-setup": "Now test your setup: sign in with your email and password, then type the "
+                  "code your authenticator app shows.",
+    "recovery-code-used": "You signed in with a recovery code. That code is used up now.",
+    "confirmed": "Thank you, that's confirmed. You can make the change now.",
+    "app-added": "The authenticator app is added. You can use it when you sign in.",
+    "app-renamed": "The authenticator app is renamed.",
+    "app-removed": "The authenticator app is removed.",
+    "app-gone": "That authenticator app was already removed.",
+    "mfa-off": "Two-factor authentication is off. Signing in needs only your password now.",
+    "codes-saved": "Good. Your new recovery codes are the only ones that work now.",
+    "setup-expired": "That setup expired before it was finished. Start again.",
+}
+
+#: Notices that report a problem: announced as alerts, not as polite status messages.
+ALERT_NOTICES = {"mfa-expired", "setup-expired"}
+
+#: Where the confirm-it's-you page may send people back to: pages of the account area.
+SAFE_NEXT = re.compile(r"^/account(?:/[a-z0-9-]+)*$")
+
+#: Longest form value we look at; longer ones are cut (the body limit caps the total).
+MAX_FIELD_CHARS = 4096
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings (file parts are dropped)."""
+    form = await request.form(max_files=0, max_fields=32)
+    return {key: value[:MAX_FIELD_CHARS] for key, value in form.items()
+            if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def format_when(value: datetime) -> str:
+    """``22 Nov 2026, 14:05 UTC``: unambiguous in every locale."""
+    return value.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+
+
+def format_wait(seconds: int) -> str:
+    """``45 seconds``, ``3 minutes``, ``2 hours``: how long to wait, in words."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 90 * 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minutes"
+    hours = round(seconds / 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for name in ("secondlock.css", "secondlock.js"):
+        digest.update((STATIC_DIR / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+class Pages:
+    """Templates plus the request helpers every page handler needs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                               autoescape=select_autoescape(default=True, default_for_string=True),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["when"] = format_when
+        self.env.filters["wait"] = format_wait
+        self.env.globals.update(service_name=settings.service_name,
+                                asset_version=_asset_version(),
+                                development=settings.env == "development",
+                                csrf_field=CSRF_FIELD)
+
+    # Sessions ------------------------------------------------------------------------------
+    def session_token(self, request: Request) -> str | None:
+        return read_session_cookie(request, self.settings)
+
+    def current(self, request: Request) -> SessionView | None:
+        """The signed-in session, or None. Sync: call it from a threadpool handler."""
+        try:
+            return services_of(request).sessions.authenticate(self.session_token(request))
+        except NotAuthenticatedError:
+            return None
+
+    def services(self, request: Request) -> Services:
+        return services_of(request)
+
+    # CSRF ----------------------------------------------------------------------------------
+    def csrf_ok(self, request: Request, form: dict[str, str]) -> bool:
+        return check_csrf(request, form.get(CSRF_FIELD), self.settings,
+                          self.session_token(request))
+
+    # Responses -----------------------------------------------------------------------------
+    def render(self, request: Request, template: str, *, status: int = 200,
+               user: SessionView | None = None, headers: dict[str, str] | None = None,
+               nav: bool = True, **context: Any) -> HTMLResponse:
+        cookies: dict[str, str] = {}
+        token = csrf_token(request, cookies, self.settings, self.session_token(request))
+        key = request.query_params.get("notice", "")
+        html = self.env.get_template(template).render(
+            user=user, csrf_token=token, notice=NOTICES.get(key),
+            notice_alert=key in ALERT_NOTICES, nav=nav, path=request.url.path, **context)
+        response = HTMLResponse(html, status_code=status, headers=headers)
+        apply_cookies(response, cookies, self.settings)
+        return response
+
+    def message(self, request: Request, *, status: int, title: str, text: str,
+                links: list[tuple[str, str]] | None = None, user: SessionView | None = None,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
+        """A page with one heading, one paragraph and a few ways on."""
+        return self.render(request, "message.html", status=status, user=user,
+                           headers=headers, title=title, text=text,
+                           links=links or [("/", "Go to the home page")])
+
+    def csrf_failed(self, request: Request, back: str) -> HTMLResponse:
+        return self.message(
+            request, status=403, title="This form could not be accepted",
+            text="For your safety we only accept forms sent from this site's own pages. "
+                 "This happens when a page stayed open for a long time, when cookies are "
+                 "blocked, or when another site tried to send the form. Open the page again "
+                 "and retry.",
+            links=[(back, "Open the page again")])
+
+    def to_login(self, request: Request) -> Response:
+        """Redirect to the sign-in page, dropping a stale session cookie."""
+        response = redirect("/login")
+        if self.session_token(request):
+            clear_session_cookie(response, self.settings)
+        return response
+
+
+def safe_next(raw: str | None, default: str = "/account/security") -> str:
+    """A local path in the account area, or ``default``: never another site."""
+    return raw if raw and len(raw) <= 200 and SAFE_NEXT.fullmatch(raw) else default
+
+
+def confirm_first(next_path: str) -> RedirectResponse:
+    """A sensitive change needs a recent sign-in: confirm it's you, then come back."""
+    return redirect("/account/confirm?" + urlencode({"next": next_path}))
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def error_status(exc: SecondLockError) -> tuple[int, dict[str, str]]:
+    """The HTTP status (from the one table in web.problems) and headers for a form error."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return STATUS_BY_CODE.get(exc.code, 400), headers

@@ -1,0 +1,151 @@
+"""The security page: two-factor status, authenticator apps and recovery codes.
+
+Sensitive changes (remove, turn off, new codes) need a recent sign-in; when the service
+says it is too old, the shopper confirms it's them on /account/confirm and comes back.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
+from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
+from secondlock.storage.repositories import SessionView
+from secondlock.web.deps import request_info
+from secondlock.web.pages.rendering import (
+    FormFields,
+    Pages,
+    confirm_first,
+    error_status,
+    redirect,
+)
+
+AUTHENTICATOR_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
+CODES_FILE = "secondlock-recovery-codes.txt"
+
+
+def codes_text(service_name: str, email: str, codes: list[str]) -> str:
+    lines = [f"{service_name} recovery codes for {email}", "",
+             "Each code works once. Use one to sign in when you do not have your "
+             "authenticator app.", "Keep them somewhere safe, away from your phone.", ""]
+    return "\n".join(lines + codes) + "\n"
+
+
+def render_codes(pages: Pages, request: Request, view: SessionView, codes: list[str], *,
+                 then: str, turned_on: bool) -> Response:
+    """The one-time page that shows a fresh set of recovery codes (never again after)."""
+    text = codes_text(pages.settings.service_name, view.email, codes)
+    return pages.render(request, "recovery_codes.html", user=view, codes=codes,
+                        download_href="data:text/plain;charset=utf-8," + quote(text),
+                        download_name=CODES_FILE, then=then, turned_on=turned_on)
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(prefix="/account/security", include_in_schema=False)
+
+    def failed(request: Request, view: SessionView, exc: SecondLockError) -> Response:
+        status, headers = error_status(exc)
+        return pages.message(request, status=status, title=exc.title, text=exc.detail,
+                             user=view, headers=headers,
+                             links=[("/account/security", "Back to security settings")])
+
+    @routes.get("")
+    def security(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        services = pages.services(request)
+        apps = [a for a in services.authenticators.list(view.account_id)
+                if a.confirmed_at is not None and a.type == "totp"]
+        summary = services.authenticators.summary(view.account_id)
+        return pages.render(request, "security.html", user=view, apps=apps,
+                            codes_left=summary.recovery_codes_remaining,
+                            low_codes=LOW_CODES_THRESHOLD)
+
+    @routes.post("/apps/rename")
+    def rename(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        app_id = form.get("authenticator_id", "")
+        try:
+            if not AUTHENTICATOR_ID.match(app_id):
+                raise NotFoundError("No such authenticator.")
+            pages.services(request).authenticators.rename(view, app_id, form.get("name", ""),
+                                                          request_info(request))
+        except NotFoundError:
+            return redirect("/account/security?notice=app-gone")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return redirect("/account/security?notice=app-renamed")
+
+    @routes.post("/apps/remove")
+    def remove(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        app_id = form.get("authenticator_id", "")
+        try:
+            if not AUTHENTICATOR_ID.match(app_id):
+                raise NotFoundError("No such authenticator.")
+            turned_off = pages.services(request).authenticators.remove(
+                view, app_id, request_info(request))
+        except ReauthRequiredError:
+            return confirm_first("/account/security")
+        except NotFoundError:
+            return redirect("/account/security?notice=app-gone")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return redirect("/account/security?notice=" + ("mfa-off" if turned_off
+                                                       else "app-removed"))
+
+    @routes.get("/turn-off")
+    def turn_off_form(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not view.mfa_enabled:
+            return redirect("/account/security")
+        return pages.render(request, "turn_off.html", user=view)
+
+    @routes.post("/turn-off")
+    def turn_off(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security/turn-off")
+        try:
+            pages.services(request).authenticators.turn_off(view, request_info(request))
+        except ReauthRequiredError:
+            return confirm_first("/account/security/turn-off")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return redirect("/account/security?notice=mfa-off")
+
+    @routes.post("/recovery-codes")
+    def regenerate(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        try:
+            codes = pages.services(request).recovery_codes.regenerate(view,
+                                                                     request_info(request))
+        except ReauthRequiredError:
+            return confirm_first("/account/security")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return render_codes(pages, request, view, codes,
+                            then="/account/security?notice=codes-saved", turned_on=False)
+
+    return routes

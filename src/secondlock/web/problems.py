@@ -1,0 +1,106 @@
+"""Errors as RFC 9457 problem documents. The only place that maps codes to HTTP statuses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from secondlock.core.errors import RateLimitedError, SecondLockError, WeakPasswordError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://secondlock.dev/problems/"
+
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_credentials": 401,
+    "not_authenticated": 401,
+    "invalid_code": 401,
+    "email_taken": 409,
+    "invalid_email": 422,
+    "weak_password": 422,
+    "validation_error": 422,
+    "malformed_json": 400,
+    "invalid_token": 400,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "too_many_attempts": 429,
+    "reauth_required": 403,
+    "forbidden": 403,
+    "mfa_token_expired": 410,
+    "second_factor_required": 403,
+    "conflict": 409,
+}
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+               415: "unsupported_media_type", 401: "not_authenticated", 403: "forbidden"}
+
+
+def problem(status: int, code: str, title: str, detail: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status,
+                            "detail": detail or title, "code": code, **extra}
+    return JSONResponse(body, status_code=status, headers=headers,
+                        media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_for(exc: SecondLockError) -> JSONResponse:
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+        extra["retry_after"] = exc.retry_after
+    if isinstance(exc, WeakPasswordError):
+        extra["reason"] = exc.reason
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(status, exc.code, exc.title, exc.detail, headers=headers or None, **extra)
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI, html_error: Any = None) -> None:
+    """Register the handlers. ``html_error(request, status, message)`` renders page errors."""
+
+    @app.exception_handler(SecondLockError)
+    async def _domain(request: Request, exc: SecondLockError) -> Response:
+        return problem_for(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem(400, "malformed_json", "The request body is not valid JSON",
+                           "Send a JSON object with Content-Type: application/json.")
+        # Never echo the input back: it may hold a password.
+        fields = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""),
+                   "type": e.get("type", "")} for e in errors]
+        return problem(422, "validation_error", "The request is not valid",
+                       "; ".join(f"{'.'.join(f['loc'][1:]) or 'body'}: {f['msg']}"
+                                 for f in fields[:5]), errors=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if html_error is not None and not is_api(request) and request.url.path != "/openapi.json":
+            rendered: Response = await html_error(request, exc.status_code, str(exc.detail))
+            return rendered
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return problem(exc.status_code, code, str(exc.detail),
+                       headers=dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Log the type and where, never request bodies; answer generically.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal_error", "Something went wrong on our side",
+                       "Please try again. If it keeps happening, contact support.")

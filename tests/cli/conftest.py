@@ -1,0 +1,65 @@
+"""Fixtures for the command-line tests: an isolated environment and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from secondlock.cli import app
+from secondlock.config import load_settings
+from secondlock.notifications.dispatch import BlockingNotifier
+from secondlock.notifications.outbox import OutboxMailer
+from secondlock.services import Services
+from secondlock.web.app import build_runtime
+from tests.conftest import PG_ENV
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings of the developer's shell must not leak into the commands under test."""
+    for name in list(os.environ):
+        if name.startswith("SECONDLOCK_") and not name.startswith("SECONDLOCK_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    """A fresh embedded setup: only a data folder, nothing in it yet."""
+    return {"SECONDLOCK_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def cli_env(request: pytest.FixtureRequest, sqlite_env: dict[str, str]) -> dict[str, str]:
+    """The embedded setup, or the (migrated, emptied) PostgreSQL of a PostgreSQL run."""
+    env = dict(sqlite_env)
+    if os.environ.get(PG_ENV):
+        env["SECONDLOCK_DATABASE_URL"] = request.getfixturevalue("database_url")
+    return env
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str], input: str | None = None) -> Result:
+        return runner.invoke(app, list(args), env=env, input=input)
+
+    return run
+
+
+@contextmanager
+def services_for(env: dict[str, str]) -> Iterator[Services]:
+    """The services over the same database the commands used."""
+    settings = load_settings(env)
+    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)))
+    try:
+        yield Services.build(rt)
+    finally:
+        rt.db.dispose()

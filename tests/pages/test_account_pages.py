@@ -1,0 +1,119 @@
+"""The signed-in pages: account, security and the list of signed-in devices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD, MadeAccount
+from tests.pages.helpers import csrf_of, page_login, page_signup, submit
+
+SESSION_FIELD = re.compile(r'name="session_id" value="([^"]+)"')
+
+
+def test_account_page_shows_email_and_links(client: TestClient) -> None:
+    page_signup(client, "ada@example.com", PASSWORD)
+    html = client.get("/account").text
+    assert "ada@example.com" in html
+    assert "Not confirmed yet" in html
+    assert 'href="/account/security"' in html
+    assert 'href="/account/sessions"' in html
+
+
+def test_security_page_says_2fa_is_off_with_the_sms_note(client: TestClient) -> None:
+    page_signup(client, "ada@example.com", PASSWORD)
+    html = client.get("/account/security").text
+    assert "<h2" in html
+    assert "Password" in html
+    assert re.search(r"Two-factor authentication: <span[^>]*>off</span>", html)
+    assert "authenticator app or a security key is safer" in html
+    assert "SIM swapping" in html
+    # Only working controls: sign out, and add an app (no buttons for what is not built).
+    assert html.count("<form") == 2
+    assert 'action="/logout"' in html
+    assert 'action="/account/security/totp"' in html
+    assert "Add an authenticator app" in html
+    assert "Make new codes" not in html
+    assert "Turn off" not in html
+
+
+def test_sessions_lists_devices_and_marks_this_one(client: TestClient,
+                                                   account_factory: Callable[..., MadeAccount]
+                                                   ) -> None:
+    made = account_factory()  # one session through the API
+    page_login(client, made.email, PASSWORD)  # and this browser
+    html = client.get("/account/sessions", headers={"User-Agent": "Mozilla/5.0"}).text
+    assert len(re.findall(r'<li class="device[ "]', html)) == 2
+    assert html.count("This device") == 1
+    assert "testclient" in html  # the IP column
+    assert "Last active" in html
+    assert "Signed in" in html
+    assert len(SESSION_FIELD.findall(html)) == 1  # a sign-out button only for the other one
+
+
+def test_signing_out_another_session_ends_it(client: TestClient,
+                                             account_factory: Callable[..., MadeAccount]
+                                             ) -> None:
+    made = account_factory()
+    page_login(client, made.email, PASSWORD)
+    assert client.get("/api/v1/me", headers=made.auth).status_code == 200
+    html = client.get("/account/sessions").text
+    other = SESSION_FIELD.findall(html)[0]
+    response = client.post("/account/sessions/revoke",
+                           data={"session_id": other, "csrf_token": csrf_of(html)},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/sessions?notice=session-ended"
+    assert client.get("/api/v1/me", headers=made.auth).status_code == 401
+    after = client.get("/account/sessions?notice=session-ended").text
+    assert "That device is signed out" in after
+    assert "This device" in after
+    assert not SESSION_FIELD.findall(after)
+    # The same id again: already gone, said plainly.
+    again = client.post("/account/sessions/revoke",
+                        data={"session_id": other, "csrf_token": csrf_of(after)},
+                        follow_redirects=False)
+    assert again.headers["location"] == "/account/sessions?notice=session-gone"
+
+
+def test_sign_out_all_other_devices(client: TestClient,
+                                    account_factory: Callable[..., MadeAccount]) -> None:
+    made = account_factory()
+    second = client.post("/api/v1/login", json={"email": made.email, "password": PASSWORD})
+    other_auth = {"Authorization": f"Bearer {second.json()['token']}"}
+    page_login(client, made.email, PASSWORD)
+    response = submit(client, "/account/sessions", "/account/sessions/revoke-others", {})
+    assert response.headers["location"] == "/account/sessions?notice=others-ended"
+    assert client.get("/api/v1/me", headers=made.auth).status_code == 401
+    assert client.get("/api/v1/me", headers=other_auth).status_code == 401
+    assert client.get("/account").status_code == 200
+
+
+def test_cannot_sign_out_another_accounts_session(client: TestClient,
+                                                  account_factory: Callable[..., MadeAccount]
+                                                  ) -> None:
+    victim = account_factory()
+    victim_sessions = client.get("/api/v1/me/sessions", headers=victim.auth).json()
+    page_signup(client, "mallory@example.com", PASSWORD)
+    response = submit(client, "/account/sessions", "/account/sessions/revoke",
+                      {"session_id": victim_sessions[0]["id"]})
+    assert response.headers["location"] == "/account/sessions?notice=session-gone"
+    assert client.get("/api/v1/me", headers=victim.auth).status_code == 200
+
+
+def test_revoke_needs_csrf_and_a_session(client: TestClient) -> None:
+    no_session = client.post("/account/sessions/revoke", data={"session_id": "x"},
+                             follow_redirects=False)
+    assert no_session.headers["location"] == "/login"
+    page_signup(client, "ada@example.com", PASSWORD)
+    response = client.post("/account/sessions/revoke", data={"session_id": "x"})
+    assert response.status_code == 403
+
+
+def test_garbage_session_id_is_handled(client: TestClient) -> None:
+    page_signup(client, "ada@example.com", PASSWORD)
+    response = submit(client, "/account/sessions", "/account/sessions/revoke",
+                      {"session_id": "<script>" * 20})
+    assert response.headers["location"] == "/account/sessions?notice=session-gone"
