@@ -326,7 +326,7 @@ def _print_banner(settings: Settings, *, host: str, port: int, workers: int,
 
 
 # The operator commands live in their own module; importing it registers them.
-from secondlock import cli_admin  # noqa: E402,F401
+from secondlock import cli_admin, cli_maintenance  # noqa: E402,F401
 
 # Registered last, so that it shows in --help only once it has commands.
 app.add_typer(admin_app, name="admin", hidden=not admin_app.registered_commands)

@@ -72,6 +72,8 @@ class Settings(BaseModel):
     encryption_keys: SecretStr | None = None
     #: Minutes a sign-in counts as recent for sensitive changes ("sudo mode").
     reauth_minutes: int = Field(default=10, ge=1, le=60)
+    #: Days activity rows are kept; ``secondlock prune`` deletes older ones.
+    activity_retention_days: int = Field(default=180, ge=1, le=3650)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 

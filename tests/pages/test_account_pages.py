@@ -117,3 +117,63 @@ def test_garbage_session_id_is_handled(client: TestClient) -> None:
     response = submit(client, "/account/sessions", "/account/sessions/revoke",
                       {"session_id": "<script>" * 20})
     assert response.headers["location"] == "/account/sessions?notice=session-gone"
+
+
+def test_sign_out_all_others_records_one_event_and_leaves_another_account_alone(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    made, stranger = account_factory(), account_factory()
+    client.post("/api/v1/login", json={"email": made.email, "password": PASSWORD})
+    page_login(client, made.email, PASSWORD)
+    submit(client, "/account/sessions", "/account/sessions/revoke-others", {})
+    assert client.get("/api/v1/me", headers=stranger.auth).status_code == 200
+    html = client.get("/account/activity").text
+    assert html.count("Signed out all other devices") == 1
+
+
+def test_activity_page_tells_what_happened_in_sentences(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    made = account_factory()
+    client.post("/api/v1/login", json={"email": made.email, "password": "wrong password!!"})
+    page_login(client, made.email, PASSWORD)
+    html = client.get("/account/activity").text
+    assert "<h1>Account activity</h1>" in html
+    assert "Signed in with your password" in html
+    assert "from testclient" in html
+    assert "just now" in html
+    # The failure stands out, in words as well as in colour.
+    failed = re.findall(r'<li class="activity activity--failed">(.*?)</li>', html, re.S)
+    assert len(failed) == 1
+    assert "Failed" in failed[0]
+    assert "Sign-in failed: wrong password" in failed[0]
+    assert '<label for="kind">Show</label>' in html
+
+
+def test_activity_page_filters_and_ignores_an_unknown_filter(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    made = account_factory()
+    page_login(client, made.email, PASSWORD)
+    security = client.get("/account/activity?kind=security").text
+    assert "Created the account" in security
+    assert "Signed in" not in security
+    assert '<option value="security" selected>' in security
+    anything = client.get("/account/activity?kind=%3Cscript%3E&before=abc")
+    assert anything.status_code == 200
+    assert "Created the account" in anything.text
+    assert "Signed in" in anything.text
+    assert "<script>" not in anything.text
+
+
+def test_activity_page_pages_on_to_older_entries(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    made = account_factory()
+    for _ in range(55):
+        client.post("/api/v1/login", json={"email": made.email, "password": PASSWORD})
+    page_login(client, made.email, PASSWORD)
+    first = client.get("/account/activity").text
+    assert first.count('<li class="activity') == 50
+    older = re.search(r'href="(/account/activity\?before=\d+)"', first)
+    assert older, "no link to older activity"
+    second = client.get(older.group(1)).text
+    assert second.count('<li class="activity') == 8  # 58 rows in all
+    assert "Created the account" in second
+    assert "Older activity" not in second

@@ -25,7 +25,7 @@ from tests.pages.helpers import (
 )
 
 PUBLIC = ["/", "/signup", "/login", "/verify-email?token=abc", "/dev/outbox"]
-PROTECTED = ["/account", "/account/security", "/account/sessions"]
+PROTECTED = ["/account", "/account/security", "/account/sessions", "/account/activity"]
 
 
 @pytest.mark.parametrize("path", PUBLIC)

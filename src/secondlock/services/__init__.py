@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secondlock.services.accounts import AccountService
+from secondlock.services.activity import ActivityService
 from secondlock.services.admin import AdminService
 from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.login import LoginService
@@ -27,6 +28,7 @@ class Services:
     authenticators: AuthenticatorService
     recovery_codes: RecoveryCodeService
     admin: AdminService
+    activity: ActivityService
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -37,7 +39,8 @@ class Services:
                    second_step=SecondStepService(rt, sessions, factor),
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
-                   recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt))
+                   recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
+                   activity=ActivityService(rt))
 
 
 __all__ = ["Runtime", "Services"]

@@ -114,6 +114,25 @@ class SessionService:
                                   account_id=account_id))
             s.commit()
 
+    def revoke_others(self, view: SessionView, info: RequestInfo) -> int:
+        """Sign out every other session of the account at once; returns how many ended."""
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            ended = Sessions(s).delete_others(view.account_id, keep_id=view.id)
+            if ended:
+                Activity(s).add(event(at=now, name="sessions_revoked", info=info, success=True,
+                                      account_id=view.account_id, detail=f"count={ended}"))
+            s.commit()
+        return ended
+
+    def prune_expired(self) -> int:
+        """Delete sessions past their absolute or idle timeout; returns how many."""
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            ended = Sessions(s).delete_expired(now, now - self.idle)
+            s.commit()
+        return ended
+
     def logout(self, token: str | None, info: RequestInfo) -> None:
         if not token or len(token) > 256:
             return

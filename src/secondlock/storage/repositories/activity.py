@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import (
@@ -36,11 +37,14 @@ class Activity:
         """Append a row (a plain INSERT: no ORM unit-of-work for an append-only log)."""
         self.db.execute(_INSERT_ACTIVITY, [row])
 
-    def for_account(self, account_id: str, *, limit: int = 50,
-                    before_id: int | None = None) -> list[ActivityEvent]:
+    def for_account(self, account_id: str, *, limit: int = 50, before_id: int | None = None,
+                    events: Collection[str] | None = None) -> list[ActivityEvent]:
+        """Newest first; ``before_id`` pages on, ``events`` keeps only those event names."""
         stmt = select(ActivityEvent).where(ActivityEvent.account_id == account_id)
         if before_id is not None:
             stmt = stmt.where(ActivityEvent.id < before_id)
+        if events is not None:
+            stmt = stmt.where(ActivityEvent.event.in_(list(events)))
         return list(self.db.scalars(stmt.order_by(ActivityEvent.id.desc()).limit(limit)))
 
     def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
@@ -48,6 +52,18 @@ class Activity:
         return self.db.scalars(select(ActivityEvent.id).where(
             ActivityEvent.at > since, ActivityEvent.event == event,
             ActivityEvent.reason == reason, ActivityEvent.ip == ip).limit(1)).first() is not None
+
+    def delete_before(self, cutoff: datetime, *, batch: int = 5000) -> int:
+        """Delete up to ``batch`` rows older than ``cutoff`` (oldest first); returns how many.
+
+        Small batches keep each transaction short on a busy PostgreSQL.
+        """
+        ids = list(self.db.scalars(select(ActivityEvent.id).where(ActivityEvent.at < cutoff)
+                                   .order_by(ActivityEvent.id).limit(batch)))
+        if not ids:
+            return 0
+        self.db.execute(delete(ActivityEvent).where(ActivityEvent.id.in_(ids)))
+        return len(ids)
 
     def count(self) -> int:
         return int(self.db.scalar(select(func.count(ActivityEvent.id))) or 0)

@@ -75,13 +75,6 @@ class Sessions:
         self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
                         .values(auth_time=at, last_seen_at=at))
 
-    def delete_by_token_hash(self, token_hash: bytes) -> str | None:
-        session_id = self.db.scalars(
-            select(SessionRow.id).where(SessionRow.token_hash == token_hash)).first()
-        if session_id is not None:
-            self.delete(session_id)
-        return session_id
-
     def delete_expired(self, now: datetime, idle_cutoff: datetime) -> int:
         result = self.db.execute(delete(SessionRow).where(
             (SessionRow.expires_at <= now) | (SessionRow.last_seen_at <= idle_cutoff)))

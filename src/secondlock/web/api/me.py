@@ -1,16 +1,18 @@
-"""The signed-in account: /api/v1/me and its sessions."""
+"""The signed-in account: /api/v1/me, its sessions and its activity."""
 
 from __future__ import annotations
 
 import json
+from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from secondlock.core.activity_text import KINDS
 from secondlock.core.devices import describe_device
 from secondlock.web.api.docs import API_PREFIX, errors
-from secondlock.web.api.schemas import Me, SessionOut
+from secondlock.web.api.schemas import ActivityOut, Me, SessionOut
 from secondlock.web.deps import (
     BEARER_SECURITY,
     BearerToken,
@@ -76,3 +78,27 @@ def revoke_session(request: Request, token: BearerToken, session_id: str = Sessi
     view = services.sessions.authenticate(token)
     services.sessions.revoke(view.account_id, session_id, request_info(request))
     return Response(status_code=204)
+
+
+ActivityKind = Literal["sign-in", "security", "devices", "admin"]
+assert set(get_args(ActivityKind)) == set(KINDS)
+
+
+@router.get("/activity", responses=errors(401, 422))
+def activity(request: Request, response: Response, token: BearerToken,
+             kind: Annotated[ActivityKind | None, Query()] = None,
+             before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+             limit: Annotated[int, Query(ge=1, le=100)] = 50) -> list[ActivityOut]:
+    """What happened on this account, newest first, with device and IP.
+
+    Pages on with ``before`` (an entry's ``id``); the ``Link`` header carries the next page.
+    """
+    services = services_of(request)
+    view = services.sessions.authenticate(token)
+    page = services.activity.page(view.account_id, kind=kind, before=before, limit=limit)
+    if page.next_before is not None:
+        query = f"before={page.next_before}&limit={limit}" + (f"&kind={kind}" if kind else "")
+        response.headers["Link"] = f'<{API_PREFIX}/me/activity?{query}>; rel="next"'
+    return [ActivityOut(id=e.id, at=e.at, event=e.event, kind=e.kind, ip=e.ip, device=e.device,
+                        method=e.method, success=e.success, reason=e.reason,
+                        description=e.description) for e in page.entries]

@@ -86,6 +86,19 @@ class SessionOut(BaseModel):
     current: bool
 
 
+class ActivityOut(BaseModel):
+    id: int
+    at: datetime
+    event: str
+    kind: str
+    ip: str
+    device: str
+    method: str | None
+    success: bool
+    reason: str | None
+    description: str
+
+
 class AuthenticatorOut(BaseModel):
     id: str
     type: str

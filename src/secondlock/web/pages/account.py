@@ -1,4 +1,4 @@
-"""The signed-in pages: account overview and signed-in devices."""
+"""The signed-in pages: account overview, signed-in devices and activity."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from secondlock.core.activity_text import KIND_LABELS, KINDS
 from secondlock.core.devices import describe_device
 from secondlock.core.errors import NotFoundError
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
@@ -37,6 +38,13 @@ def _devices(pages: Pages, request: Request, view: SessionView) -> list[DeviceRo
                          current=r.id == view.id) for r in rows]
     # This device first, then the most recently active.
     return sorted(devices, key=lambda d: (not d.current, -d.last_seen_at.timestamp()))
+
+
+def _positive_int(raw: str | None) -> int | None:
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        return None
+    value = int(raw)
+    return value if value > 0 else None
 
 
 def router(pages: Pages) -> APIRouter:
@@ -89,13 +97,26 @@ def router(pages: Pages) -> APIRouter:
             return pages.to_login(request)
         if not pages.csrf_ok(request, form):
             return pages.csrf_failed(request, "/account/sessions")
-        sessions, info = pages.services(request).sessions, request_info(request)
-        for row in sessions.list(view.account_id):
-            if row.id != view.id:
-                try:
-                    sessions.revoke(view.account_id, row.id, info)
-                except NotFoundError:
-                    continue  # it ended meanwhile
+        pages.services(request).sessions.revoke_others(view, request_info(request))
         return redirect("/account/sessions?notice=others-ended")
+
+    @routes.get("/activity")
+    def activity(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        kind = request.query_params.get("kind") or None
+        if kind not in KINDS:
+            kind = None  # an unknown filter shows everything rather than an error page
+        before = _positive_int(request.query_params.get("before"))
+        services = pages.services(request)
+        page = services.activity.page(view.account_id, kind=kind, before=before)
+        older = None
+        if page.next_before is not None:
+            older = f"/account/activity?before={page.next_before}" + \
+                (f"&kind={kind}" if kind else "")
+        return pages.render(request, "activity.html", user=view, entries=page.entries,
+                            kind=kind, kinds=KIND_LABELS, older=older, paged=before is not None,
+                            now=services.rt.clock.now())
 
     return routes

@@ -78,6 +78,20 @@ def format_when(value: datetime) -> str:
     return value.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
 
 
+def format_ago(value: datetime, now: datetime) -> str:
+    """``5 minutes ago``; older than a week falls back to the full date."""
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            if unit == "day" and count > 7:
+                return format_when(value)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return format_when(value)  # pragma: no cover - the loop always returns
+
+
 def format_wait(seconds: int) -> str:
     """``45 seconds``, ``3 minutes``, ``2 hours``: how long to wait, in words."""
     if seconds < 90:
@@ -106,6 +120,7 @@ class Pages:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters["when"] = format_when
         self.env.filters["wait"] = format_wait
+        self.env.filters["ago"] = format_ago
         self.env.globals.update(service_name=settings.service_name,
                                 asset_version=_asset_version(),
                                 development=settings.env == "development",

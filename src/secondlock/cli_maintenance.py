@@ -1,0 +1,31 @@
+"""Housekeeping: ``secondlock prune`` deletes what the retention rules say is no longer kept.
+
+Run it daily from cron or a systemd timer on one node; it is safe to run on several at once
+(each batch is its own short transaction).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from secondlock.cli import app, cli_services, console, settings_or_exit
+
+
+@app.command("prune")
+def prune(
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, max=3650,
+        help="Keep this many days of activity (default: SECONDLOCK_ACTIVITY_RETENTION_DAYS, "
+             "180).")] = None,
+) -> None:
+    """Delete activity older than the retention period and sessions that have expired."""
+    settings = settings_or_exit()
+    keep = days if days is not None else settings.activity_retention_days
+    with cli_services(settings) as services:
+        events = services.activity.prune(retention_days=keep)
+        sessions = services.sessions.prune_expired()
+    console.print(f"Deleted {events} activity {'entry' if events == 1 else 'entries'} older "
+                  f"than {keep} days and {sessions} expired "
+                  f"{'session' if sessions == 1 else 'sessions'}.")
