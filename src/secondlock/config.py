@@ -74,6 +74,8 @@ class Settings(BaseModel):
     reauth_minutes: int = Field(default=10, ge=1, le=60)
     #: Days activity rows are kept; ``secondlock prune`` deletes older ones.
     activity_retention_days: int = Field(default=180, ge=1, le=3650)
+    #: Days a remembered device skips the code (server-enforced; never more than 30).
+    trusted_device_days: int = Field(default=30, ge=1, le=30)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 

@@ -15,6 +15,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
+from secondlock.services.trusted_devices import TrustedDeviceService
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Services:
     recovery_codes: RecoveryCodeService
     admin: AdminService
     activity: ActivityService
+    trusted_devices: TrustedDeviceService
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -40,7 +42,7 @@ class Services:
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
-                   activity=ActivityService(rt))
+                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt))
 
 
 __all__ = ["Runtime", "Services"]

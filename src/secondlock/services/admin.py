@@ -14,6 +14,7 @@ from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.throttling import account_key
+from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Account
 from secondlock.storage.repositories import (
     Accounts,
@@ -92,6 +93,7 @@ class AdminService:
             MfaChallenges(s).delete_for_account(account.id)
             Accounts(s).set_mfa_enabled(account.id, None)
             Sessions(s).delete_others(account.id, keep_id=None)
+            forget_all_devices(s, account.id)
             Throttles(s).reset(mfa_key(account.id))
             Activity(s).add(event(at=now, name="admin_reset_2fa", info=info, success=True,
                                   account_id=account.id,

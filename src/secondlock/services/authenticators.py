@@ -20,7 +20,9 @@ from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.recovery import issue_codes
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
+from secondlock.services.second_step import AMR_BY_METHOD
 from secondlock.services.throttling import record_failure, seconds_locked
+from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import (
     Accounts,
@@ -151,6 +153,9 @@ class AuthenticatorService:
                 codes = issue_codes(s, view.account_id, now)
                 # Turning 2FA on ends every other session (they were single-factor).
                 Sessions(s).delete_others(view.account_id, keep_id=view.id)
+                # The code just typed proves the new factor: this session is now two-factor.
+                Sessions(s).mark_second_factor(view.id, AMR_BY_METHOD[row.type], now)
+            forget_all_devices(s, view.account_id)  # any factor change: trust afresh
             Activity(s).add(event(at=now, name="mfa_enabled" if turning_on
                                   else "authenticator_added", info=info, success=True,
                                   account_id=view.account_id, method="totp", detail=row.name))
@@ -196,6 +201,8 @@ class AuthenticatorService:
                 raise NotFoundError("No such authenticator.")
             turned_off = row.confirmed_at is not None and not repo.confirmed_types(
                 view.account_id)
+            if row.confirmed_at is not None:
+                forget_all_devices(s, view.account_id)  # any factor change: trust afresh
             if turned_off:
                 self._turn_off(s, view.account_id)
             if row.confirmed_at is not None:
@@ -228,6 +235,7 @@ class AuthenticatorService:
         with self.rt.db.write() as s:
             Authenticators(s).delete_all(view.account_id)
             self._turn_off(s, view.account_id)
+            forget_all_devices(s, view.account_id)
             Activity(s).add(event(at=now, name="mfa_disabled", info=info, success=True,
                                   account_id=view.account_id))
             s.commit()

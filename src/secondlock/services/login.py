@@ -19,6 +19,7 @@ from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
 from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
+from secondlock.services.trusted_devices import DeviceUse, use_device, warn_replay
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import (
     Accounts,
@@ -47,6 +48,8 @@ class LoginResult:
     session: IssuedSession | None = None
     mfa_token: str | None = None
     methods: tuple[str, ...] = ()
+    #: A new remembered-device token for the client to keep (replaces the one it sent).
+    device_token: str | None = None
 
 
 def available_methods(s: DbSession, account_id: str) -> tuple[str, ...]:
@@ -62,11 +65,13 @@ class LoginService:
         self.rt = rt
         self.sessions = sessions
 
-    def login(self, email: str, password: str, info: RequestInfo) -> LoginResult:
+    def login(self, email: str, password: str, info: RequestInfo, *,
+              device_token: str | None = None) -> LoginResult:
         """Check email and password and open a session.
 
         Unknown email and wrong password give the same error after the same work (a dummy
-        argon2 verify). Failures count per account key and per IP group.
+        argon2 verify). Failures count per account key and per IP group. A remembered
+        device's token (``device_token``) skips the second step, only after the password.
 
         Raises:
             InvalidCredentialsError, RateLimitedError.
@@ -97,6 +102,18 @@ class LoginService:
             if new_hash is not None:
                 Accounts(s).set_password_hash(account.id, new_hash)
             Throttles(s).reset(keys[0])  # a success clears only this account's counter
+            use = use_device(s, account_id=account.id, token=device_token, info=info, now=now) \
+                if device_token is not None and account.mfa_enabled_at is not None \
+                else DeviceUse("ask")
+            if use.outcome == "skip":
+                # Single-factor ("pwd"): sensitive changes still ask for a factor.
+                issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
+                                       absolute=self.sessions.absolute)
+                Activity(s).add(event(at=now, name="login", info=info, success=True,
+                                      account_id=account.id, method="trusted_device"))
+                s.commit()
+                return LoginResult(status="authenticated", session=issued,
+                                   account_id=account.id, device_token=use.token)
             if account.mfa_enabled_at is not None:
                 token = new_token()
                 MfaChallenges(s).add(MfaChallenge(
@@ -107,6 +124,8 @@ class LoginService:
                 Activity(s).add(event(at=now, name="login_password", info=info, success=True,
                                       account_id=account.id, method="pwd"))
                 s.commit()
+                if use.replayed_account_id is not None:
+                    warn_replay(self.rt, use.replayed_account_id, info)
                 return LoginResult(status="mfa_required", account_id=account.id,
                                    mfa_token=token, methods=methods)
             issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,

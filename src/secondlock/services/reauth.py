@@ -14,6 +14,7 @@ from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import CODE_METHODS, SecondFactor
+from secondlock.services.second_step import AMR_BY_METHOD
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
 from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView, Throttles
 
@@ -44,7 +45,12 @@ class ReauthService:
             self._check_password(view, password, info)
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            Sessions(s).set_auth_time(view.id, now)
+            if view.mfa_enabled and method is not None:
+                # The session now holds a second factor, also when it was opened on a
+                # remembered device with the password alone.
+                Sessions(s).mark_second_factor(view.id, AMR_BY_METHOD[method], now)
+            else:
+                Sessions(s).set_auth_time(view.id, now)
             Activity(s).add(event(at=now, name="reauth", info=info, success=True,
                                   account_id=view.account_id,
                                   method=method if view.mfa_enabled else "pwd"))

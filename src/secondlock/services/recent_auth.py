@@ -12,7 +12,10 @@ from secondlock.storage.repositories import SessionView
 def require_recent_auth(rt: Runtime, view: SessionView) -> None:
     """Raises ReauthRequiredError unless the session authenticated within the window."""
     window = timedelta(minutes=rt.settings.reauth_minutes)
-    if rt.clock.now() - view.auth_time > window:
+    # A session opened without a factor on a 2FA account (a remembered device skipped the
+    # code) is single-factor: only a re-authentication with a factor makes it recent.
+    single_factor = view.mfa_enabled and "mfa" not in view.amr.split()
+    if single_factor or rt.clock.now() - view.auth_time > window:
         raise ReauthRequiredError(
             f"For your safety, confirm it's you first: this change needs a sign-in from "
             f"the last {rt.settings.reauth_minutes} minutes.")

@@ -14,6 +14,7 @@ from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
+from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import RecoveryCode
 from secondlock.storage.repositories import Activity, RecoveryCodes, SessionView
 
@@ -48,6 +49,7 @@ class RecoveryCodeService:
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             codes = issue_codes(s, view.account_id, now)
+            forget_all_devices(s, view.account_id)
             Activity(s).add(event(at=now, name="recovery_codes_regenerated", info=info,
                                   success=True, account_id=view.account_id))
             s.commit()

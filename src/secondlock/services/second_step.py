@@ -20,6 +20,7 @@ from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import CODE_METHODS, Candidate, SecondFactor
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
+from secondlock.services.trusted_devices import forget_all_devices, remember_device
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, RecoveryCodes
 
@@ -34,6 +35,7 @@ class _Outcome:
     recovery_codes_left: int | None = None  # set when a recovery code was used
     locked_seconds: int | None = None
     alert: bool = False
+    device_token: str | None = None  # set when the device is now remembered
 
 
 class SecondStepService:
@@ -53,7 +55,8 @@ class SecondStepService:
                                        "Enter your email and password again.")
         return challenge
 
-    def verify(self, mfa_token: str, method: str, code: str, info: RequestInfo) -> LoginResult:
+    def verify(self, mfa_token: str, method: str, code: str, info: RequestInfo, *,
+               remember: bool = False) -> LoginResult:
         """Check the code and open a session.
 
         One read (the pending sign-in and the factors), then the attempt is counted before the
@@ -75,22 +78,25 @@ class SecondStepService:
                 s.commit()
             candidate = self.factor.match(stored, method, code)
             with self.rt.db.write() as s:
-                outcome = self._settle(s, challenge, attempt, candidate, method, info)
+                outcome = self._settle(s, challenge, attempt, candidate, method, info,
+                                       remember=remember)
                 s.commit()
         else:
             with self.rt.db.write() as s:
                 attempt = self.factor.take_attempt(s, account_id)
                 candidate = self.factor.match(stored, method, code)
-                outcome = self._settle(s, challenge, attempt, candidate, method, info)
+                outcome = self._settle(s, challenge, attempt, candidate, method, info,
+                                       remember=remember)
                 s.commit()
         self._tell_owner(outcome, account_id, attempt, info)
         if outcome.session is None:
             raise InvalidCodeError(_hint(method))
         return LoginResult(status="authenticated", account_id=account_id,
-                           session=outcome.session)
+                           session=outcome.session, device_token=outcome.device_token)
 
     def _settle(self, s: DbSession, challenge: MfaChallenge, attempt: int,
-                candidate: Candidate | None, method: str, info: RequestInfo) -> _Outcome:
+                candidate: Candidate | None, method: str, info: RequestInfo, *,
+                remember: bool = False) -> _Outcome:
         """Record the outcome inside the caller's transaction (the caller commits)."""
         now = self.rt.clock.now()
         account_id = challenge.account_id
@@ -105,7 +111,14 @@ class SecondStepService:
                                   account_id=account_id, method=candidate.method))
             remaining = RecoveryCodes(s).remaining(account_id) \
                 if candidate.method == "recovery_code" else None
-            return _Outcome(session=issued, recovery_codes_left=remaining)
+            device_token = None
+            if candidate.method == "recovery_code":
+                forget_all_devices(s, account_id)  # a lost factor: start trust afresh
+            elif remember:
+                device_token = remember_device(s, account_id=account_id, info=info, now=now,
+                                               days=self.rt.settings.trusted_device_days)
+            return _Outcome(session=issued, recovery_codes_left=remaining,
+                            device_token=device_token)
         failures = MfaChallenges(s).count_failure(challenge.id)
         alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and \
             MfaChallenges(s).mark_alerted(challenge.id)

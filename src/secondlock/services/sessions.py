@@ -13,6 +13,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
+from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.repositories import Activity, Sessions, SessionView
 from secondlock.storage.session_lookup import SessionLookup
@@ -115,10 +116,12 @@ class SessionService:
             s.commit()
 
     def revoke_others(self, view: SessionView, info: RequestInfo) -> int:
-        """Sign out every other session of the account at once; returns how many ended."""
+        """Sign out every other session and forget every remembered device ("sign out
+        everywhere else"); returns how many sessions and devices ended."""
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             ended = Sessions(s).delete_others(view.account_id, keep_id=view.id)
+            ended += forget_all_devices(s, view.account_id)
             if ended:
                 Activity(s).add(event(at=now, name="sessions_revoked", info=info, success=True,
                                       account_id=view.account_id, detail=f"count={ended}"))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -67,6 +68,9 @@ class Account(Base):
     #: When two-factor authentication was turned on (None = off). Kept in step with the
     #: confirmed authenticators by the services, so the session check reads it in one SELECT.
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: Set by "this wasn't me": the next sign-in must choose a new password.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
 
 
 class Session(Base):
@@ -192,3 +196,35 @@ class MfaChallenge(Base):
     alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     ip: Mapped[str] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(512))
+
+
+class TrustedDevice(Base):
+    """A remembered device: skips the code after a correct password, until it expires."""
+
+    __tablename__ = "trusted_devices"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Where it was remembered and last used (shown in the list; never the token).
+    ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(512))
+
+
+class TrustedDeviceToken(Base):
+    """Every token a remembered device was given; only the newest (retired_at None) works.
+
+    An older one presented again means a copy of the cookie is in someone else's hands.
+    """
+
+    __tablename__ = "trusted_device_tokens"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("trusted_devices.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -6,6 +6,7 @@ from secondlock.storage.repositories.activity import Activity, ActivityRow
 from secondlock.storage.repositories.factors import Authenticators, MfaChallenges, RecoveryCodes
 from secondlock.storage.repositories.sessions import SESSION_VIEW, Sessions, SessionView
 from secondlock.storage.repositories.throttles import Throttles
+from secondlock.storage.repositories.trusted_devices import TokenMatch, TrustedDevices
 
 __all__ = [
     "SESSION_VIEW",
@@ -18,5 +19,7 @@ __all__ = [
     "SessionView",
     "Sessions",
     "Throttles",
+    "TokenMatch",
     "Tokens",
+    "TrustedDevices",
 ]

@@ -71,6 +71,11 @@ class Sessions:
             stmt = stmt.where(SessionRow.id != keep_id)
         return int(self.db.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
+    def mark_second_factor(self, session_id: str, amr: str, at: datetime) -> None:
+        """The session just proved a second factor: record how, and when."""
+        self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
+                        .values(amr=amr, auth_time=at, last_seen_at=at))
+
     def set_auth_time(self, session_id: str, at: datetime) -> None:
         self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
                         .values(auth_time=at, last_seen_at=at))

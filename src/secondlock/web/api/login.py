@@ -20,7 +20,8 @@ router = APIRouter(tags=["login"])
 
 def _answer(result: LoginResult) -> Authenticated | MfaRequired:
     if result.session is not None:
-        return Authenticated(status="authenticated", token=result.session.token)
+        return Authenticated(status="authenticated", token=result.session.token,
+                             device_token=result.device_token)
     assert result.mfa_token is not None
     return MfaRequired(status="mfa_required", mfa_token=result.mfa_token,
                        methods=list(result.methods))
@@ -31,19 +32,28 @@ def login(body: LoginRequest, request: Request) -> Authenticated | MfaRequired:
     """Sign in with email and password.
 
     Accounts with two-factor authentication get ``mfa_required`` with a single-use
-    ``mfa_token`` (5 minutes) and the methods they can use for the second step.
+    ``mfa_token`` (5 minutes) and the methods they can use for the second step, unless a
+    ``device_token`` of a remembered device comes with the right password: then the answer
+    is ``authenticated`` with a new ``device_token`` (each token works once).
     """
-    result = services_of(request).login.login(body.email, body.password, request_info(request))
+    result = services_of(request).login.login(body.email, body.password, request_info(request),
+                                              device_token=body.device_token)
     return _answer(result)
 
 
 @router.post("/login/verify", responses=errors(401, 410, 429))
 def verify(body: VerifyRequest, request: Request) -> Authenticated:
-    """The second step: a code from the authenticator app or a recovery code."""
+    """The second step: a code from the authenticator app or a recovery code.
+
+    ``remember_device: true`` remembers this device for 30 days: the answer carries a
+    ``device_token`` to send with the password next time (not with a recovery code).
+    """
     result = services_of(request).second_step.verify(body.mfa_token, body.method, body.code,
-                                                     request_info(request))
+                                                     request_info(request),
+                                                     remember=body.remember_device)
     assert result.session is not None
-    return Authenticated(status="authenticated", token=result.session.token)
+    return Authenticated(status="authenticated", token=result.session.token,
+                         device_token=result.device_token)
 
 
 @router.post("/reauth", responses=errors(401, 403, 429))

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from secondlock.core.activity_text import KINDS
 from secondlock.core.devices import describe_device
 from secondlock.web.api.docs import API_PREFIX, errors
-from secondlock.web.api.schemas import ActivityOut, Me, SessionOut
+from secondlock.web.api.schemas import ActivityOut, Me, SessionOut, TrustedDeviceOut
 from secondlock.web.deps import (
     BEARER_SECURITY,
     BearerToken,
@@ -24,6 +24,7 @@ from secondlock.web.deps import (
 router = APIRouter(prefix="/me", tags=["me"])
 
 SessionId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
+DeviceId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
 
 
 @router.get("", response_class=Response, responses={200: {"model": Me}, **errors(401)},
@@ -102,3 +103,34 @@ def activity(request: Request, response: Response, token: BearerToken,
     return [ActivityOut(id=e.id, at=e.at, event=e.event, kind=e.kind, ip=e.ip, device=e.device,
                         method=e.method, success=e.success, reason=e.reason,
                         description=e.description) for e in page.entries]
+
+
+@router.get("/trusted-devices", responses=errors(401))
+def trusted_devices(request: Request, token: BearerToken) -> list[TrustedDeviceOut]:
+    """Remembered devices: they skip the code after the password until they expire."""
+    services = services_of(request)
+    view = services.sessions.authenticate(token)
+    return [TrustedDeviceOut(id=d.id, device=d.device, ip=d.ip, created_at=d.created_at,
+                             last_used_at=d.last_used_at, expires_at=d.expires_at)
+            for d in services.trusted_devices.list(view.account_id)]
+
+
+@router.delete("/trusted-devices/{device_id}", status_code=204, response_class=Response,
+               responses=errors(401, 404))
+def forget_device(request: Request, token: BearerToken,
+                  device_id: str = DeviceId) -> Response:
+    """Forget one remembered device: its next sign-in asks for a code again."""
+    services = services_of(request)
+    view = services.sessions.authenticate(token)
+    services.trusted_devices.revoke(view, device_id, request_info(request))
+    return Response(status_code=204)
+
+
+@router.delete("/trusted-devices", status_code=204, response_class=Response,
+               responses=errors(401))
+def forget_all_devices(request: Request, token: BearerToken) -> Response:
+    """Forget every remembered device of the account."""
+    services = services_of(request)
+    view = services.sessions.authenticate(token)
+    services.trusted_devices.revoke_all(view, request_info(request))
+    return Response(status_code=204)

@@ -36,14 +36,21 @@ class AccountCreated(BaseModel):
     email: str
 
 
+#: A remembered device's token, as handed out by /login/verify (``remember_device``).
+DeviceToken = Annotated[str, Field(max_length=256), AfterValidator(_clean_text)]
+
+
 class LoginRequest(Strict):
     email: Text
     password: Text
+    device_token: DeviceToken | None = None
 
 
 class Authenticated(BaseModel):
     status: Literal["authenticated"]
     token: str
+    #: Present when this device is (still) remembered: keep it, it replaces the one sent.
+    device_token: str | None = None
 
 
 class MfaRequired(BaseModel):
@@ -60,6 +67,7 @@ class VerifyRequest(Strict):
     mfa_token: Text
     method: Method
     code: Code
+    remember_device: bool = False
 
 
 class ReauthRequest(Strict):
@@ -97,6 +105,15 @@ class ActivityOut(BaseModel):
     success: bool
     reason: str | None
     description: str
+
+
+class TrustedDeviceOut(BaseModel):
+    id: str
+    device: str
+    ip: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
 
 
 class AuthenticatorOut(BaseModel):
