@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.storage.migrate import upgrade
@@ -178,5 +179,35 @@ def account_factory(client: TestClient) -> Callable[..., MadeAccount]:
         assert login.status_code == 200, login.text
         return MadeAccount(id=created.json()["id"], email=created.json()["email"],
                            password=password, token=login.json()["token"])
+
+    return make
+
+
+@dataclass
+class TotpAccount:
+    account: MadeAccount
+    authenticator_id: str
+    secret: str
+    recovery_codes: list[str]
+
+
+@pytest.fixture
+def totp_factory(client: TestClient, clock: FixedClock,
+                 account_factory: Callable[..., MadeAccount]) -> Callable[..., TotpAccount]:
+    """An account with an authenticator app confirmed (2FA on) and its recovery codes."""
+
+    def make(email: str | None = None) -> TotpAccount:
+        account = account_factory(email=email)
+        started = client.post("/api/v1/me/authenticators/totp", json={"name": "iPhone"},
+                              headers=account.auth)
+        assert started.status_code == 201, started.text
+        body = started.json()
+        confirmed = client.post(f"/api/v1/me/authenticators/{body['id']}/confirm",
+                                json={"code": code_at(body["secret"], clock.now())},
+                                headers=account.auth)
+        assert confirmed.status_code == 200, confirmed.text
+        clock.advance(seconds=30)  # the confirming code's step is used up
+        return TotpAccount(account, body["id"], body["secret"],
+                           confirmed.json()["recovery_codes"])
 
     return make

@@ -39,13 +39,27 @@ def welcome_email(*, to: str, service_name: str, verify_url: str,
 
 def security_notice(*, to: str, service_name: str, origin: str, subject: str, headline: str,
                     details: list[str], when: str, where: str, device: str,
-                    kind: str) -> OutgoingEmail:
-    """A change or event on the account, with what/when/where and what to do if it wasn't you."""
+                    kind: str, not_me_url: str | None = None) -> OutgoingEmail:
+    """A change or event on the account, with what/when/where and what to do if it wasn't you.
+
+    ``not_me_url`` is the single-use "this wasn't me" link: one click (and a confirmation)
+    signs everyone out and asks for a new password at the next sign-in.
+    """
     facts = [f"When: {when}", f"Device: {device}", f"IP address: {where}"]
-    advice = (f"If this was you, there is nothing to do. If it was not you, sign in at "
-              f"{origin}/login right away, change your password and review your two-factor "
-              f"settings, or contact the shop's support.")
-    text = "\n".join([headline, "", *details, "", *facts, "", advice, ""])
-    html = _html([headline, *details, *facts, advice], ("Review your account", f"{origin}/account"))
+    if not_me_url:
+        advice = ("If this was you, there is nothing to do. If it was not you, open the link "
+                  "below: it signs out every device, forgets remembered devices and asks for a "
+                  "new password at the next sign-in. The link works once, for 7 days.")
+        text = "\n".join([headline, "", *details, "", *facts, "", advice, "",
+                          f"This wasn't me: {not_me_url}", "",
+                          f"Your account: {origin}/account", ""])
+        html = _html([headline, *details, *facts, advice], ("This wasn't me", not_me_url))
+    else:
+        advice = (f"If this was not you, sign in at {origin}/login right away, change your "
+                  f"password and review your two-factor settings, or contact the shop's "
+                  f"support.")
+        text = "\n".join([headline, "", *details, "", *facts, "", advice, ""])
+        html = _html([headline, *details, *facts, advice],
+                     ("Review your account", f"{origin}/account"))
     return OutgoingEmail(to=to, subject=f"{service_name}: {subject}", text=text, html=html,
                          kind=kind)

@@ -39,8 +39,10 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
-                raw.extend(self.headers)
-                if not static and not any(k == b"cache-control" for k, _ in raw):
+                present = {k for k, _ in raw}
+                # A header the handler set itself wins over the default.
+                raw.extend(h for h in self.headers if h[0] not in present)
+                if not static and b"cache-control" not in present:
                     raw.append((b"cache-control", b"no-store"))
                 message["headers"] = raw
             await send(message)

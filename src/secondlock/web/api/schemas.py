@@ -31,6 +31,10 @@ class SignUpRequest(Strict):
     password: Text
 
 
+class NotMeRequest(Strict):
+    token: Annotated[str, Field(min_length=1, max_length=256)]
+
+
 class AccountCreated(BaseModel):
     id: str
     email: str

@@ -1,0 +1,76 @@
+""""This wasn't me": the link in every security mail that locks an intruder out.
+
+Each security mail carries a single-use link. Following it (a page with a button; a GET never
+acts, so mail scanners cannot use it up) signs out every session, ends pending sign-ins,
+forgets every remembered device, asks for a new password at the next sign-in and records the
+event. It does not need a session: whoever reads the owner's mail may use it, and all it can do
+is make the account safer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.errors import InvalidTokenError
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.tokens import hash_token
+from secondlock.services.activity import event
+from secondlock.services.not_me_links import NOT_ME_PURPOSE
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.services.trusted_devices import forget_all_devices
+from secondlock.storage.orm import Account
+from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Tokens
+
+MAX_TOKEN_LENGTH = 256
+
+
+def lock_out_everyone(s: DbSession, account_id: str) -> int:
+    """End every session and pending sign-in and forget every remembered device, inside the
+    caller's transaction; returns how many sessions and devices ended."""
+    ended = Sessions(s).delete_others(account_id, keep_id=None)
+    ended += forget_all_devices(s, account_id)
+    MfaChallenges(s).delete_for_account(account_id)
+    return ended
+
+
+class NotMeService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def secure_account(self, token: str, info: RequestInfo) -> str:
+        """Lock everyone out of the account the link was mailed for; returns its email.
+
+        Raises:
+            InvalidTokenError: unknown, used or expired link.
+        """
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidTokenError("This link is incomplete. Open it from the email again.")
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            account_id = Tokens(s).consume(hash_token(token), NOT_ME_PURPOSE, now)
+            account = Accounts(s).get(account_id) if account_id is not None else None
+            if account is None:
+                raise InvalidTokenError(
+                    "This link was already used or has expired. If you still think someone "
+                    "else is using your account, sign in and change your password, or use "
+                    "the link in a newer email from us.")
+            ended = lock_out_everyone(s, account.id)
+            s.execute(update(Account).where(Account.id == account.id)
+                      .values(password_change_required=True))
+            Activity(s).add(event(at=now, name="not_me", info=info, success=True,
+                                  account_id=account.id, detail=f"ended={ended}"))
+            s.commit()
+            email = account.email
+        notify(self.rt, to=email, kind="account_secured", at=now, info=info,
+               subject="we signed everyone out of your account",
+               headline="You told us a sign-in or change was not you, so we secured your "
+                        "account.",
+               details=["Every device is signed out and no device is remembered any more.",
+                        "At your next sign-in you will choose a new password. Use one you "
+                        "use nowhere else.",
+                        "Then look at your security page: check your two-factor methods "
+                        "and recent activity, and remove anything you do not recognise."],
+               not_me_link=False)
+        return email
