@@ -18,6 +18,7 @@ from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
+from secondlock.services.sign_in_alerts import alert_new_device, is_new_device
 from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
 from secondlock.services.trusted_devices import DeviceUse, use_device, warn_replay
 from secondlock.storage.orm import MfaChallenge
@@ -128,11 +129,14 @@ class LoginService:
                     warn_replay(self.rt, use.replayed_account_id, info)
                 return LoginResult(status="mfa_required", account_id=account.id,
                                    mfa_token=token, methods=methods)
+            new_device = is_new_device(s, account.id, info.user_agent)
             issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
                                    absolute=self.sessions.absolute)
             Activity(s).add(event(at=now, name="login", info=info, success=True,
                                   account_id=account.id, method="pwd"))
             s.commit()
+        if new_device:
+            alert_new_device(self.rt, account.id, "pwd", info)
         return LoginResult(status="authenticated", session=issued, account_id=account.id)
 
     def _count_attempt(self, key: str) -> int | None:

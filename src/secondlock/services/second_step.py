@@ -20,6 +20,7 @@ from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import CODE_METHODS, Candidate, SecondFactor
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
+from secondlock.services.sign_in_alerts import alert_new_device, is_new_device
 from secondlock.services.trusted_devices import forget_all_devices, remember_device
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, RecoveryCodes
@@ -36,6 +37,7 @@ class _Outcome:
     locked_seconds: int | None = None
     alert: bool = False
     device_token: str | None = None  # set when the device is now remembered
+    new_device: str | None = None  # the method, when this device signs in for the first time
 
 
 class SecondStepService:
@@ -104,6 +106,7 @@ class SecondStepService:
             if not MfaChallenges(s).consume(challenge.id, now):
                 # Someone else finished this sign-in: roll back, the code stays unused.
                 raise MfaTokenExpiredError("This sign-in was already completed.")
+            new_device = is_new_device(s, account_id, info.user_agent)
             issued = issue_session(s, account_id=account_id,
                                    amr=AMR_BY_METHOD[candidate.method], info=info, now=now,
                                    absolute=self.sessions.absolute)
@@ -118,7 +121,8 @@ class SecondStepService:
                 device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                                days=self.rt.settings.trusted_device_days)
             return _Outcome(session=issued, recovery_codes_left=remaining,
-                            device_token=device_token)
+                            device_token=device_token,
+                            new_device=candidate.method if new_device else None)
         failures = MfaChallenges(s).count_failure(challenge.id)
         alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and \
             MfaChallenges(s).mark_alerted(challenge.id)
@@ -131,6 +135,8 @@ class SecondStepService:
     def _tell_owner(self, outcome: _Outcome, account_id: str, attempt: int,
                     info: RequestInfo) -> None:
         """Mail after the commit: a recovery code used, a lock, or a partial sign-in."""
+        if outcome.new_device is not None:
+            alert_new_device(self.rt, account_id, outcome.new_device, info)
         if outcome.recovery_codes_left is None and outcome.locked_seconds is None \
                 and not outcome.alert:
             return

@@ -47,6 +47,13 @@ class Activity:
             stmt = stmt.where(ActivityEvent.event.in_(list(events)))
         return list(self.db.scalars(stmt.order_by(ActivityEvent.id.desc()).limit(limit)))
 
+    def sign_in_agents(self, account_id: str, *, limit: int = 200) -> list[str]:
+        """The distinct user agents of the account's successful sign-ins (most kept)."""
+        return list(self.db.scalars(
+            select(ActivityEvent.user_agent).where(
+                ActivityEvent.account_id == account_id, ActivityEvent.event == "login",
+                ActivityEvent.success.is_(True)).distinct().limit(limit)))
+
     def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
         """Whether such a row was written since ``since`` (served by the index on ``at``)."""
         return self.db.scalars(select(ActivityEvent.id).where(

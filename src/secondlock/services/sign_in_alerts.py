@@ -1,0 +1,41 @@
+""""New sign-in to your account": mail the owner when a sign-in comes from a kind of device
+the account has never signed in from (compared as browser + system + device, so a browser
+update is not "new"). The very first sign-in of an account is not news."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.devices import describe_device
+from secondlock.core.request_info import RequestInfo
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.storage.repositories import Accounts, Activity
+
+
+def is_new_device(s: DbSession, account_id: str, user_agent: str) -> bool:
+    """Ask before recording this sign-in (inside the caller's transaction)."""
+    agents = Activity(s).sign_in_agents(account_id)
+    if not agents:
+        return False
+    if user_agent in agents:
+        return False
+    label = describe_device(user_agent)
+    return all(describe_device(agent) != label for agent in agents)
+
+
+def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInfo) -> None:
+    """Mail the owner about a sign-in from a new device (after the commit)."""
+    with rt.db.read() as s:
+        account = Accounts(s).get(account_id)
+    if account is None:
+        return
+    how = {"pwd": "with your password", "trusted_device": "with your password"}.get(
+        method, "with your password and a second factor")
+    notify(rt, to=account.email, kind="new_device_sign_in", at=rt.clock.now(), info=info,
+           subject="new sign-in to your account",
+           headline=f"Someone signed in to your account {how} from a device we have not "
+                    f"seen before: {describe_device(info.user_agent)}.",
+           details=["If it was you on a new phone, computer or browser, all is well.",
+                    "If it was not you, use the link below at once: your password is known "
+                    "to someone else."])
