@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from sqlalchemy import create_engine
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
@@ -8,7 +12,16 @@ from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from secondlock.storage.db import Database
+from secondlock.storage.orm import Base
 from secondlock.web.app import build_runtime
+from tests.conftest import TEST_SECRET
+
+
+def make_services(url: str, data_dir: str, clock: FixedClock) -> Services:
+    settings = Settings(data_dir=Path(data_dir), secret_key=TEST_SECRET, database_url=url)
+    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
+                       clock=clock, database=Database(url))
+    return Services.build(rt)
 
 
 @pytest.fixture
@@ -18,3 +31,23 @@ def services(settings: Settings, clock: FixedClock, outbox: OutboxMailer,
     rt = build_runtime(settings, notifier=BlockingNotifier(outbox), clock=clock,
                        database=database)
     return Services.build(rt)
+
+
+@pytest.fixture
+def clock_and_services(race_url: str, tmp_path: Path) -> Iterator[tuple[FixedClock, Services]]:
+    clock = FixedClock()
+    services = make_services(race_url, str(tmp_path), clock)
+    yield clock, services
+    services.rt.db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url

@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine
-
-from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.totp import code_at
-from secondlock.notifications.dispatch import BlockingNotifier
-from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
-from secondlock.storage.db import Database
-from secondlock.storage.orm import Base
 from secondlock.storage.repositories import SessionView
-from secondlock.web.app import build_runtime
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import PASSWORD
+from tests.services.conftest import make_services
 
 INFO = RequestInfo(ip="198.51.100.7", user_agent="race")
 WORKERS = 2
 PER_WORKER = 6
-
-
-def make_services(url: str, data_dir: str, clock: FixedClock) -> Services:
-    settings = Settings(data_dir=Path(data_dir), secret_key=TEST_SECRET, database_url=url)
-    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
-                       clock=clock, database=Database(url))
-    return Services.build(rt)
 
 
 def _worker(url: str, data_dir: str, at: Any, tokens: list[str], method: str, code: str,
@@ -57,26 +41,6 @@ def _worker(url: str, data_dir: str, at: Any, tokens: list[str], method: str, co
         t.join()
     for item in local:
         results.put(item)
-
-
-@pytest.fixture
-def clock_and_services(race_url: str, tmp_path: Path) -> Iterator[tuple[FixedClock, Services]]:
-    clock = FixedClock()
-    services = make_services(race_url, str(tmp_path), clock)
-    yield clock, services
-    services.rt.db.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("pg_url")
-        return url
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    return url
 
 
 def enrolled(services: Services, clock: FixedClock) -> tuple[str, list[str], str]:

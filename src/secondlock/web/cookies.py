@@ -25,3 +25,25 @@ def set_session_cookie(response: Response, settings: Settings, token: str) -> No
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(session_cookie_name(settings), path="/", httponly=True,
                            samesite="lax", secure=settings.is_https)
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return "__Host-secondlock_device" if settings.is_https else "secondlock_device"
+
+
+def read_device_cookie(request: Request, settings: Settings) -> str | None:
+    """The remembered-device token this browser holds, if any (checked by the server)."""
+    value = request.cookies.get(device_cookie_name(settings))
+    return value if value and len(value) <= 256 else None
+
+
+def set_device_cookie(response: Response, settings: Settings, token: str) -> None:
+    # Kept as long as the server remembers the device; the server's expiry is what counts.
+    response.set_cookie(device_cookie_name(settings), token,
+                        max_age=settings.trusted_device_days * 86400, httponly=True,
+                        samesite="lax", secure=settings.is_https, path="/")
+
+
+def clear_device_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(device_cookie_name(settings), path="/", httponly=True,
+                           samesite="lax", secure=settings.is_https)

@@ -67,7 +67,9 @@ def router(pages: Pages) -> APIRouter:
         if view is None:
             return pages.to_login(request)
         return pages.render(request, "sessions.html", user=view,
-                            devices=_devices(pages, request, view))
+                            devices=_devices(pages, request, view),
+                            remembered=pages.services(request).trusted_devices.list(
+                                view.account_id))
 
     @routes.post("/sessions/revoke")
     def revoke(request: Request, form: FormFields) -> Response:
@@ -99,6 +101,33 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/sessions")
         pages.services(request).sessions.revoke_others(view, request_info(request))
         return redirect("/account/sessions?notice=others-ended")
+
+    @routes.post("/devices/forget")
+    def forget_device(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/sessions")
+        device_id = form.get("device_id", "")
+        try:
+            if not SESSION_ID.match(device_id):
+                raise NotFoundError("No such remembered device.")
+            pages.services(request).trusted_devices.revoke(view, device_id,
+                                                           request_info(request))
+        except NotFoundError:
+            return redirect("/account/sessions?notice=device-gone")
+        return redirect("/account/sessions?notice=device-forgotten")
+
+    @routes.post("/devices/forget-all")
+    def forget_all_devices(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/sessions")
+        pages.services(request).trusted_devices.revoke_all(view, request_info(request))
+        return redirect("/account/sessions?notice=devices-forgotten")
 
     @routes.get("/activity")
     def activity(request: Request) -> Response:

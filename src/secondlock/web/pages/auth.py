@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from secondlock.core.emails import MAX_EMAIL_LENGTH
 from secondlock.core.errors import SecondLockError
-from secondlock.web.cookies import clear_session_cookie
+from secondlock.web.cookies import clear_session_cookie, read_device_cookie
 from secondlock.web.deps import request_info
 from secondlock.web.pages.mfa import after_password
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
@@ -64,8 +64,9 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/login")
         email = form.get("email", "")
         try:
-            result = pages.services(request).login.login(email, form.get("password", ""),
-                                                         request_info(request))
+            result = pages.services(request).login.login(
+                email, form.get("password", ""), request_info(request),
+                device_token=read_device_cookie(request, settings))
         except SecondLockError as exc:
             return form_page(request, "login.html", email=email, error=exc)
         return after_password(request, settings, result)

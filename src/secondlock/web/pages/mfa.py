@@ -17,7 +17,12 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.services.login import LoginResult
-from secondlock.web.cookies import set_session_cookie
+from secondlock.web.cookies import (
+    clear_device_cookie,
+    read_device_cookie,
+    set_device_cookie,
+    set_session_cookie,
+)
 from secondlock.web.deps import request_info
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
@@ -55,17 +60,22 @@ def read_mfa_cookie(request: Request, settings: Settings) -> tuple[str, tuple[st
 
 
 def after_password(request: Request, settings: Settings, result: LoginResult) -> Response:
-    """Where a correct password leads: the account, or the second step."""
+    """Where a correct password leads: the account, or the second step. A remembered
+    device gets its replacement token; a device token that no longer works is dropped."""
     if result.session is not None:
         response = redirect("/account")
         set_session_cookie(response, settings, result.session.token)
         if read_mfa_cookie(request, settings):
             clear_mfa_cookie(response, settings)
+        if result.device_token is not None:
+            set_device_cookie(response, settings, result.device_token)
         return response
     if result.mfa_token is None:  # neither: start over rather than fail
         return redirect("/login")
     response = redirect("/login/verify")
     set_mfa_cookie(response, settings, result.mfa_token, result.methods)
+    if read_device_cookie(request, settings) is not None:
+        clear_device_cookie(response, settings)
     return response
 
 
@@ -82,7 +92,8 @@ def router(pages: Pages) -> APIRouter:
                     error: SecondLockError | None = None) -> Response:
         status, headers = error_status(error) if error else (200, {})
         return pages.render(request, "login_verify.html", status=status, headers=headers,
-                            methods=methods, method=method, error=error)
+                            methods=methods, method=method, error=error,
+                            remember_days=settings.trusted_device_days)
 
     def pick(methods: tuple[str, ...], wanted: str | None) -> str:
         if wanted in CODE_METHODS:
@@ -110,7 +121,8 @@ def router(pages: Pages) -> APIRouter:
         method = pick(methods, form.get("method"))
         try:
             result = pages.services(request).second_step.verify(
-                token, method, form.get("code", ""), request_info(request))
+                token, method, form.get("code", ""), request_info(request),
+                remember=form.get("remember_device") == "1")
         except (MfaTokenExpiredError, NotAuthenticatedError):
             return expired()
         except SecondLockError as exc:
@@ -122,6 +134,8 @@ def router(pages: Pages) -> APIRouter:
                             else "/account")
         set_session_cookie(response, settings, result.session.token)
         clear_mfa_cookie(response, settings)
+        if result.device_token is not None:
+            set_device_cookie(response, settings, result.device_token)
         return response
 
     return routes

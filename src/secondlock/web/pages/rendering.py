@@ -51,6 +51,10 @@ NOTICES = {
     "mfa-off": "Two-factor authentication is off. Signing in needs only your password now.",
     "codes-saved": "Good. Your new recovery codes are the only ones that work now.",
     "setup-expired": "That setup expired before it was finished. Start again.",
+    "device-forgotten": "That device is forgotten. It will ask for a code at its next sign-in.",
+    "devices-forgotten": "No device is remembered any more. Each will ask for a code at its "
+                         "next sign-in.",
+    "device-gone": "That device was already forgotten.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
