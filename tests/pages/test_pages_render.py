@@ -24,8 +24,9 @@ from tests.pages.helpers import (
     submit,
 )
 
-PUBLIC = ["/", "/signup", "/login", "/verify-email?token=abc", "/dev/outbox"]
-PROTECTED = ["/account", "/account/security", "/account/sessions", "/account/activity"]
+PUBLIC = ["/", "/signup", "/login", "/verify-email?token=abc", "/not-me?token=abc", "/dev/outbox"]
+PROTECTED = ["/account", "/account/security", "/account/sessions", "/account/activity",
+             "/account/checkup"]
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -54,7 +55,8 @@ def _all_pages(client: TestClient) -> dict[str, str]:
     pages = {path: client.get(path).text for path in PUBLIC}
     assert page_signup(client, "ada@example.com", "correct horse battery staple"
                        ).status_code == 303
-    for path in [*PROTECTED, "/", "/verify-email?token=abc", "/dev/outbox"]:
+    for path in [*PROTECTED, "/", "/verify-email?token=abc", "/not-me?token=abc",
+                 "/dev/outbox"]:
         response = client.get(path)
         assert response.status_code == 200, path
         pages[f"signed-in {path}"] = response.text

@@ -16,9 +16,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     "security": ("account_created", "email_verified", "mfa_enabled", "mfa_disabled",
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
-                 "password_reset", "password_reset_requested", "not_me"),
+                 "password_reset", "password_reset_requested", "not_me",
+                 "email_verification_sent"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
-                "trusted_device_revoked", "trusted_device_replayed"),
+                "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
     "admin": ("admin_reset_2fa", "admin_unlock"),
 }
 
@@ -66,6 +67,8 @@ _SENTENCES: dict[str, str] = {
     "trusted_device_revoked": "Stopped remembering a device",
     "trusted_device_replayed": "An old remembered-device token was used again; the device was"
                                " forgotten",
+    "devices_reviewed": "Confirmed that recent sign-ins from new devices were all yours",
+    "email_verification_sent": "Asked for a new email confirmation link",
     "admin_reset_2fa": "An operator reset two-factor authentication",
     "admin_unlock": "An operator unlocked sign-in",
 }

@@ -8,6 +8,7 @@ from secondlock.services.accounts import AccountService
 from secondlock.services.activity import ActivityService
 from secondlock.services.admin import AdminService
 from secondlock.services.authenticators import AuthenticatorService
+from secondlock.services.checkup import CheckupService
 from secondlock.services.login import LoginService
 from secondlock.services.not_me import NotMeService
 from secondlock.services.reauth import ReauthService
@@ -33,6 +34,7 @@ class Services:
     activity: ActivityService
     trusted_devices: TrustedDeviceService
     not_me: NotMeService
+    checkup: CheckupService
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -45,7 +47,7 @@ class Services:
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
                    activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
-                   not_me=NotMeService(rt))
+                   not_me=NotMeService(rt), checkup=CheckupService(rt))
 
 
 __all__ = ["Runtime", "Services"]

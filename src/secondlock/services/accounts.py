@@ -23,6 +23,7 @@ from secondlock.storage.repositories import Accounts, Activity, Throttles, Token
 VERIFY_EMAIL_PURPOSE = "verify_email"
 VERIFY_EMAIL_HOURS = 48
 SIGN_UPS_PER_HOUR = 20
+RESENDS_PER_HOUR = 3
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,44 @@ class AccountService:
                 verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
                 hours_valid=VERIFY_EMAIL_HOURS))
         return NewAccount(id=account.id, email=normal_email)
+
+    def resend_verification(self, account_id: str, info: RequestInfo) -> bool:
+        """Mail a fresh confirmation link (the old ones keep working until they expire).
+
+        Returns False when the address is already confirmed.
+
+        Raises:
+            RateLimitedError: more than RESENDS_PER_HOUR an hour.
+        """
+        now = self.rt.clock.now()
+        key = f"verify_resend:{account_id}"
+        token = new_token()
+        with self.rt.db.write() as s:
+            account = Accounts(s).get(account_id)
+            if account is None or account.email_verified_at is not None:
+                return False
+            counted = Throttles(s).take_ticket(
+                # The attempt that goes past lock_after is still let through (and locks).
+                key, now, lock_after=RESENDS_PER_HOUR - 1, window_start=now - timedelta(hours=1),
+                provisional_until=now + timedelta(hours=1))
+            if counted is None:
+                wait = seconds_locked(s, [key], now) or 3600
+                s.commit()
+                raise RateLimitedError(wait, "We sent several links already. Look for them in "
+                                       "your inbox and spam folder, or try again later.")
+            Tokens(s).add(AccountToken(
+                token_hash=hash_token(token), account_id=account_id,
+                purpose=VERIFY_EMAIL_PURPOSE, created_at=now,
+                expires_at=now + timedelta(hours=VERIFY_EMAIL_HOURS)))
+            Activity(s).add(event(at=now, name="email_verification_sent", info=info,
+                                  success=True, account_id=account_id))
+            email = account.email
+            s.commit()
+        self.rt.notifier.send_email(welcome_email(
+            to=email, service_name=self.rt.settings.service_name,
+            verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
+            hours_valid=VERIFY_EMAIL_HOURS))
+        return True
 
     def _count_sign_up(self, info: RequestInfo) -> None:
         """At most SIGN_UPS_PER_HOUR new accounts per IP group an hour (spam, mail bombing).

@@ -18,7 +18,7 @@ from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
-from secondlock.services.sign_in_alerts import alert_new_device, is_new_device
+from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
 from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
 from secondlock.services.trusted_devices import DeviceUse, use_device, warn_replay
 from secondlock.storage.orm import MfaChallenge
@@ -99,9 +99,13 @@ class LoginService:
         new_hash = self.rt.hasher.hash(password) if self.rt.hasher.needs_rehash(
             account.password_hash) else None
         now = self.rt.clock.now()
+        # Lists grow: a password that was fine at sign-up may be on today's list.
+        blocklisted = password in self.rt.blocklist
         with self.rt.db.write() as s:
             if new_hash is not None:
                 Accounts(s).set_password_hash(account.id, new_hash)
+            if blocklisted != account.password_blocklisted:
+                Accounts(s).set_password_blocklisted(account.id, blocklisted)
             Throttles(s).reset(keys[0])  # a success clears only this account's counter
             use = use_device(s, account_id=account.id, token=device_token, info=info, now=now) \
                 if device_token is not None and account.mfa_enabled_at is not None \
@@ -133,7 +137,8 @@ class LoginService:
             issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
                                    absolute=self.sessions.absolute)
             Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account.id, method="pwd"))
+                                  account_id=account.id, method="pwd",
+                                  detail=NEW_DEVICE if new_device else None))
             s.commit()
         if new_device:
             alert_new_device(self.rt, account.id, "pwd", info)

@@ -20,7 +20,7 @@ from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import CODE_METHODS, Candidate, SecondFactor
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
-from secondlock.services.sign_in_alerts import alert_new_device, is_new_device
+from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
 from secondlock.services.trusted_devices import forget_all_devices, remember_device
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, RecoveryCodes
@@ -111,7 +111,8 @@ class SecondStepService:
                                    amr=AMR_BY_METHOD[candidate.method], info=info, now=now,
                                    absolute=self.sessions.absolute)
             Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account_id, method=candidate.method))
+                                  account_id=account_id, method=candidate.method,
+                                  detail=NEW_DEVICE if new_device else None))
             remaining = RecoveryCodes(s).remaining(account_id) \
                 if candidate.method == "recovery_code" else None
             device_token = None

@@ -12,6 +12,10 @@ from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import Accounts, Activity
 
+#: The ``detail`` of a successful login event from a device never seen before (the checkup
+#: asks the owner to review those).
+NEW_DEVICE = "new_device"
+
 
 def is_new_device(s: DbSession, account_id: str, user_agent: str) -> bool:
     """Ask before recording this sign-in (inside the caller's transaction)."""

@@ -71,6 +71,11 @@ class Account(Base):
     #: Set by "this wasn't me": the next sign-in must choose a new password.
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())
+    #: The password was on the blocklist when last checked (at sign-in): the checkup says so.
+    password_blocklisted: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+    #: When the owner last said "those sign-ins from new devices were all me".
+    devices_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Session(Base):

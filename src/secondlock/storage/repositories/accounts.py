@@ -31,6 +31,14 @@ class Accounts:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(mfa_enabled_at=at))
 
+    def set_password_blocklisted(self, account_id: str, blocklisted: bool) -> None:
+        self.db.execute(update(Account).where(Account.id == account_id)
+                        .values(password_blocklisted=blocklisted))
+
+    def set_devices_reviewed(self, account_id: str, at: datetime) -> None:
+        self.db.execute(update(Account).where(Account.id == account_id)
+                        .values(devices_reviewed_at=at))
+
     def set_password_hash(self, account_id: str, password_hash: str) -> None:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(password_hash=password_hash))

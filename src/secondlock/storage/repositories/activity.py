@@ -54,6 +54,16 @@ class Activity:
                 ActivityEvent.account_id == account_id, ActivityEvent.event == "login",
                 ActivityEvent.success.is_(True)).distinct().limit(limit)))
 
+    def new_device_sign_ins(self, account_id: str, since: datetime,
+                            *, limit: int = 50) -> list[tuple[str, datetime]]:
+        """(user agent, time) of sign-ins from new devices since ``since``, newest first."""
+        rows = self.db.execute(
+            select(ActivityEvent.user_agent, ActivityEvent.at).where(
+                ActivityEvent.account_id == account_id, ActivityEvent.event == "login",
+                ActivityEvent.success.is_(True), ActivityEvent.detail == "new_device",
+                ActivityEvent.at > since).order_by(ActivityEvent.at.desc()).limit(limit))
+        return [(agent, at) for agent, at in rows]
+
     def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
         """Whether such a row was written since ``since`` (served by the index on ``at``)."""
         return self.db.scalars(select(ActivityEvent.id).where(

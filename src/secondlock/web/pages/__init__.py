@@ -16,6 +16,7 @@ from secondlock.config import Settings
 from secondlock.web.pages import (
     account,
     auth,
+    checkup,
     dev,
     enroll,
     mfa,
@@ -54,6 +55,7 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.include_router(reauth.router(pages))
     app.include_router(verify.router(pages))
     app.include_router(not_me.router(pages))
+    app.include_router(checkup.router(pages))
     if settings.env == "development":
         app.include_router(dev.router(pages))
 

@@ -59,7 +59,8 @@ def router(pages: Pages) -> APIRouter:
         codes_left = pages.services(request).recovery_codes.remaining(view.account_id) \
             if view.mfa_enabled else None
         return pages.render(request, "account.html", user=view, codes_left=codes_left,
-                            low_codes=LOW_CODES_THRESHOLD)
+                            low_codes=LOW_CODES_THRESHOLD,
+                            checkup=pages.services(request).checkup.run(view))
 
     @routes.get("/sessions")
     def sessions(request: Request) -> Response:

@@ -55,10 +55,14 @@ NOTICES = {
     "devices-forgotten": "No device is remembered any more. Each will ask for a code at its "
                          "next sign-in.",
     "device-gone": "That device was already forgotten.",
+    "devices-reviewed": "Thank you. We will ask again when a new device signs in.",
+    "link-sent": "We sent a new confirmation link. It works for 48 hours.",
+    "resend-limited": "We sent several links already. Look for them in your inbox and spam "
+                      "folder, or try again in an hour.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
-ALERT_NOTICES = {"mfa-expired", "setup-expired"}
+ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited"}
 
 #: Where the confirm-it's-you page may send people back to: pages of the account area.
 SAFE_NEXT = re.compile(r"^/account(?:/[a-z0-9-]+)*$")

@@ -1,4 +1,4 @@
-"""remembered devices, and a forced password change after "this wasn't me"
+"""remembered devices, a forced password change after "this wasn't me", checkup facts
 
 Revision ID: 0003_devices
 Revises: 0002
@@ -50,10 +50,16 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("password_change_required", sa.Boolean(),
                                       nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("password_blocklisted", sa.Boolean(),
+                                      nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("devices_reviewed_at", sa.DateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("devices_reviewed_at")
+        batch_op.drop_column("password_blocklisted")
         batch_op.drop_column("password_change_required")
     with op.batch_alter_table("trusted_device_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_trusted_device_tokens_device_id"))
