@@ -1,4 +1,5 @@
-"""Operator commands: ``secondlock admin show|reset-2fa|unlock`` and ``secondlock rotate-key``.
+"""Operator commands: ``secondlock admin show|reset-2fa|sign-out|unlock`` and
+``secondlock rotate-key``.
 
 Imported by ``secondlock.cli`` (which owns the Typer apps and the shared helpers); every
 command calls services, never SQL, and never prints a secret.
@@ -88,6 +89,33 @@ def reset_2fa(
             fail(exc.detail)
     console.print(f"Two-factor authentication of {escape(email)} was reset; the owner was "
                   "mailed and every session ended.")
+
+
+@admin_app.command("sign-out")
+def sign_out(
+    email: Email,
+    reason: Annotated[str, typer.Option(help="Why (for the record), e.g. the ticket number.")],
+    require_new_password: Annotated[bool, typer.Option(
+        "--require-new-password", help="Ask for a new password at the next sign-in.")] = False,
+) -> None:
+    """Sign an account out of every device and forget its remembered devices.
+
+    For a reported account takeover. The owner is mailed; who and why are recorded.
+    """
+    if not reason.strip():
+        fail("--reason must say why", 2)
+    settings = settings_or_exit()
+    with cli_services(settings) as services:
+        try:
+            ended = services.admin.sign_out(email, reason=reason, operator=_operator(),
+                                            info=CLI_REQUEST,
+                                            require_new_password=require_new_password)
+        except SecondLockError as exc:
+            fail(exc.detail)
+    then = " and must choose a new password at the next sign-in" if require_new_password \
+        else ""
+    console.print(f"{escape(email)} is signed out everywhere ({ended} sessions and remembered "
+                  f"devices ended){then}; the owner was mailed.")
 
 
 @admin_app.command("unlock")

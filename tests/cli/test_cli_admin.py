@@ -70,6 +70,31 @@ def test_admin_reset_2fa_needs_a_reason_then_turns_2fa_off(
     assert any(event == "admin_reset_2fa" for _, event, *_ in report.recent_activity)
 
 
+def test_admin_sign_out_ends_every_session_and_can_ask_for_a_new_password(
+        invoke: Invoke, cli_env: dict[str, str]) -> None:
+    migrated(invoke, cli_env)
+    with services_for(cli_env) as services:
+        account_with_totp(services)
+        other = services.accounts.sign_up("bob@example.com", PASSWORD, CLI_REQUEST,
+                                          send_welcome=False)
+        bob = services.login.login("bob@example.com", PASSWORD, CLI_REQUEST).session
+        ada_sessions = len(services.sessions.list(services.admin.show("ada@example.com").id))
+    assert ada_sessions == 1
+    assert invoke("admin", "sign-out", "ada@example.com", env=cli_env).exit_code == 2
+    result = invoke("admin", "sign-out", "ada@example.com", "--reason", "ticket 4712",
+                    "--require-new-password", env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "must choose a new password" in result.stdout
+    with services_for(cli_env) as services:
+        report = services.admin.show("ada@example.com")
+        assert report.active_sessions == 0
+        assert any(event == "admin_sign_out" for _, event, *_ in report.recent_activity)
+        account = services.admin._account("ada@example.com")
+        assert account.password_change_required
+        assert bob is not None
+        assert services.sessions.authenticate(bob.token).account_id == other.id  # untouched
+
+
 def test_admin_unlock(invoke: Invoke, cli_env: dict[str, str]) -> None:
     migrated(invoke, cli_env)
     with services_for(cli_env) as services:

@@ -20,7 +20,7 @@ KINDS: dict[str, tuple[str, ...]] = {
                  "email_verification_sent"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
-    "admin": ("admin_reset_2fa", "admin_unlock"),
+    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out"),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -71,6 +71,7 @@ _SENTENCES: dict[str, str] = {
     "email_verification_sent": "Asked for a new email confirmation link",
     "admin_reset_2fa": "An operator reset two-factor authentication",
     "admin_unlock": "An operator unlocked sign-in",
+    "admin_sign_out": "An operator signed the account out of every device",
 }
 
 

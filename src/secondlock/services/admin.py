@@ -10,6 +10,7 @@ from secondlock.core.errors import NotFoundError
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
+from secondlock.services.not_me import lock_out_everyone
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
@@ -105,6 +106,31 @@ class AdminService:
                details=["This happens after you asked for help and proved who you are. "
                         "All devices were signed out. Sign in with your password and turn "
                         "two-factor authentication on again."])
+
+    def sign_out(self, email: str, *, reason: str, operator: str, info: RequestInfo,
+                 require_new_password: bool = False) -> int:
+        """End every session and pending sign-in and forget every remembered device (a
+        reported takeover); optionally ask for a new password at the next sign-in. Returns
+        how many sessions and devices ended."""
+        if not reason.strip():
+            raise ValueError("a reason is required")
+        account = self._account(email)
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            ended = lock_out_everyone(s, account.id)
+            if require_new_password:
+                Accounts(s).require_password_change(account.id)
+            Activity(s).add(event(at=now, name="admin_sign_out", info=info, success=True,
+                                  account_id=account.id,
+                                  detail=f"operator={operator[:64]}; reason={reason[:400]}"))
+            s.commit()
+        details = ["Every device was signed out and no device is remembered any more."]
+        if require_new_password:
+            details.append("At your next sign-in you will choose a new password.")
+        notify(self.rt, to=account.email, kind="admin_sign_out", at=now, info=info,
+               subject="support signed you out everywhere",
+               headline="Support signed your account out of every device.", details=details)
+        return ended
 
     def unlock(self, email: str, *, operator: str, info: RequestInfo) -> None:
         """Lift the sign-in locks (password and second step) of one account."""

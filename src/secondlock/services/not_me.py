@@ -9,7 +9,6 @@ is make the account safer.
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import InvalidTokenError
@@ -20,7 +19,6 @@ from secondlock.services.not_me_links import NOT_ME_PURPOSE
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
-from secondlock.storage.orm import Account
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Tokens
 
 MAX_TOKEN_LENGTH = 256
@@ -57,8 +55,7 @@ class NotMeService:
                     "else is using your account, sign in and change your password, or use "
                     "the link in a newer email from us.")
             ended = lock_out_everyone(s, account.id)
-            s.execute(update(Account).where(Account.id == account.id)
-                      .values(password_change_required=True))
+            Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
                                   account_id=account.id, detail=f"ended={ended}"))
             s.commit()

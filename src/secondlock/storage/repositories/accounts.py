@@ -35,6 +35,10 @@ class Accounts:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(password_blocklisted=blocklisted))
 
+    def require_password_change(self, account_id: str) -> None:
+        self.db.execute(update(Account).where(Account.id == account_id)
+                        .values(password_change_required=True))
+
     def set_devices_reviewed(self, account_id: str, at: datetime) -> None:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(devices_reviewed_at=at))
