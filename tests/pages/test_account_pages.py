@@ -177,3 +177,18 @@ def test_activity_page_pages_on_to_older_entries(
     assert second.count('<li class="activity') == 8  # 58 rows in all
     assert "Created the account" in second
     assert "Older activity" not in second
+
+
+def test_the_account_home_shows_the_previous_sign_in(client: TestClient) -> None:
+    page_signup(client, "ada@example.com", PASSWORD)  # the first sign-in
+    assert "Your previous sign-in" not in client.get("/account").text
+    client.cookies.clear()
+    client.headers["User-Agent"] = ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+                                    "Firefox/128.0")
+    page_login(client, "ada@example.com", PASSWORD)
+    client.cookies.clear()
+    del client.headers["User-Agent"]
+    page_login(client, "ada@example.com", PASSWORD)
+    html = client.get("/account").text
+    assert "Your previous sign-in" in html
+    assert "Signed in with your password on Firefox on Linux, from testclient" in html

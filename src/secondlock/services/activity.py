@@ -67,6 +67,13 @@ class ActivityService:
         return ActivityPage(entries=entries,
                             next_before=entries[-1].id if more and entries else None)
 
+    def previous_sign_in(self, account_id: str) -> ActivityEntry | None:
+        """The sign-in before the latest one, shown after signing in (AUD-5): the owner
+        notices one that was not theirs."""
+        with self.rt.db.read() as s:
+            rows = Activity(s).last_sign_ins(account_id, limit=2)
+        return self._entry(rows[1]) if len(rows) > 1 else None
+
     @staticmethod
     def _entry(row: ActivityEvent) -> ActivityEntry:
         device = describe_device(row.user_agent)

@@ -47,6 +47,14 @@ class Activity:
             stmt = stmt.where(ActivityEvent.event.in_(list(events)))
         return list(self.db.scalars(stmt.order_by(ActivityEvent.id.desc()).limit(limit)))
 
+    def last_sign_ins(self, account_id: str, *, limit: int = 2) -> list[ActivityEvent]:
+        """The account's latest successful sign-ins, newest first."""
+        return list(self.db.scalars(
+            select(ActivityEvent).where(
+                ActivityEvent.account_id == account_id, ActivityEvent.event == "login",
+                ActivityEvent.success.is_(True)).order_by(ActivityEvent.id.desc())
+            .limit(limit)))
+
     def sign_in_agents(self, account_id: str, *, limit: int = 200) -> list[str]:
         """The distinct user agents of the account's successful sign-ins (most kept)."""
         return list(self.db.scalars(

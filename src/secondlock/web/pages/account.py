@@ -60,7 +60,9 @@ def router(pages: Pages) -> APIRouter:
             if view.mfa_enabled else None
         return pages.render(request, "account.html", user=view, codes_left=codes_left,
                             low_codes=LOW_CODES_THRESHOLD,
-                            checkup=pages.services(request).checkup.run(view))
+                            checkup=pages.services(request).checkup.run(view),
+                            previous=pages.services(request).activity.previous_sign_in(
+                                view.account_id))
 
     @routes.get("/sessions")
     def sessions(request: Request) -> Response:
