@@ -9,6 +9,8 @@ from secondlock.services.activity import ActivityService
 from secondlock.services.admin import AdminService
 from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.login import LoginService
+from secondlock.services.password_change import PasswordChangeService
+from secondlock.services.password_reset import PasswordResetService
 from secondlock.services.reauth import ReauthService
 from secondlock.services.recovery import RecoveryCodeService
 from secondlock.services.runtime import Runtime
@@ -31,6 +33,9 @@ class Services:
     admin: AdminService
     activity: ActivityService
     trusted_devices: TrustedDeviceService
+    # Password reset and change (issue #4).
+    password_reset: PasswordResetService
+    password_change: PasswordChangeService
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -42,7 +47,9 @@ class Services:
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
-                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt))
+                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
+                   password_reset=PasswordResetService(rt),
+                   password_change=PasswordChangeService(rt))
 
 
 __all__ = ["Runtime", "Services"]

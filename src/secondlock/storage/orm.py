@@ -71,6 +71,10 @@ class Account(Base):
     #: Set by "this wasn't me": the next sign-in must choose a new password.
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())
+    #: When the password was last set through a mailed reset link (None = never). Lets the
+    #: sign-in refuse an email code as the second factor right after a reset through that
+    #: same mailbox (the two factors must be different channels).
+    password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Session(Base):
