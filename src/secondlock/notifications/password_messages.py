@@ -26,4 +26,4 @@ def password_reset_email(*, to: str, service_name: str, reset_url: str,
         "</body>", "<p>If you did not ask for this, ignore this message: your password stays "
                    "as it is.</p></body>")
     return OutgoingEmail(to=to, subject=f"{service_name}: reset your password", text=text,
-                         html=html, kind="password_reset")
+                         html=html, kind="password_reset_link")
