@@ -39,7 +39,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
-                raw.extend(self.headers)
+                # A page may set its own (the password-reset link page: no-referrer).
+                present = {key.lower() for key, _ in raw}
+                raw.extend(h for h in self.headers if h[0] not in present)
                 if not static and not any(k == b"cache-control" for k, _ in raw):
                     raw.append((b"cache-control", b"no-store"))
                 message["headers"] = raw
