@@ -52,5 +52,5 @@ def test_unreviewed_sign_ins_from_new_devices_are_named_with_a_one_click_fix() -
 
 def test_a_common_password_and_an_unconfirmed_email_are_flagged() -> None:
     facts = replace(GREEN, password_blocklisted=True, email_verified=False)
-    assert open_items(facts) == {"password_not_common": "/account/security#password-heading",
+    assert open_items(facts) == {"password_not_common": "/account/password",
                                  "email_confirmed": "/account/email/resend"}

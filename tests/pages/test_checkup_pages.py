@@ -96,7 +96,7 @@ def test_a_password_found_on_the_blocklist_at_sign_in_is_flagged_until_it_is_not
     page_login(client, EMAIL, PASSWORD)
     page = client.get("/account/checkup").text
     assert "on a list of common or leaked passwords" in page
-    assert 'href="/account/security#password-heading"' in page
+    assert 'href="/account/password"' in page
     runtime.blocklist = packaged
     client.cookies.clear()
     page_login(client, EMAIL, PASSWORD)

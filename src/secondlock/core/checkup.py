@@ -86,7 +86,7 @@ def evaluate(facts: CheckupFacts) -> Checkup:
             "Your password is on a list of common or leaked passwords that attackers try "
             "first. Choose a new one that you use nowhere else.",
             None if not facts.password_blocklisted else
-            Fix("Change your password", "/account/security#password-heading")),
+            Fix("Change your password", "/account/password")),
         CheckItem(
             "email_confirmed", "Your email address is confirmed", facts.email_verified,
             "Security notices reach you." if facts.email_verified else

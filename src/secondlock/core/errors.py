@@ -16,7 +16,9 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── SecondFactorRequiredError    second_factor_required
     ├── ConflictError                conflict
     ├── InvalidTokenError            invalid_token
-    └── RateLimitedError             too_many_attempts (+ retry_after)
+    ├── RateLimitedError             too_many_attempts (+ retry_after)
+    ├── ResetLinkExpiredError        reset_link_expired
+    └── WrongPasswordError           invalid_current_password
 """
 
 from __future__ import annotations
@@ -110,6 +112,21 @@ class RateLimitedError(SecondLockError):
         super().__init__(detail or f"Too many attempts. Try again in {self.retry_after} seconds.")
 
 
+# Password reset and change ---------------------------------------------------------------
+class ResetLinkExpiredError(SecondLockError):
+    """A password-reset link that was used already, voided by a newer one, or expired."""
+
+    code = "reset_link_expired"
+    title = "This password reset link has expired"
+
+
+class WrongPasswordError(SecondLockError):
+    """The current password given with a password change is not the account's password."""
+
+    code = "invalid_current_password"
+    title = "Your current password is not correct"
+
+
 __all__ = [
     "ConflictError",
     "EmailTakenError",
@@ -122,7 +139,9 @@ __all__ = [
     "NotFoundError",
     "RateLimitedError",
     "ReauthRequiredError",
+    "ResetLinkExpiredError",
     "SecondFactorRequiredError",
     "SecondLockError",
     "WeakPasswordError",
+    "WrongPasswordError",
 ]

@@ -11,6 +11,8 @@ from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.checkup import CheckupService
 from secondlock.services.login import LoginService
 from secondlock.services.not_me import NotMeService
+from secondlock.services.password_change import PasswordChangeService
+from secondlock.services.password_reset import PasswordResetService
 from secondlock.services.reauth import ReauthService
 from secondlock.services.recovery import RecoveryCodeService
 from secondlock.services.runtime import Runtime
@@ -35,6 +37,9 @@ class Services:
     trusted_devices: TrustedDeviceService
     not_me: NotMeService
     checkup: CheckupService
+    # Password reset and change (issue #4).
+    password_reset: PasswordResetService
+    password_change: PasswordChangeService
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -47,7 +52,9 @@ class Services:
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
                    activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
-                   not_me=NotMeService(rt), checkup=CheckupService(rt))
+                   not_me=NotMeService(rt), checkup=CheckupService(rt),
+                   password_reset=PasswordResetService(rt),
+                   password_change=PasswordChangeService(rt))
 
 
 __all__ = ["Runtime", "Services"]

@@ -124,7 +124,10 @@ class AccountService:
         key = ip_key("signup", info.ip)
         with self.rt.db.write() as s:
             counted = Throttles(s).take_ticket(
-                key, now, lock_after=SIGN_UPS_PER_HOUR, window_start=now - timedelta(hours=1),
+                # take_ticket lets the attempt that goes past lock_after through (and locks
+                # behind it), so lock_after is one less than the number allowed.
+                key, now, lock_after=SIGN_UPS_PER_HOUR - 1,
+                window_start=now - timedelta(hours=1),
                 provisional_until=now + timedelta(hours=1))
             wait = seconds_locked(s, [key], now) if counted is None else None
             s.commit()

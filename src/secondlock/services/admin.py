@@ -10,10 +10,10 @@ from secondlock.core.errors import NotFoundError
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
-from secondlock.services.not_me import lock_out_everyone
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
+from secondlock.services.sign_out import sign_out_everywhere
 from secondlock.services.throttling import account_key
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Account
@@ -117,12 +117,13 @@ class AdminService:
         account = self._account(email)
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            ended = lock_out_everyone(s, account.id)
+            ended = sign_out_everywhere(s, account.id)
             if require_new_password:
                 Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="admin_sign_out", info=info, success=True,
                                   account_id=account.id,
-                                  detail=f"operator={operator[:64]}; reason={reason[:400]}"))
+                                  detail=f"operator={operator[:64]}; reason={reason[:400]}; "
+                                         f"{ended.detail}"))
             s.commit()
         details = ["Every device was signed out and no device is remembered any more."]
         if require_new_password:
@@ -130,7 +131,7 @@ class AdminService:
         notify(self.rt, to=account.email, kind="admin_sign_out", at=now, info=info,
                subject="support signed you out everywhere",
                headline="Support signed your account out of every device.", details=details)
-        return ended
+        return ended.sessions + ended.devices
 
     def unlock(self, email: str, *, operator: str, info: RequestInfo) -> None:
         """Lift the sign-in locks (password and second step) of one account."""

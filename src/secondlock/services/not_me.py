@@ -9,8 +9,6 @@ is make the account safer.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session as DbSession
-
 from secondlock.core.errors import InvalidTokenError
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
@@ -18,19 +16,10 @@ from secondlock.services.activity import event
 from secondlock.services.not_me_links import NOT_ME_PURPOSE
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
-from secondlock.services.trusted_devices import forget_all_devices
-from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Tokens
+from secondlock.services.sign_out import sign_out_everywhere
+from secondlock.storage.repositories import Accounts, Activity, Tokens
 
 MAX_TOKEN_LENGTH = 256
-
-
-def lock_out_everyone(s: DbSession, account_id: str) -> int:
-    """End every session and pending sign-in and forget every remembered device, inside the
-    caller's transaction; returns how many sessions and devices ended."""
-    ended = Sessions(s).delete_others(account_id, keep_id=None)
-    ended += forget_all_devices(s, account_id)
-    MfaChallenges(s).delete_for_account(account_id)
-    return ended
 
 
 class NotMeService:
@@ -54,10 +43,10 @@ class NotMeService:
                     "This link was already used or has expired. If you still think someone "
                     "else is using your account, sign in and change your password, or use "
                     "the link in a newer email from us.")
-            ended = lock_out_everyone(s, account.id)
+            ended = sign_out_everywhere(s, account.id)
             Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
-                                  account_id=account.id, detail=f"ended={ended}"))
+                                  account_id=account.id, detail=ended.detail))
             s.commit()
             email = account.email
         notify(self.rt, to=email, kind="account_secured", at=now, info=info,

@@ -76,6 +76,10 @@ class Account(Base):
                                                        server_default=false())
     #: When the owner last said "those sign-ins from new devices were all me".
     devices_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: When the password was last set through a mailed reset link (None = never). Lets the
+    #: sign-in refuse an email code as the second factor right after a reset through that
+    #: same mailbox (the two factors must be different channels).
+    password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Session(Base):

@@ -39,8 +39,8 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
-                present = {k for k, _ in raw}
-                # A header the handler set itself wins over the default.
+                # A page may set its own (the password-reset link page: no-referrer).
+                present = {key.lower() for key, _ in raw}
                 raw.extend(h for h in self.headers if h[0] not in present)
                 if not static and b"cache-control" not in present:
                     raw.append((b"cache-control", b"no-store"))

@@ -37,6 +37,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "mfa_token_expired": 410,
     "second_factor_required": 403,
     "conflict": 409,
+    # password reset and change
+    "reset_link_expired": 410,
+    "invalid_current_password": 403,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

@@ -28,12 +28,15 @@ class SessionView:
     amr: str
     email_verified: bool
     mfa_enabled: bool
+    #: Set by "this wasn't me": the pages ask for a new password before anything else.
+    password_change_required: bool = False
 
 
 SESSION_VIEW = select(
     SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,
     SessionRow.last_seen_at, SessionRow.expires_at, SessionRow.auth_time, SessionRow.amr,
     Account.email_verified_at.is_not(None), Account.mfa_enabled_at.is_not(None),
+    Account.password_change_required,
 ).join(Account, Account.id == SessionRow.account_id)
 
 
@@ -47,7 +50,12 @@ class Sessions:
 
     def view_by_token_hash(self, token_hash: bytes) -> SessionView | None:
         row = self.db.execute(SESSION_VIEW.where(SessionRow.token_hash == token_hash)).first()
-        return SessionView(*tuple(row)) if row else None
+        if row is None:
+            return None
+        (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
+         verified, mfa, change_password) = tuple(row)
+        return SessionView(session_id, account_id, email, created_at, last_seen_at, expires_at,
+                           auth_time, amr, bool(verified), bool(mfa), bool(change_password))
 
     def touch(self, session_id: str, at: datetime) -> None:
         self.db.execute(update(SessionRow).where(SessionRow.id == session_id)

@@ -45,7 +45,10 @@ async def me(request: Request) -> Response:
         methods, remaining = summary.methods, summary.recovery_codes_remaining
     body = json.dumps({"id": view.account_id, "email": view.email,
                        "email_verified": view.email_verified, "mfa_enabled": view.mfa_enabled,
-                       "methods": list(methods), "recovery_codes_remaining": remaining},
+                       "methods": list(methods), "recovery_codes_remaining": remaining,
+                       # After "this wasn't me": the shopper must choose a new password
+                       # (POST /me/password). Other calls keep working.
+                       "password_change_required": view.password_change_required},
                       separators=(",", ":"), ensure_ascii=False)
     return Response(body.encode(), media_type="application/json")
 

@@ -87,6 +87,7 @@ class Me(BaseModel):
     mfa_enabled: bool
     methods: list[str]
     recovery_codes_remaining: int
+    password_change_required: bool = False
 
 
 class SessionOut(BaseModel):

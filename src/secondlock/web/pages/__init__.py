@@ -19,8 +19,11 @@ from secondlock.web.pages import (
     checkup,
     dev,
     enroll,
+    forced_change,
     mfa,
     not_me,
+    password_change,
+    password_reset,
     reauth,
     security,
     verify,
@@ -56,6 +59,9 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.include_router(verify.router(pages))
     app.include_router(not_me.router(pages))
     app.include_router(checkup.router(pages))
+    app.include_router(password_reset.router(pages))
+    app.include_router(password_change.router(pages))
+    forced_change.install(app)
     if settings.env == "development":
         app.include_router(dev.router(pages))
 

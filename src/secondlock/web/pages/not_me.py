@@ -23,7 +23,8 @@ def router(pages: Pages) -> APIRouter:
 
     def broken_link(request: Request, text: str) -> Response:
         return pages.message(request, status=400, title="This link does not work", text=text,
-                             links=[("/login", "Sign in")],
+                             links=[("/login", "Sign in"),
+                                    ("/password-reset", "Reset my password")],
                              headers=NO_REFERRER)
 
     @routes.get("/not-me")

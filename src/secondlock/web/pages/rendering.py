@@ -25,6 +25,7 @@ from secondlock.storage.repositories import SessionView
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
 from secondlock.web.deps import services_of
+from secondlock.web.pages.forced_change import EXEMPT_PATHS, PasswordChangeRequired
 from secondlock.web.problems import STATUS_BY_CODE
 
 WEB_DIR = Path(__file__).resolve().parent.parent
@@ -59,10 +60,14 @@ NOTICES = {
     "link-sent": "We sent a new confirmation link. It works for 48 hours.",
     "resend-limited": "We sent several links already. Look for them in your inbox and spam "
                       "folder, or try again in an hour.",
+    # Password change and reset
+    "password-changed": "Your password is changed. Your other devices are signed out.",
+    "reset-link-expired": "That password reset link has expired or was already used. Ask "
+                          "for a new one below.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
-ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited"}
+ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired"}
 
 #: Where the confirm-it's-you page may send people back to: pages of the account area.
 SAFE_NEXT = re.compile(r"^/account(?:/[a-z0-9-]+)*$")
@@ -139,11 +144,19 @@ class Pages:
         return read_session_cookie(request, self.settings)
 
     def current(self, request: Request) -> SessionView | None:
-        """The signed-in session, or None. Sync: call it from a threadpool handler."""
+        """The signed-in session, or None. Sync: call it from a threadpool handler.
+
+        Raises:
+            PasswordChangeRequired: the account must choose a new password first (a
+                redirect to that page; see ``forced_change``).
+        """
         try:
-            return services_of(request).sessions.authenticate(self.session_token(request))
+            view = services_of(request).sessions.authenticate(self.session_token(request))
         except NotAuthenticatedError:
             return None
+        if view.password_change_required and request.url.path not in EXEMPT_PATHS:
+            raise PasswordChangeRequired()
+        return view
 
     def services(self, request: Request) -> Services:
         return services_of(request)
