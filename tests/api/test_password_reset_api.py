@@ -262,3 +262,21 @@ def test_no_token_reaches_the_logs(client: TestClient, caplog: pytest.LogCapture
 def test_unknown_fields_are_refused(client: TestClient) -> None:
     response = client.post(RESET, json={"email": "a@example.com", "host": "evil.example"})
     assert response.status_code == 422
+
+
+def test_a_reset_confirms_the_mailbox_and_clears_the_common_password_flag(
+        client: TestClient, database: Database,
+        account_factory: Callable[..., MadeAccount]) -> None:
+    made = account_factory()
+    with database.write() as s:
+        account = s.get(Account, made.id)
+        assert account is not None
+        assert account.email_verified_at is None
+        account.password_blocklisted = True
+        s.commit()
+    assert complete(client, ask(client, made.email)).status_code == 204
+    with database.read() as s:
+        account = s.get(Account, made.id)
+        assert account is not None
+        assert account.email_verified_at is not None  # the link proved the mailbox
+        assert not account.password_blocklisted

@@ -55,3 +55,21 @@ def test_a_broken_or_foreign_form_is_refused_kindly(client: TestClient) -> None:
     assert "incomplete" in client.get("/not-me?token=").text
     forged = client.post("/not-me", data={"token": "abc", "csrf_token": "forged"})
     assert forged.status_code == 403
+
+
+def test_after_the_link_the_next_sign_in_must_choose_a_new_password(
+        client: TestClient, outbox: OutboxMailer,
+        totp_factory: Callable[..., TotpAccount]) -> None:
+    made = totp_factory()
+    token = token_of(not_me_links(outbox, made.account.email)[0])
+    page = client.get(f"/not-me?token={token}")
+    client.post("/not-me", data={"token": token, "csrf_token": csrf_of(page.text)})
+    client.cookies.clear()
+    signed_in = client.post("/api/v1/login", json={"email": made.account.email,
+                                                   "password": made.account.password})
+    assert signed_in.json()["status"] == "mfa_required"  # the second factor still counts
+    me = client.post("/api/v1/login/verify", json={
+        "mfa_token": signed_in.json()["mfa_token"], "method": "recovery_code",
+        "code": made.recovery_codes[0]}).json()["token"]
+    body = client.get("/api/v1/me", headers={"Authorization": f"Bearer {me}"}).json()
+    assert body["password_change_required"] is True

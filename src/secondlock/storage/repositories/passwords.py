@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import Account, AccountToken
@@ -54,8 +54,13 @@ class ResetTokens:
 def store_password(db: Session, account_id: str, password_hash: str, now: datetime, *,
                    through_reset: bool) -> None:
     """Set a new password hash; clears a forced change ("this wasn't me")."""
+    # A new password passed the blocklist, so the checkup's flag is cleared too.
     values: dict[str, object] = {"password_hash": password_hash, "password_changed_at": now,
-                                 "password_change_required": False}
+                                 "password_change_required": False,
+                                 "password_blocklisted": False}
     if through_reset:
         values["password_reset_at"] = now
+        # The link came through the mailbox: that proves the address, as confirming would.
+        values["email_verified_at"] = func.coalesce(
+            Account.email_verified_at, literal(now, Account.__table__.c.email_verified_at.type))
     db.execute(update(Account).where(Account.id == account_id).values(**values))
