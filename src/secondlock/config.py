@@ -147,8 +147,8 @@ class Settings(BaseModel):
                 raise ValueError("SECONDLOCK_SMS_WEBHOOK_URL must be set to an http(s):// URL "
                                  "when SECONDLOCK_SMS_PROVIDER=webhook")
             auth = self.sms_webhook_auth.get_secret_value() if self.sms_webhook_auth else ""
-            if auth and not (auth.startswith("Bearer ") and len(auth) > 7 or
-                             auth.startswith("Basic ") and ":" in auth):
+            if auth and not ((auth.startswith("Bearer ") and len(auth) > 7) or
+                             (auth.startswith("Basic ") and ":" in auth)):
                 raise ValueError("SECONDLOCK_SMS_WEBHOOK_AUTH must look like 'Bearer <token>' "
                                  "or 'Basic <user>:<password>'")
         if provider == "twilio":

@@ -9,6 +9,7 @@ from secondlock.services.activity import ActivityService
 from secondlock.services.admin import AdminService
 from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.login import LoginService
+from secondlock.services.oob import OobService
 from secondlock.services.reauth import ReauthService
 from secondlock.services.recovery import RecoveryCodeService
 from secondlock.services.runtime import Runtime
@@ -31,6 +32,7 @@ class Services:
     admin: AdminService
     activity: ActivityService
     trusted_devices: TrustedDeviceService
+    oob: OobService  # SMS and email codes (#4)
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -42,7 +44,8 @@ class Services:
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
-                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt))
+                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
+                   oob=OobService(rt))
 
 
 __all__ = ["Runtime", "Services"]

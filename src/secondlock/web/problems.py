@@ -37,6 +37,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "mfa_token_expired": 410,
     "second_factor_required": 403,
     "conflict": 409,
+    # SMS and email codes (#4)
+    "invalid_phone": 422,
+    "delivery_failed": 503,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

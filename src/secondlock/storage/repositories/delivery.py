@@ -139,3 +139,18 @@ class CodeSends:
 
     def prune(self, before: datetime) -> None:
         self.db.execute(delete(CodeSend).where(CodeSend.at < before))
+
+
+def confirm_factor(db: Session, authenticator_id: str, now: datetime) -> bool:
+    """Turn a pending SMS/email factor into a confirmed one: True for exactly one caller."""
+    result = db.execute(update(Authenticator).where(
+        Authenticator.id == authenticator_id, Authenticator.confirmed_at.is_(None))
+        .values(confirmed_at=now, pending_expires_at=None, last_used_at=now))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_factor_used(db: Session, code_id: str, now: datetime) -> None:
+    """The factor whose code was just used (if any) shows a fresh "last used"."""
+    factor = select(DeliveryCode.authenticator_id).where(DeliveryCode.id == code_id)
+    db.execute(update(Authenticator).where(Authenticator.id == factor.scalar_subquery())
+               .values(last_used_at=now))
