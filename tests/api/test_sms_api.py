@@ -56,7 +56,8 @@ def test_adding_a_phone_texts_a_code_and_confirming_turns_2fa_on(
     assert confirmed.status_code == 200, confirmed.text
     assert len(confirmed.json()["recovery_codes"]) == 10
     me = client.get("/api/v1/me", headers=account.auth).json()
-    assert me["mfa_enabled"] and "sms" in me["methods"]
+    assert me["mfa_enabled"]
+    assert "sms" in me["methods"]
     listed = client.get("/api/v1/me/authenticators", headers=account.auth).json()
     assert [(a["type"], a["name"], a["confirmed"]) for a in listed] == [
         ("sms", "My phone", True)]

@@ -39,6 +39,8 @@ class SmsGateway(Protocol):
 
     def send_sms(self, to: str, body: str) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class SentSms:
@@ -69,6 +71,9 @@ class OutboxSms:
     def latest(self) -> list[SentSms]:
         return list(self.messages)
 
+    def close(self) -> None:
+        return None
+
 
 class DisabledSms:
     """SMS switched off by the operator (``SECONDLOCK_SMS_PROVIDER=off``)."""
@@ -78,6 +83,9 @@ class DisabledSms:
     def send_sms(self, to: str, body: str) -> None:
         raise DeliveryError("SMS is switched off on this server")
 
+    def close(self) -> None:
+        return None
+
 
 class _HttpGateway:
     name = "http"
@@ -85,8 +93,11 @@ class _HttpGateway:
     def __init__(self, *, timeout: float, retry_delays: tuple[float, ...],
                  transport: httpx.BaseTransport | None,
                  sleep: Callable[[float], None]) -> None:
+        # No kept-alive connections: texts are rare, and a gateway that drops an idle
+        # connection must never leave a half-closed socket behind.
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport,
-                                    follow_redirects=False)
+                                    follow_redirects=False,
+                                    limits=httpx.Limits(max_keepalive_connections=0))
         self._delays = retry_delays
         self._sleep = sleep
 

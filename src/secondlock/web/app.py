@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         yield
         await notifier.drain()
         await notifier.mailer.close()
+        rt.sms.close()
         rt.db.dispose()
 
     app = FastAPI(title="SecondLock", version=__version__, lifespan=lifespan,
