@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
@@ -35,8 +35,8 @@ def app(settings: Settings, clock: FixedClock, database: Database) -> FastAPI:
 
 
 @pytest.fixture
-def inbox(smtp_server: tuple[Inbox, int]) -> Iterator[Inbox]:
-    yield smtp_server[0]
+def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
+    return smtp_server[0]
 
 
 def code_mails(inbox: Inbox, to: str) -> list[EmailMessage]:
