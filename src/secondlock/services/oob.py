@@ -41,7 +41,8 @@ DEFAULT_NAMES = {"sms": "Phone", "email": "Email"}
 class PendingCode:
     """For the sign-in page: where the last code went and when a new one may be asked for."""
 
-    sent_to: str | None
+    sent: bool
+    sent_to: str  # masked
     resend_in: int
 
 
@@ -171,14 +172,25 @@ class OobService:
                                        not_after=challenge.expires_at), info)
 
     def pending_login(self, mfa_token: str, method: str) -> PendingCode:
-        """Where the sign-in's last code went and the seconds until a resend is allowed."""
+        """Where the sign-in's code goes (masked), whether one was sent, and the seconds
+        until a new one may be asked for.
+
+        Raises:
+            NotAuthenticatedError, MfaTokenExpiredError, NotFoundError.
+        """
         challenge = self._pending_sign_in(mfa_token)
+        return self._pending(challenge.account_id, "login", challenge.id, method)
+
+    def _pending(self, account_id: str, purpose: str, binding: str,
+                 method: str) -> PendingCode:
+        _, destination = self._factor(account_id, method)
         with self.rt.db.read() as s:
-            row = DeliveryCodes(s).find("login", challenge.id, method)
-        if row is None or row.code_hash is None:
-            return PendingCode(sent_to=None, resend_in=0)
+            row = DeliveryCodes(s).find(purpose, binding, method)
+        if row is None or row.code_hash is None or row.used_at is not None:
+            return PendingCode(sent=False, sent_to=mask(method, destination), resend_in=0)
         wait = retry_after(row.next_send_at, self.rt.clock.now()) or 0
-        return PendingCode(sent_to=mask(row.channel, row.destination), resend_in=wait)
+        return PendingCode(sent=True, sent_to=mask(row.channel, row.destination),
+                           resend_in=wait)
 
     # Confirm it's you ----------------------------------------------------------------------
     def send_reauth_code(self, view: SessionView, method: str, info: RequestInfo) -> CodeSent:
@@ -199,12 +211,7 @@ class OobService:
                                        destination, authenticator_id=factor_id), info)
 
     def pending_reauth(self, view: SessionView, method: str) -> PendingCode:
-        with self.rt.db.read() as s:
-            row = DeliveryCodes(s).find("reauth", view.id, method)
-        if row is None or row.code_hash is None or row.used_at is not None:
-            return PendingCode(sent_to=None, resend_in=0)
-        wait = retry_after(row.next_send_at, self.rt.clock.now()) or 0
-        return PendingCode(sent_to=mask(row.channel, row.destination), resend_in=wait)
+        return self._pending(view.account_id, "reauth", view.id, method)
 
     def destinations(self, account_id: str) -> dict[str, str]:
         """Masked destination of each SMS/email factor, by authenticator id (for lists)."""

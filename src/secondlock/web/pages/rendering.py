@@ -51,6 +51,7 @@ NOTICES = {
     "mfa-off": "Two-factor authentication is off. Signing in needs only your password now.",
     "codes-saved": "Good. Your new recovery codes are the only ones that work now.",
     "setup-expired": "That setup expired before it was finished. Start again.",
+    "factor-added": "Done. You can use it when you sign in.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
