@@ -108,6 +108,7 @@ class CodeSender:
                                       destination_key=self._destination_key(target),
                                       ip=throttle_group(info.ip)[:64]))
             CodeSends(s).prune(now - timedelta(days=SEND_LOG_DAYS))
+            DeliveryCodes(s).prune(now - timedelta(days=SEND_LOG_DAYS))
             s.commit()
             challenge_id = row.id
         self._deliver(target, code, ttl, challenge_id, now)
