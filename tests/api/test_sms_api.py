@@ -9,11 +9,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock
+from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
 from tests.api.conftest import start_login, verify
 from tests.api.oob_helpers import (
     PHONE,
     SmsAccount,
+    add_phone,
     last_sms_code,
     sms_account_factory,
     sms_outbox,
@@ -192,3 +194,30 @@ def test_methods_list_sms_and_a_code_for_another_sign_in_is_refused(
     code = last_sms_code(gateway)
     assert verify(client, second, code, method="sms").status_code == 401  # bound to `first`
     assert verify(client, first, code, method="sms").status_code == 200
+
+
+def test_adding_a_phone_needs_a_recent_sign_in_and_tells_the_owner(
+        client: TestClient, gateway: OutboxSms, clock: FixedClock, outbox: OutboxMailer,
+        account_factory: Callable[..., MadeAccount]) -> None:
+    account = account_factory()
+    clock.advance(minutes=11)
+    stale = client.post("/api/v1/me/authenticators/sms", json={"phone": PHONE},
+                        headers=account.auth)
+    assert stale.status_code == 403
+    assert stale.json()["code"] == "reauth_required"
+    assert not gateway.latest()
+    assert client.post("/api/v1/reauth", json={"password": account.password},
+                       headers=account.auth).status_code == 200
+    add_phone(client, gateway, account)
+    kinds = [sent.message.kind for sent in outbox.latest() if sent.message.to == account.email]
+    assert "mfa_enabled" in kinds
+
+
+def test_a_reauth_code_works_once(client: TestClient, gateway: OutboxSms,
+                                  sms_factory: Callable[..., SmsAccount]) -> None:
+    made = sms_factory()
+    client.post("/api/v1/reauth/challenge", json={"method": "sms"}, headers=made.account.auth)
+    code = last_sms_code(gateway)
+    body = {"method": "sms", "code": code}
+    assert client.post("/api/v1/reauth", json=body, headers=made.account.auth).status_code == 200
+    assert client.post("/api/v1/reauth", json=body, headers=made.account.auth).status_code == 401
