@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -41,6 +42,12 @@ def last_mail_code(outbox: OutboxMailer, to: str) -> str:
             assert match
             return match.group(1)
     raise AssertionError(f"no code mailed to {to}")
+
+
+def send_code(client: TestClient, mfa_token: str, method: str = "sms") -> httpx.Response:
+    """POST /login/challenge for a pending sign-in."""
+    return client.post("/api/v1/login/challenge", json={"mfa_token": mfa_token,
+                                                        "method": method})
 
 
 def wrong(code: str) -> str:

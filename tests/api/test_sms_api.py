@@ -17,6 +17,7 @@ from tests.api.oob_helpers import (
     SmsAccount,
     add_phone,
     last_sms_code,
+    send_code,
     sms_account_factory,
     sms_outbox,
     wrong,
@@ -33,11 +34,6 @@ def gateway(app: FastAPI) -> OutboxSms:
 def sms_factory(client: TestClient, gateway: OutboxSms, clock: FixedClock,
                 account_factory: Callable[..., MadeAccount]) -> Callable[..., SmsAccount]:
     return sms_account_factory(client, gateway, clock, account_factory)
-
-
-def challenge(client: TestClient, mfa_token: str, method: str = "sms"):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/login/challenge", json={"mfa_token": mfa_token,
-                                                        "method": method})
 
 
 def test_adding_a_phone_texts_a_code_and_confirming_turns_2fa_on(
@@ -84,7 +80,7 @@ def test_sms_sign_in_with_the_texted_code(client: TestClient, gateway: OutboxSms
                                          sms_factory: Callable[..., SmsAccount]) -> None:
     made = sms_factory()
     token = start_login(client, made.account)
-    sent = challenge(client, token)
+    sent = send_code(client, token)
     assert sent.status_code == 202, sent.text
     assert sent.json()["sent_to"].endswith("0123")
     assert 0 < sent.json()["expires_in"] <= 300  # never beyond the pending sign-in
@@ -99,7 +95,7 @@ def test_a_code_works_once(client: TestClient, gateway: OutboxSms,
                            sms_factory: Callable[..., SmsAccount]) -> None:
     made = sms_factory()
     token = start_login(client, made.account)
-    challenge(client, token)
+    send_code(client, token)
     code = last_sms_code(gateway)
     assert verify(client, token, code, method="sms").status_code == 200
     token2 = start_login(client, made.account)
@@ -111,21 +107,21 @@ def test_resend_is_refused_during_the_cooldown_then_voids_the_old_code(
         sms_factory: Callable[..., SmsAccount]) -> None:
     made = sms_factory()
     token = start_login(client, made.account)
-    assert challenge(client, token).status_code == 202
+    assert send_code(client, token).status_code == 202
     first = last_sms_code(gateway)
     clock.advance(seconds=29)
-    early = challenge(client, token)
+    early = send_code(client, token)
     assert early.status_code == 429
     assert early.headers["Retry-After"] == "1"
     clock.advance(seconds=1)
-    again = challenge(client, token)
+    again = send_code(client, token)
     assert again.status_code == 202
     assert again.json()["resend_in"] == 60  # the cooldown grows
     second = last_sms_code(gateway)
     if first != second:
         assert verify(client, token, first, method="sms").status_code == 401
     clock.advance(seconds=59)
-    assert challenge(client, token).status_code == 429
+    assert send_code(client, token).status_code == 429
     assert verify(client, token, second, method="sms").status_code == 200
 
 
@@ -134,14 +130,14 @@ def test_five_tries_per_code_and_a_resend_keeps_the_count(
         sms_factory: Callable[..., SmsAccount]) -> None:
     made = sms_factory()
     token = start_login(client, made.account)
-    challenge(client, token)
+    send_code(client, token)
     code = last_sms_code(gateway)
     for _ in range(5):
         assert verify(client, token, wrong(code), method="sms").status_code == 401
     # The sixth try, even with the right code, is refused: the code is used up.
     assert verify(client, token, code, method="sms").status_code == 401
     clock.advance(seconds=30)
-    assert challenge(client, token).status_code == 202
+    assert send_code(client, token).status_code == 202
     fresh = last_sms_code(gateway)
     # A new code has its own 5 tries, but the account's failure count was not reset: three
     # more failures reach the account lock at 10 (6 so far + 3 + this one).
@@ -190,7 +186,7 @@ def test_methods_list_sms_and_a_code_for_another_sign_in_is_refused(
                                                "password": made.account.password})
     assert login.json()["methods"] == ["sms", "recovery_code"]
     first, second = login.json()["mfa_token"], start_login(client, made.account)
-    challenge(client, first)
+    send_code(client, first)
     code = last_sms_code(gateway)
     assert verify(client, second, code, method="sms").status_code == 401  # bound to `first`
     assert verify(client, first, code, method="sms").status_code == 200

@@ -13,7 +13,13 @@ from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.sms import OutboxSms
 from tests.api.conftest import start_login
-from tests.api.oob_helpers import CODE, SmsAccount, sms_account_factory, sms_outbox
+from tests.api.oob_helpers import (
+    CODE,
+    SmsAccount,
+    send_code,
+    sms_account_factory,
+    sms_outbox,
+)
 from tests.conftest import MadeAccount
 
 
@@ -35,25 +41,21 @@ def sms_factory(client: TestClient, gateway: OutboxSms, clock: FixedClock,
     return sms_account_factory(client, gateway, clock, account_factory)
 
 
-def send(client: TestClient, token: str):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/login/challenge", json={"mfa_token": token, "method": "sms"})
-
-
 def test_per_number_budget_per_hour_and_day(client: TestClient, clock: FixedClock,
                                             gateway: OutboxSms,
                                             sms_factory: Callable[..., SmsAccount]) -> None:
     made = sms_factory()  # the enrollment text was number send 1
     for _ in range(2):
         token = start_login(client, made.account)
-        assert send(client, token).status_code == 202
-    refused = send(client, start_login(client, made.account))
+        assert send_code(client, token).status_code == 202
+    refused = send_code(client, start_login(client, made.account))
     assert refused.status_code == 429
     assert "too many text messages" in refused.json()["detail"]
     assert 0 < int(refused.headers["Retry-After"]) <= 3600
     clock.advance(hours=1)
-    assert send(client, start_login(client, made.account)).status_code == 202  # day: 4th
+    assert send_code(client, start_login(client, made.account)).status_code == 202  # day: 4th
     clock.advance(hours=1)
-    day = send(client, start_login(client, made.account))
+    day = send_code(client, start_login(client, made.account))
     assert day.status_code == 429
     assert int(day.headers["Retry-After"]) > 3600
     assert len(gateway.latest()) == 4
@@ -64,9 +66,9 @@ def test_global_budget_trips_the_circuit_breaker_loudly(
         sms_factory: Callable[..., SmsAccount]) -> None:
     accounts = [sms_factory(f"+1201555012{i}") for i in range(3)]  # 3 texts
     for made in accounts:
-        assert send(client, start_login(client, made.account)).status_code == 202  # 6 texts
+        assert send_code(client, start_login(client, made.account)).status_code == 202  # 6 texts
     with caplog.at_level(logging.WARNING):
-        tripped = send(client, start_login(client, accounts[0].account))
+        tripped = send_code(client, start_login(client, accounts[0].account))
     assert tripped.status_code == 429
     assert "paused" in tripped.json()["detail"]
     breaker = [r for r in caplog.records if "CIRCUIT BREAKER" in r.getMessage()]

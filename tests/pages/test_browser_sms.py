@@ -1,76 +1,26 @@
-"""The whole SMS sign-in in a real Chromium at phone width, with the live resend countdown.
-
-A live server of this module's own, so the test reads the texted codes from its SMS outbox.
-"""
+"""The whole SMS sign-in in a real Chromium at phone width, with the live resend countdown."""
 
 from __future__ import annotations
 
 import itertools
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine
 
-from secondlock.config import Settings
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.orm import Base
-from secondlock.web.app import create_app
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import PASSWORD
+from tests.pages.conftest import LiveServer
 from tests.pages.test_browser import no_sideways_scroll, sign_up, unnamed_fields
 
 pytestmark = pytest.mark.browser
 
-PHONE_NUMBER = "+12015550123"
 _emails = (f"texter{n}@example.com" for n in itertools.count(1))
 
 
-@dataclass(frozen=True)
-class SmsServer:
-    url: str
-    texts: OutboxSms
-
-    def code(self) -> str:
-        match = re.search(r"\b(\d{6})\b", self.texts.latest()[0].body)
-        assert match
-        return match.group(1)
-
-
-@pytest.fixture(scope="module")
-def sms_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmsServer]:
-    data_dir: Path = tmp_path_factory.mktemp("live-sms")
-    database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
-    engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://localhost:{sock.getsockname()[1]}"
-    settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url)
-    app = create_app(settings, mailer=OutboxMailer(echo=False))
-    texts = OutboxSms(echo=False)
-    app.state.services.rt.sms = texts
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield SmsServer(url=url, texts=texts)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+def texted_code(server: LiveServer) -> str:
+    match = re.search(r"\b(\d{6})\b", server.texts.latest()[0].body)
+    assert match
+    return match.group(1)
 
 
 def check_page(page: Page) -> None:
@@ -79,8 +29,8 @@ def check_page(page: Page) -> None:
 
 
 def test_sms_sign_in_at_phone_width_with_a_live_countdown(
-        phone: Page, sms_live_server: SmsServer) -> None:
-    page, url, email = phone, sms_live_server.url, next(_emails)
+        phone: Page, live_server: LiveServer) -> None:
+    page, url, email = phone, live_server.url, next(_emails)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_up(page, url, email)
@@ -93,7 +43,7 @@ def test_sms_sign_in_at_phone_width_with_a_live_countdown(
     page.get_by_label("Mobile number").fill("+1 201 555 0123")
     page.get_by_role("button", name="Text me a code").click()
     expect(page.locator("#sent-to")).to_have_text("+1 \u2022\u2022\u2022 \u2022\u2022\u2022 0123")
-    page.get_by_label("6-digit code from the text message").fill(sms_live_server.code())
+    page.get_by_label("6-digit code from the text message").fill(texted_code(live_server))
     page.get_by_role("button", name="Check the code").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
     page.get_by_role("link", name="I saved them").click()
@@ -116,7 +66,7 @@ def test_sms_sign_in_at_phone_width_with_a_live_countdown(
     expect(page.get_by_role("button", name="Send a new code")).to_be_disabled()
     expect(page.get_by_text("Try another way", exact=True)).to_be_visible()
     check_page(page)
-    page.get_by_label("6-digit code from the text message").fill(sms_live_server.code())
+    page.get_by_label("6-digit code from the text message").fill(texted_code(live_server))
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(url + "/account")
     assert errors == []

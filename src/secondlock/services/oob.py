@@ -15,8 +15,6 @@ from secondlock.core.delivery_errors import DeliveryFailedError, InvalidPhoneErr
 from secondlock.core.emails import normalise_email
 from secondlock.core.errors import (
     ConflictError,
-    MfaTokenExpiredError,
-    NotAuthenticatedError,
     NotFoundError,
     RateLimitedError,
     SecondFactorRequiredError,
@@ -24,14 +22,14 @@ from secondlock.core.errors import (
 from secondlock.core.phones import parse_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import retry_after
-from secondlock.core.tokens import hash_token
 from secondlock.services.authenticators import MAX_PENDING, PENDING_MINUTES, clean_name
 from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
 from secondlock.services.oob_sending import CodeSender, CodeSent, Target, mask
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
+from secondlock.services.second_step import pending_sign_in
 from secondlock.storage.orm import Authenticator, MfaChallenge
-from secondlock.storage.repositories import Authenticators, MfaChallenges, SessionView
+from secondlock.storage.repositories import Authenticators, SessionView
 from secondlock.storage.repositories.delivery import DeliveryCodes, Destinations
 
 DEFAULT_NAMES = {"sms": "Phone", "email": "Email"}
@@ -133,16 +131,8 @@ class OobService:
 
     # Sign-in -----------------------------------------------------------------------------
     def _pending_sign_in(self, mfa_token: str) -> MfaChallenge:
-        if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
         with self.rt.db.read() as s:
-            challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
-        if challenge is None:
-            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
-        if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
-            raise MfaTokenExpiredError("This sign-in took too long or was already used. "
-                                       "Enter your email and password again.")
-        return challenge
+            return pending_sign_in(s, mfa_token, self.rt.clock.now())
 
     def _factor(self, account_id: str, method: str) -> tuple[str, str]:
         """The factor (id, destination) codes of ``method`` go to: the oldest confirmed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -34,6 +35,23 @@ AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa",
                  "sms": "pwd sms mfa", "email": "pwd otp email"}
 
 
+def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
+    """The live pending sign-in of an mfa_token.
+
+    Raises:
+        NotAuthenticatedError, MfaTokenExpiredError.
+    """
+    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
+        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+    challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
+    if challenge is None:
+        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+    if challenge.used_at is not None or challenge.expires_at <= now:
+        raise MfaTokenExpiredError("This sign-in took too long or was already used. "
+                                   "Enter your email and password again.")
+    return challenge
+
+
 @dataclass(frozen=True)
 class _Outcome:
     session: IssuedSession | None = None
@@ -50,15 +68,7 @@ class SecondStepService:
         self.factor = factor
 
     def _challenge(self, s: DbSession, mfa_token: str) -> MfaChallenge:
-        if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
-        challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
-        if challenge is None:
-            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
-        if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
-            raise MfaTokenExpiredError("This sign-in took too long or was already used. "
-                                       "Enter your email and password again.")
-        return challenge
+        return pending_sign_in(s, mfa_token, self.rt.clock.now())
 
     def verify(self, mfa_token: str, method: str, code: str, info: RequestInfo, *,
                remember: bool = False) -> LoginResult:
