@@ -14,7 +14,7 @@ from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
 from tests.api.oob_helpers import last_mail_code, last_sms_code, sms_outbox, wrong
 from tests.conftest import PASSWORD
-from tests.pages.helpers import audit, csrf_of, page_login, page_signup, submit
+from tests.pages.helpers import audit, csrf_of, enroll_app, page_login, page_signup, submit
 
 EMAIL = "ada@example.com"
 
@@ -141,3 +141,29 @@ def test_dev_outbox_lists_text_messages(client: TestClient, gateway: OutboxSms) 
     page = client.get("/dev/outbox")
     assert "Text messages" in page.text
     assert "+12015550123" in page.text
+
+
+def test_a_phone_next_to_an_app_is_offered_as_another_way(
+        client: TestClient, gateway: OutboxSms, clock: FixedClock) -> None:
+    page_signup(client, EMAIL, PASSWORD)
+    enroll_app(client, clock)
+    started = submit(client, "/account/security/phone", "/account/security/phone",
+                     {"phone": "+1 201 555 0123", "name": "Backup phone"})
+    factor = re.search(r'name="authenticator_id" value="([^"]+)"', started.text)
+    assert factor
+    added = client.post("/account/security/factor/confirm", data={
+        "authenticator_id": factor.group(1), "method": "sms", "code": last_sms_code(gateway),
+        "csrf_token": csrf_of(started.text)}, follow_redirects=False)
+    assert added.headers["location"] == "/account/security?notice=factor-added"
+    security = client.get("/account/security")
+    assert "Your only second factor" not in security.text
+    assert "Backup phone" in security.text
+    clock.advance(minutes=11)
+    confirm = client.get("/account/confirm?next=/account/security")
+    assert "6-digit code from your authenticator app" in confirm.text  # the app first
+    assert "Get a code by text message instead" in confirm.text
+    client.cookies.clear()
+    page_login(client, EMAIL, PASSWORD)
+    step = client.get("/login/verify")
+    assert "authenticator app" in step.text
+    assert 'href="/login/verify?method=sms"' in step.text

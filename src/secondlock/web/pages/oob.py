@@ -23,7 +23,7 @@ from secondlock.core.errors import (
     ReauthRequiredError,
     SecondLockError,
 )
-from secondlock.services.oob_codes import OOB_METHODS
+from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.rendering import (
@@ -84,10 +84,22 @@ def verify_page(pages: Pages, request: Request, token: str, methods: tuple[str, 
                         methods=methods, method=method, error=error, pending=pending)
 
 
+def reauth_methods(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...]:
+    """The ways this account can confirm it's you, strongest first (no email code where a
+    stronger factor exists: see ``services.oob_codes.email_session_counts``)."""
+    if not view.mfa_enabled:
+        return ()
+    services = pages.services(request)
+    methods = services.authenticators.summary(view.account_id).methods
+    usable = tuple(m for m in REAUTH_METHODS if m in methods)
+    if "email" in usable and not email_session_counts(services.rt, view.account_id):
+        usable = tuple(m for m in usable if m != "email")
+    return usable
+
+
 def default_reauth_method(pages: Pages, request: Request, view: SessionView) -> str:
     """The first way this account can confirm it's you (the app when it has one)."""
-    methods = pages.services(request).authenticators.summary(view.account_id).methods
-    usable = [m for m in REAUTH_METHODS if m in methods]
+    usable = reauth_methods(pages, request, view)
     return usable[0] if usable else "totp"
 
 
@@ -99,7 +111,7 @@ def confirm_page(pages: Pages, request: Request, view: SessionView, next_path: s
         pending = services.oob.pending_reauth(view, method)
     except NotFoundError:
         return redirect("/account/confirm?" + urlencode({"next": next_path, "method": "totp"}))
-    methods = services.authenticators.summary(view.account_id).methods
+    methods = reauth_methods(pages, request, view)
     status, headers = error_status(error) if error else (200, {})
     return pages.render(request, "confirm_oob.html", status=status, headers=headers,
                         user=view, next_path=next_path, method=method, error=error,

@@ -28,6 +28,7 @@ def router(pages: Pages) -> APIRouter:
             return oob_pages.confirm_page(pages, request, view, next_path, method, error=error)
         status, headers = error_status(error) if error else (200, {})
         return pages.render(request, "confirm.html", status=status, headers=headers,
+                            methods=oob_pages.reauth_methods(pages, request, view),
                             user=view, next_path=next_path, method=method, error=error,
                             switch_query=lambda m: urlencode({"next": next_path, "method": m}))
 
