@@ -167,3 +167,15 @@ def test_a_phone_next_to_an_app_is_offered_as_another_way(
     step = client.get("/login/verify")
     assert "authenticator app" in step.text
     assert 'href="/login/verify?method=sms"' in step.text
+
+
+def test_asking_for_a_method_the_account_lacks_falls_back(
+        client: TestClient, gateway: OutboxSms, clock: FixedClock) -> None:
+    page_signup(client, EMAIL, PASSWORD)
+    enroll_app(client, clock)
+    client.cookies.clear()
+    page_login(client, EMAIL, PASSWORD)
+    # Without a phone the sms page sends back to a method the account has.
+    response = client.get("/login/verify?method=sms", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login/verify?method=totp"

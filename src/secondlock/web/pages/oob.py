@@ -79,6 +79,9 @@ def verify_page(pages: Pages, request: Request, token: str, methods: tuple[str, 
         pending = pages.services(request).oob.pending_login(token, method)
     except (MfaTokenExpiredError, NotAuthenticatedError):
         return expired()
+    except NotFoundError:  # no such factor (any more): offer what the account has
+        others = [m for m in methods if m not in OOB_METHODS]
+        return redirect(f"/login/verify?method={others[0]}") if others else expired()
     status, headers = error_status(error) if error else (200, {})
     return pages.render(request, "login_verify_oob.html", status=status, headers=headers,
                         methods=methods, method=method, error=error, pending=pending)
