@@ -51,6 +51,7 @@ def test_sms_sign_in_at_phone_width_with_a_live_countdown(
     # The security page recommends a stronger factor when SMS is the only one.
     page.goto(url + "/account/security")
     expect(page.get_by_text("Your only second factor is a phone.")).to_be_visible()
+    check_page(page)
 
     # Sign out and in: the second step by text message.
     page.get_by_role("button", name="Sign out").click()
