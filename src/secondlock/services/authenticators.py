@@ -71,6 +71,18 @@ class Confirmation:
     mfa_turned_on: bool
 
 
+def make_room_for_pending(repo: Authenticators, account_id: str, now: datetime) -> None:
+    """Drop expired setups; refuse one more while ``MAX_PENDING`` are in progress.
+
+    Raises:
+        RateLimitedError.
+    """
+    repo.delete_expired_pending(account_id, now)
+    if repo.count_pending(account_id) >= MAX_PENDING:
+        raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups you "
+                               "already started before starting another one.")
+
+
 def clean_name(name: str | None, default: str) -> str:
     text = " ".join((name or "").split())[:MAX_NAME]
     return text or default
@@ -105,10 +117,7 @@ class AuthenticatorService:
         sealed = self.rt.keyring.seal(secret.encode("ascii"), context=row_id.encode())
         with self.rt.db.write() as s:
             repo = Authenticators(s)
-            repo.delete_expired_pending(view.account_id, now)
-            if repo.count_pending(view.account_id) >= MAX_PENDING:
-                raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups "
-                                       "you already started before starting another one.")
+            make_room_for_pending(repo, view.account_id, now)
             repo.add(Authenticator(
                 id=row_id, account_id=view.account_id, type="totp",
                 name=clean_name(name, "Authenticator app"), created_at=now,

@@ -22,7 +22,11 @@ from secondlock.core.errors import (
 from secondlock.core.phones import parse_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import retry_after
-from secondlock.services.authenticators import MAX_PENDING, PENDING_MINUTES, clean_name
+from secondlock.services.authenticators import (
+    PENDING_MINUTES,
+    clean_name,
+    make_room_for_pending,
+)
 from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
 from secondlock.services.oob_sending import CodeSender, CodeSent, Target, mask
 from secondlock.services.recent_auth import require_recent_auth
@@ -106,10 +110,7 @@ class OobService:
         expires = now + timedelta(minutes=PENDING_MINUTES)
         with self.rt.db.write() as s:
             repo = Authenticators(s)
-            repo.delete_expired_pending(view.account_id, now)
-            if repo.count_pending(view.account_id) >= MAX_PENDING:
-                raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups "
-                                       "you already started before starting another one.")
+            make_room_for_pending(repo, view.account_id, now)
             if any(dest == destination for _, dest in
                    Destinations(s).confirmed(view.account_id, channel)):
                 raise ConflictError("This is already one of your second factors.")
