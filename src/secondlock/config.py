@@ -79,6 +79,94 @@ class Settings(BaseModel):
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 
+    # SMS and email codes (#4) ----------------------------------------------------------------
+    #: ``outbox`` (console + /dev/outbox; development only), ``webhook``, ``twilio`` or ``off``.
+    #: Unset: ``outbox`` in development, ``off`` in production.
+    sms_provider: Literal["outbox", "webhook", "twilio", "off"] | None = None
+    #: ``webhook``: where to POST ``{"to": "+E164", "body": "..."}``.
+    sms_webhook_url: str = ""
+    #: ``webhook``: optional ``Bearer <token>`` or ``Basic <user>:<password>``.
+    sms_webhook_auth: SecretStr | None = None
+    #: ``twilio``: the Messages API (base URL overridable, e.g. for a regional edge).
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str = ""
+    twilio_base_url: str = "https://api.twilio.com"
+    #: Seconds to wait for the SMS gateway (connect and answer).
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    #: Countries SMS may go to (ISO codes, comma separated); empty: all, within the budgets.
+    sms_countries: tuple[str, ...] = ()
+    #: Region for phone numbers typed without a country code (``US``); unset: "+" required.
+    sms_default_region: str | None = None
+    #: Minutes an SMS or email code stays valid (never more than 10).
+    oob_code_minutes: int = Field(default=10, ge=1, le=10)
+    #: Send budgets (SMS; email codes share the per-address, account and IP ones).
+    sms_budget_number_hour: int = Field(default=5, ge=1, le=1000)
+    sms_budget_number_day: int = Field(default=10, ge=1, le=10000)
+    sms_budget_account_hour: int = Field(default=10, ge=1, le=1000)
+    sms_budget_account_day: int = Field(default=20, ge=1, le=10000)
+    sms_budget_ip_hour: int = Field(default=20, ge=1, le=10000)
+    sms_budget_ip_day: int = Field(default=100, ge=1, le=100000)
+    #: All SMS of the service per hour; past it the circuit breaker stops SMS (loud log).
+    sms_budget_global_hour: int = Field(default=500, ge=1, le=1_000_000)
+
+    @field_validator("sms_countries", mode="before")
+    @classmethod
+    def _parse_countries(cls, value: Any) -> Any:
+        import phonenumbers
+
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        codes = tuple(str(v).strip().upper() for v in items if str(v).strip())
+        for code in codes:
+            if code not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(f"{code!r} is not an ISO 3166 country code (like US,DE,FR)")
+        return codes
+
+    @field_validator("sms_default_region", mode="before")
+    @classmethod
+    def _check_region(cls, value: Any) -> Any:
+        import phonenumbers
+
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        code = str(value).strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{code!r} is not an ISO 3166 country code (like US or DE)")
+        return code
+
+    @model_validator(mode="after")
+    def _check_sms(self) -> Settings:
+        provider = self.sms_provider
+        if provider == "outbox" and self.env == "production":
+            raise ValueError("SECONDLOCK_SMS_PROVIDER: the outbox prints codes; use webhook, "
+                             "twilio or off in production")
+        if provider == "webhook":
+            if not _is_http_url(self.sms_webhook_url):
+                raise ValueError("SECONDLOCK_SMS_WEBHOOK_URL must be set to an http(s):// URL "
+                                 "when SECONDLOCK_SMS_PROVIDER=webhook")
+            auth = self.sms_webhook_auth.get_secret_value() if self.sms_webhook_auth else ""
+            if auth and not ((auth.startswith("Bearer ") and len(auth) > 7) or
+                             (auth.startswith("Basic ") and ":" in auth)):
+                raise ValueError("SECONDLOCK_SMS_WEBHOOK_AUTH must look like 'Bearer <token>' "
+                                 "or 'Basic <user>:<password>'")
+        if provider == "twilio":
+            if not self.twilio_account_sid or self.twilio_auth_token is None \
+                    or not self.twilio_from:
+                raise ValueError("SECONDLOCK_SMS_PROVIDER=twilio needs "
+                                 "SECONDLOCK_TWILIO_ACCOUNT_SID, SECONDLOCK_TWILIO_AUTH_TOKEN "
+                                 "and SECONDLOCK_TWILIO_FROM")
+            if not _is_http_url(self.twilio_base_url):
+                raise ValueError("SECONDLOCK_TWILIO_BASE_URL must be an http(s):// URL")
+        return self
+
+    @property
+    def resolved_sms_provider(self) -> str:
+        if self.sms_provider is not None:
+            return self.sms_provider
+        return "off" if self.env == "production" else "outbox"
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_proxies(cls, value: Any) -> Any:
@@ -167,6 +255,11 @@ class Settings(BaseModel):
         if self.secret_key is None:
             raise SettingsError("SECONDLOCK_SECRET_KEY: no secret key was loaded")
         return self.secret_key.get_secret_value().encode()
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 _FIELD_ENV = {name: ENV_PREFIX + name.upper() for name in Settings.model_fields}

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine
 
 from secondlock.config import Settings
 from secondlock.notifications.outbox import OutboxMailer
+from secondlock.notifications.sms import OutboxSms
 from secondlock.storage.orm import Base
 from secondlock.web.app import create_app
 from tests.conftest import TEST_SECRET
@@ -38,6 +39,7 @@ DESKTOP = {"width": 1280, "height": 800}
 class LiveServer:
     url: str
     outbox: OutboxMailer
+    texts: OutboxSms  # text messages (SMS codes)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +58,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     settings = Settings(env="development", origin=url, data_dir=data_dir,
                         secret_key=TEST_SECRET, database_url=database_url)
     app = create_app(settings, mailer=outbox)
+    texts = OutboxSms(echo=False)
+    app.state.services.rt.sms = texts
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -64,7 +68,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=url, outbox=outbox)
+    yield LiveServer(url=url, outbox=outbox, texts=texts)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()

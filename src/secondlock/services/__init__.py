@@ -11,6 +11,7 @@ from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.checkup import CheckupService
 from secondlock.services.login import LoginService
 from secondlock.services.not_me import NotMeService
+from secondlock.services.oob import OobService
 from secondlock.services.password_change import PasswordChangeService
 from secondlock.services.password_reset import PasswordResetService
 from secondlock.services.reauth import ReauthService
@@ -40,6 +41,7 @@ class Services:
     # Password reset and change (issue #4).
     password_reset: PasswordResetService
     password_change: PasswordChangeService
+    oob: OobService  # SMS and email codes (#4)
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -54,7 +56,8 @@ class Services:
                    activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
                    not_me=NotMeService(rt), checkup=CheckupService(rt),
                    password_reset=PasswordResetService(rt),
-                   password_change=PasswordChangeService(rt))
+                   password_change=PasswordChangeService(rt),
+                   oob=OobService(rt))
 
 
 __all__ = ["Runtime", "Services"]

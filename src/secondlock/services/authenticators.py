@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import segno
 from sqlalchemy.orm import Session as DbSession
@@ -16,6 +17,7 @@ from secondlock.core.throttle import BackoffPolicy
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
 from secondlock.services.notices import notify
+from secondlock.services.oob_codes import FACTOR_LABELS, OOB_METHODS, enrollment_claim
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.recovery import issue_codes
 from secondlock.services.runtime import Runtime
@@ -38,6 +40,12 @@ from secondlock.storage.repositories import (
 PENDING_MINUTES = 10
 MAX_PENDING = 5
 MAX_NAME = 64
+CONFIRM_HINTS = {
+    "totp": "That code did not work. Check that the time on your phone is set automatically, "
+            "then type the code shown now.",
+    "sms": "That code did not work. Type the code from the newest text message.",
+    "email": "That code did not work. Type the code from the newest email.",
+}
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))
 
@@ -61,6 +69,18 @@ class FactorSummary:
 class Confirmation:
     recovery_codes: list[str]  # empty unless this turned two-factor authentication on
     mfa_turned_on: bool
+
+
+def make_room_for_pending(repo: Authenticators, account_id: str, now: datetime) -> None:
+    """Drop expired setups; refuse one more while ``MAX_PENDING`` are in progress.
+
+    Raises:
+        RateLimitedError.
+    """
+    repo.delete_expired_pending(account_id, now)
+    if repo.count_pending(account_id) >= MAX_PENDING:
+        raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups you "
+                               "already started before starting another one.")
 
 
 def clean_name(name: str | None, default: str) -> str:
@@ -97,10 +117,7 @@ class AuthenticatorService:
         sealed = self.rt.keyring.seal(secret.encode("ascii"), context=row_id.encode())
         with self.rt.db.write() as s:
             repo = Authenticators(s)
-            repo.delete_expired_pending(view.account_id, now)
-            if repo.count_pending(view.account_id) >= MAX_PENDING:
-                raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups "
-                                       "you already started before starting another one.")
+            make_room_for_pending(repo, view.account_id, now)
             repo.add(Authenticator(
                 id=row_id, account_id=view.account_id, type="totp",
                 name=clean_name(name, "Authenticator app"), created_at=now,
@@ -130,17 +147,15 @@ class AuthenticatorService:
         if row is None or row.confirmed_at is not None or row.pending_expires_at is None \
                 or row.pending_expires_at <= now:
             raise NotFoundError("This setup has expired or does not exist. Start again.")
-        step = totp.match_step(open_totp_secret(self.rt, row), code, at=now, last_step=None,
-                               drift=self.rt.settings.totp_drift_steps)
-        if step is None:
+        claim = self._pending_claim(row, code, now)
+        if claim is None:
             with self.rt.db.write() as s:
                 record_failure(s, key, CONFIRM_POLICY, now)
                 s.commit()
-            raise InvalidCodeError("That code did not work. Check that the time on your phone "
-                                   "is set automatically, then type the code shown now.")
+            raise InvalidCodeError(CONFIRM_HINTS.get(row.type, CONFIRM_HINTS["totp"]))
         codes: list[str] = []
         with self.rt.db.write() as s:
-            if not Authenticators(s).claim_step(row.id, step, now, confirm=True):
+            if not claim(s):
                 raise NotFoundError("This setup was already confirmed.")
             if name is not None:  # the name typed next to the code, kept with it
                 row.name = clean_name(name, row.name)
@@ -158,20 +173,33 @@ class AuthenticatorService:
             forget_all_devices(s, view.account_id)  # any factor change: trust afresh
             Activity(s).add(event(at=now, name="mfa_enabled" if turning_on
                                   else "authenticator_added", info=info, success=True,
-                                  account_id=view.account_id, method="totp", detail=row.name))
+                                  account_id=view.account_id, method=row.type,
+                                  detail=row.name))
             s.commit()
+        label = FACTOR_LABELS.get(row.type, "Second factor")
         if turning_on:
             notify(self.rt, to=view.email, kind="mfa_enabled", at=now, info=info,
                    subject="two-factor authentication is on",
                    headline="Two-factor authentication is now on for your account.",
-                   details=[f"Authenticator app: {row.name}.",
+                   details=[f"{label}: {row.name}.",
                             "Other devices were signed out. Signing in now needs a code "
-                            "from your app or a recovery code."])
+                            "from your second factor or a recovery code."])
         else:
             notify(self.rt, to=view.email, kind="authenticator_added", at=now, info=info,
-                   subject="authenticator added", headline="An authenticator app was added "
-                   "to your account.", details=[f"Name: {row.name}."])
+                   subject="authenticator added", headline="A second factor was added "
+                   "to your account.", details=[f"{label}: {row.name}."])
         return Confirmation(recovery_codes=codes, mfa_turned_on=turning_on)
+
+    def _pending_claim(self, row: Authenticator, code: str,
+                       now: datetime) -> Callable[[DbSession], bool] | None:
+        """Check a pending factor's code: None if wrong, else the claim that confirms it."""
+        if row.type in OOB_METHODS:  # SMS and email codes: services/oob_codes.py
+            return enrollment_claim(self.rt, row, code, now)
+        step = totp.match_step(open_totp_secret(self.rt, row), code, at=now, last_step=None,
+                               drift=self.rt.settings.totp_drift_steps)
+        if step is None:
+            return None
+        return lambda s: Authenticators(s).claim_step(row.id, step, now, confirm=True)
 
     def rename(self, view: SessionView, authenticator_id: str, name: str,
                info: RequestInfo) -> Authenticator:

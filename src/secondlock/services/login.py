@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 from sqlalchemy.orm import Session as DbSession
@@ -16,6 +16,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY, IP_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
+from secondlock.services.oob_codes import email_code_allowed_now
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
 from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
@@ -53,9 +54,13 @@ class LoginResult:
     device_token: str | None = None
 
 
-def available_methods(s: DbSession, account_id: str) -> tuple[str, ...]:
-    """What this account can use for its second step right now."""
+def available_methods(s: DbSession, account_id: str, *,
+                      now: datetime | None = None) -> tuple[str, ...]:
+    """What this account can use for its second step right now. Given ``now`` (a sign-in),
+    an email code is left out right after a password reset through that same mailbox."""
     kinds = set(Authenticators(s).confirmed_types(account_id))
+    if now is not None and "email" in kinds and not email_code_allowed_now(s, account_id, now):
+        kinds.discard("email")
     if RecoveryCodes(s).remaining(account_id):
         kinds.add("recovery_code")
     return tuple(m for m in METHOD_ORDER if m in kinds)
@@ -125,7 +130,7 @@ class LoginService:
                     id=str(uuid.uuid4()), token_hash=hash_token(token), account_id=account.id,
                     created_at=now, expires_at=now + timedelta(minutes=MFA_TOKEN_MINUTES),
                     ip=info.ip, user_agent=info.user_agent))
-                methods = available_methods(s, account.id)
+                methods = available_methods(s, account.id, now=now)
                 Activity(s).add(event(at=now, name="login_password", info=info, success=True,
                                       account_id=account.id, method="pwd"))
                 s.commit()

@@ -12,6 +12,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
+from secondlock.services.oob_codes import email_session_counts
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import CODE_METHODS, SecondFactor
 from secondlock.services.second_step import AMR_BY_METHOD
@@ -38,6 +39,10 @@ class ReauthService:
                 raise SecondFactorRequiredError(
                     "Two-factor authentication is on: confirm with a code from your "
                     "authenticator app or a recovery code.")
+            if method == "email" and not email_session_counts(self.rt, view.account_id):
+                raise SecondFactorRequiredError(
+                    "An email code is not enough for this change: confirm with your "
+                    "authenticator app, security key or phone.")
             self._check_code(view, method, code, info)
         else:
             if password is None:
@@ -79,16 +84,17 @@ class ReauthService:
     def _check_code(self, view: SessionView, method: str, code: str,
                     info: RequestInfo) -> None:
         with self.rt.db.read() as s:
-            stored = self.factor.load(s, view.account_id, method)
+            stored = self.factor.load(s, view.account_id, method, bound_to=("reauth", view.id))
         with self.rt.db.write() as s:
             attempt = self.factor.take_attempt(s, view.account_id)
             s.commit()
         candidate = self.factor.match(stored, method, code)
         if candidate is not None:
             with self.rt.db.write() as s:
-                if self.factor.claim(s, candidate, view.account_id):
-                    s.commit()
-                    return
+                claimed = self.factor.claim(s, candidate, view.account_id)
+                s.commit()  # also a failed claim: an SMS/email code's try stays counted
+            if claimed:
+                return
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             locked = self.factor.lock_if_due(s, view.account_id, attempt)

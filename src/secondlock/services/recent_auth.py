@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from secondlock.core.errors import ReauthRequiredError
+from secondlock.services.oob_codes import email_session_counts
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import SessionView
 
@@ -15,6 +16,9 @@ def require_recent_auth(rt: Runtime, view: SessionView) -> None:
     # A session opened without a factor on a 2FA account (a remembered device skipped the
     # code) is single-factor: only a re-authentication with a factor makes it recent.
     single_factor = view.mfa_enabled and "mfa" not in view.amr.split()
+    if single_factor and "email" in view.amr.split():
+        # An email code counts only where email is the strongest factor (services/oob_codes).
+        single_factor = not email_session_counts(rt, view.account_id)
     if single_factor or rt.clock.now() - view.auth_time > window:
         raise ReauthRequiredError(
             f"For your safety, confirm it's you first: this change needs a sign-in from "

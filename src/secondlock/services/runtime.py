@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.core.crypto import Keyring
 from secondlock.core.passwords import PasswordHasher, PasswordPolicy
 from secondlock.notifications.base import Notifier
+from secondlock.notifications.sms import DisabledSms, SmsGateway
 from secondlock.storage.db import Database
 
 
@@ -23,6 +24,8 @@ class Runtime:
     blocklist: Container[str]
     notifier: Notifier
     keyring: Keyring
+    #: SMS codes (#4): the gateway SECONDLOCK_SMS_PROVIDER names.
+    sms: SmsGateway = field(default_factory=DisabledSms)
 
     @property
     def secret_key(self) -> bytes:

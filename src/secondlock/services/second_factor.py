@@ -23,11 +23,12 @@ from secondlock.core.errors import RateLimitedError
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_after
 from secondlock.services.notices import notify
+from secondlock.services.oob_codes import OOB_METHODS, LiveCode, claim_live, digest_for, load_live
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import Authenticators, RecoveryCodes, Throttles
 
-CODE_METHODS = ("totp", "recovery_code")
+CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
 
 
 def mfa_key(account_id: str) -> str:
@@ -41,6 +42,8 @@ class Candidate:
     method: str
     row_id: str
     step: int | None = None
+    #: SMS/email: the keyed hash of the typed code, compared when it is claimed.
+    digest: bytes | None = None
 
 
 def open_totp_secret(rt: Runtime, row: Authenticator) -> str:
@@ -58,6 +61,7 @@ class StoredFactor:
     secret: str | None = None
     last_step: int | None = None
     code_hash: str | None = None
+    oob: LiveCode | None = None  # SMS/email: the live challenge
 
 
 class SecondFactor:
@@ -83,8 +87,15 @@ class SecondFactor:
                                    f"step is locked; try again in {_human(wait)}.")
         return ticket
 
-    def load(self, s: DbSession, account_id: str, method: str) -> list[StoredFactor]:
-        """Read what checking a code of ``method`` needs (decrypting TOTP secrets)."""
+    def load(self, s: DbSession, account_id: str, method: str, *,
+             bound_to: tuple[str, str] | None = None) -> list[StoredFactor]:
+        """Read what checking a code of ``method`` needs (decrypting TOTP secrets).
+
+        SMS/email codes are bound to a challenge: ``bound_to`` is (purpose, binding).
+        """
+        if method in OOB_METHODS:  # SMS and email codes: services/oob_codes.py
+            live = load_live(s, account_id, method, *bound_to) if bound_to else None
+            return [StoredFactor(live.row_id, oob=live)] if live else []
         if method == "totp":
             return [StoredFactor(row.id, secret=open_totp_secret(self.rt, row),
                                  last_step=row.last_used_step)
@@ -117,6 +128,11 @@ class SecondFactor:
                 assert factor.code_hash is not None
                 if recovery_codes.matches(factor.code_hash, compact):
                     return Candidate("recovery_code", factor.row_id)
+        elif method in OOB_METHODS:  # compared in claim(), after the try is counted
+            for factor in stored:
+                digest = digest_for(self.rt, factor.oob, code) if factor.oob else None
+                if digest is not None:
+                    return Candidate(method, factor.row_id, digest=digest)
         return None
 
     def claim(self, s: DbSession, candidate: Candidate, account_id: str) -> bool:
@@ -126,6 +142,8 @@ class SecondFactor:
             ok = Authenticators(s).claim_step(candidate.row_id, candidate.step, now)
         elif candidate.method == "recovery_code":
             ok = RecoveryCodes(s).consume(candidate.row_id, account_id, now)
+        elif candidate.method in OOB_METHODS and candidate.digest is not None:
+            ok = claim_live(s, candidate.row_id, candidate.digest, now)
         else:
             ok = False
         if ok:

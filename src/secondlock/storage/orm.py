@@ -237,3 +237,7 @@ class TrustedDeviceToken(Base):
         ForeignKey("trusted_devices.id", ondelete="CASCADE"), index=True
     )
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+# SMS and email codes (#4) live in their own module; importing it registers the tables.
+from secondlock.storage import orm_oob  # noqa: E402, F401

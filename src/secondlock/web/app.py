@@ -17,6 +17,7 @@ from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPo
 from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.notifications.outbox import OutboxMailer
+from secondlock.notifications.sms import build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
 from secondlock.services import Runtime, Services
 from secondlock.storage.db import Database
@@ -54,6 +55,7 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         blocklist=default_blocklist(settings.password_min_length),
         notifier=notifier,
         keyring=settings.keyring(),
+        sms=build_sms_gateway(settings),
     )
 
 
@@ -70,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         yield
         await notifier.drain()
         await notifier.mailer.close()
+        rt.sms.close()
         rt.db.dispose()
 
     app = FastAPI(title="SecondLock", version=__version__, lifespan=lifespan,

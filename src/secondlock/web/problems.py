@@ -40,6 +40,10 @@ STATUS_BY_CODE: dict[str, int] = {
     # password reset and change
     "reset_link_expired": 410,
     "invalid_current_password": 403,
+    # SMS and email codes (#4)
+    "invalid_phone": 422,
+    "delivery_failed": 503,
+    "same_channel": 403,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

@@ -22,6 +22,7 @@ from secondlock.web.pages import (
     forced_change,
     mfa,
     not_me,
+    oob,
     password_change,
     password_reset,
     reauth,
@@ -62,6 +63,7 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.include_router(password_reset.router(pages))
     app.include_router(password_change.router(pages))
     forced_change.install(app)
+    app.include_router(oob.router(pages))  # SMS and email codes (#4)
     if settings.env == "development":
         app.include_router(dev.router(pages))
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.notifications.outbox import OutboxMailer
+from secondlock.notifications.sms import OutboxSms
 from secondlock.web.pages.rendering import Pages
 
 URL = re.compile(r"https?://[^\s<>\"']+")
@@ -40,6 +41,9 @@ def router(pages: Pages) -> APIRouter:
                                links=[u for u in URL.findall(sent.message.text)
                                       if u.startswith(own_site)])
                      for sent in mailer.latest()[:SHOWN]]
-        return pages.render(request, "outbox.html", user=pages.current(request), mails=mails)
+        gateway = pages.services(request).rt.sms  # SMS codes (#4): the text outbox
+        texts = gateway.latest()[:SHOWN] if isinstance(gateway, OutboxSms) else None
+        return pages.render(request, "outbox.html", user=pages.current(request), mails=mails,
+                            texts=texts)
 
     return routes

@@ -17,6 +17,7 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.services.login import LoginResult
+from secondlock.services.oob_codes import OOB_METHODS
 from secondlock.web.cookies import (
     clear_device_cookie,
     read_device_cookie,
@@ -24,12 +25,13 @@ from secondlock.web.cookies import (
     set_session_cookie,
 )
 from secondlock.web.deps import request_info
+from secondlock.web.pages import oob as oob_pages
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
 #: Matches the pending sign-in's own lifetime (services.login.MFA_TOKEN_MINUTES).
 MFA_COOKIE_SECONDS = 300
 #: The second steps these pages offer, in the order they are offered.
-CODE_METHODS = ("totp", "recovery_code")
+CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
 MAX_COOKIE_CHARS = 512
 
 
@@ -89,7 +91,10 @@ def router(pages: Pages) -> APIRouter:
         return response
 
     def verify_page(request: Request, methods: tuple[str, ...], method: str, *,
-                    error: SecondLockError | None = None) -> Response:
+                    error: SecondLockError | None = None, token: str = "") -> Response:
+        if method in OOB_METHODS:  # SMS and email codes: pages/oob.py
+            return oob_pages.verify_page(pages, request, token, methods, method, expired,
+                                         error=error)
         status, headers = error_status(error) if error else (200, {})
         return pages.render(request, "login_verify.html", status=status, headers=headers,
                             methods=methods, method=method, error=error,
@@ -108,7 +113,8 @@ def router(pages: Pages) -> APIRouter:
         if pending is None:
             return expired()
         methods = pending[1]
-        return verify_page(request, methods, pick(methods, request.query_params.get("method")))
+        return verify_page(request, methods, pick(methods, request.query_params.get("method")),
+                           token=pending[0])
 
     @routes.post("/login/verify")
     def verify(request: Request, form: FormFields) -> Response:
@@ -126,7 +132,7 @@ def router(pages: Pages) -> APIRouter:
         except (MfaTokenExpiredError, NotAuthenticatedError):
             return expired()
         except SecondLockError as exc:
-            return verify_page(request, methods, method, error=exc)
+            return verify_page(request, methods, method, error=exc, token=token)
         if result.session is None:
             return expired()
         # The account page reads how many recovery codes are left and nudges when few are.

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from secondlock.core.errors import SecondLockError
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
+from secondlock.web.pages import oob as oob_pages
 from secondlock.web.pages.mfa import CODE_METHODS
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect, safe_next
 
@@ -23,8 +24,11 @@ def router(pages: Pages) -> APIRouter:
 
     def confirm_page(request: Request, view: SessionView, next_path: str, method: str, *,
                      error: SecondLockError | None = None) -> Response:
+        if view.mfa_enabled and method in ("sms", "email"):  # SMS/email codes: pages/oob.py
+            return oob_pages.confirm_page(pages, request, view, next_path, method, error=error)
         status, headers = error_status(error) if error else (200, {})
         return pages.render(request, "confirm.html", status=status, headers=headers,
+                            methods=oob_pages.reauth_methods(pages, request, view),
                             user=view, next_path=next_path, method=method, error=error,
                             switch_query=lambda m: urlencode({"next": next_path, "method": m}))
 
@@ -35,7 +39,8 @@ def router(pages: Pages) -> APIRouter:
             return pages.to_login(request)
         method = request.query_params.get("method", "")
         return confirm_page(request, view, safe_next(request.query_params.get("next")),
-                            method if method in CODE_METHODS else "totp")
+                            method if method in CODE_METHODS
+                            else oob_pages.default_reauth_method(pages, request, view))
 
     @routes.post("/account/confirm")
     def confirm(request: Request, form: FormFields) -> Response:

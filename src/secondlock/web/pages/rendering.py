@@ -64,6 +64,7 @@ NOTICES = {
     "password-changed": "Your password is changed. Your other devices are signed out.",
     "reset-link-expired": "That password reset link has expired or was already used. Ask "
                           "for a new one below.",
+    "factor-added": "Done. You can use it when you sign in.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.

@@ -62,9 +62,12 @@ def router(pages: Pages) -> APIRouter:
         apps = [a for a in services.authenticators.list(view.account_id)
                 if a.confirmed_at is not None and a.type == "totp"]
         summary = services.authenticators.summary(view.account_id)
+        from secondlock.web.pages import oob as oob_pages  # SMS/email codes (#4)
+
         return pages.render(request, "security.html", user=view, apps=apps,
                             codes_left=summary.recovery_codes_remaining,
-                            low_codes=LOW_CODES_THRESHOLD)
+                            low_codes=LOW_CODES_THRESHOLD,
+                            oob=oob_pages.security_section(pages, request, view))
 
     @routes.post("/apps/rename")
     def rename(request: Request, form: FormFields) -> Response:

@@ -1,0 +1,35 @@
+"""Errors of SMS and email codes (their HTTP status lives in ``web.problems``).
+
+    SecondLockError
+    ├── InvalidPhoneError       invalid_phone (422)
+    ├── DeliveryFailedError     delivery_failed (503): the gateway could not send; the
+    │                           challenge is kept, so "resend" or another method works
+    └── SameChannelError        same_channel (403): an email code right after a password
+                                reset through that same mailbox
+"""
+
+from __future__ import annotations
+
+from secondlock.core.errors import SecondLockError
+
+
+class InvalidPhoneError(SecondLockError):
+    code = "invalid_phone"
+    title = "This phone number cannot be used"
+
+
+class DeliveryFailedError(SecondLockError):
+    code = "delivery_failed"
+    title = "We could not send the code"
+
+
+class SameChannelError(SecondLockError):
+    code = "same_channel"
+    title = "Use another way to confirm it's you"
+
+
+SAME_CHANNEL_TEXT = ("Your password was just reset through your email, so a code sent to the "
+                     "same mailbox cannot be your second step. Use another way, such as your "
+                     "authenticator app, a text message or a recovery code.")
+
+__all__ = ["SAME_CHANNEL_TEXT", "DeliveryFailedError", "InvalidPhoneError", "SameChannelError"]

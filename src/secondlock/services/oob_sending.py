@@ -1,0 +1,195 @@
+"""Sending SMS and email codes: cooldown, budgets, the circuit breaker, and delivery.
+
+A send takes two steps. First one write transaction checks the resend cooldown and the
+budgets, stores the new code's keyed hash (the old code is void from now on) and logs the
+send. Then, after the commit, the code goes out: SMS synchronously through the gateway, so
+the shopper learns at once when it failed; mail through the notifier. A failed SMS keeps
+the challenge (and the pending sign-in): "resend" works at once, or another method.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core import delivery_codes as dc
+from secondlock.core.delivery_errors import DeliveryFailedError
+from secondlock.core.errors import RateLimitedError
+from secondlock.core.network import throttle_group
+from secondlock.core.phones import mask_email, mask_phone, region_allowed
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.send_limits import DAY, HOUR, Budget, Refusal, first_exceeded
+from secondlock.core.throttle import retry_after
+from secondlock.core.tokens import keyed_digest
+from secondlock.notifications.base import DeliveryError
+from secondlock.notifications.code_messages import email_code_message
+from secondlock.notifications.sms import sms_text
+from secondlock.services.runtime import Runtime
+from secondlock.storage.orm_oob import CodeSend, DeliveryCode
+from secondlock.storage.repositories.delivery import CodeSends, DeliveryCodes
+
+logger = logging.getLogger(__name__)
+
+#: Send-log rows older than this are deleted at the next send (budgets look back a day).
+SEND_LOG_DAYS = 2
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """What the shopper may see about a send: never the code, never the whole number."""
+
+    id: str
+    sent_to: str
+    expires_in: int
+    resend_in: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and why: the challenge's identity and its destination."""
+
+    account_id: str
+    purpose: str
+    binding: str
+    channel: str
+    destination: str
+    authenticator_id: str | None = None
+    #: Latest moment the code can be useful (the pending sign-in's own expiry).
+    not_after: datetime | None = None
+
+
+def mask(channel: str, destination: str) -> str:
+    return mask_phone(destination) if channel == "sms" else mask_email(destination)
+
+
+class CodeSender:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def send(self, target: Target, info: RequestInfo) -> CodeSent:
+        """Issue a new code for the target's challenge and deliver it.
+
+        Raises:
+            RateLimitedError: cooldown, a send budget, or the SMS circuit breaker.
+            DeliveryFailedError: the SMS gateway failed or SMS is off (challenge kept).
+        """
+        now = self.rt.clock.now()
+        settings = self.rt.settings
+        if target.channel == "sms" and not region_allowed(target.destination,
+                                                          settings.sms_countries):
+            raise DeliveryFailedError("We cannot send text messages to this number's country. "
+                                      "Use another way to confirm it's you.")
+        code = dc.new_code()
+        ttl = dc.code_ttl(settings.oob_code_minutes)
+        expires_at = now + ttl
+        if target.not_after is not None:
+            expires_at = min(expires_at, target.not_after)
+        with self.rt.db.write() as s:
+            row = self._challenge(s, target, now)
+            wait = retry_after(row.next_send_at, now) if row.code_hash is not None else None
+            if wait is not None:
+                raise RateLimitedError(wait, f"A code was just sent. You can ask for a new one "
+                                       f"in {wait} seconds.")
+            self._check_budgets(s, target, info, now)
+            digest = dc.hash_code(self.rt.secret_key, account_id=target.account_id,
+                                  purpose=target.purpose, challenge_id=row.id, code=code)
+            cooldown = dc.cooldown_seconds(row.sends + 1)
+            if not DeliveryCodes(s).issue(row.id, digest, now=now, expires_at=expires_at,
+                                          next_send_at=now + timedelta(seconds=cooldown),
+                                          destination=target.destination):
+                raise RateLimitedError(dc.FIRST_COOLDOWN_SECONDS, "A code was just sent. "
+                                       "Wait a moment before asking for another.")
+            CodeSends(s).add(CodeSend(at=now, channel=target.channel,
+                                      account_id=target.account_id,
+                                      destination_key=self._destination_key(target),
+                                      ip=throttle_group(info.ip)[:64]))
+            CodeSends(s).prune(now - timedelta(days=SEND_LOG_DAYS))
+            DeliveryCodes(s).prune(now - timedelta(days=SEND_LOG_DAYS))
+            s.commit()
+            challenge_id = row.id
+        self._deliver(target, code, ttl, challenge_id, now)
+        return CodeSent(id=challenge_id, sent_to=mask(target.channel, target.destination),
+                        expires_in=int((expires_at - now).total_seconds()), resend_in=cooldown)
+
+    def _challenge(self, s: DbSession, target: Target, now: datetime) -> DeliveryCode:
+        return DeliveryCodes(s).get_or_create(DeliveryCode(
+            id=str(uuid.uuid4()), account_id=target.account_id, purpose=target.purpose,
+            channel=target.channel, binding=target.binding,
+            authenticator_id=target.authenticator_id, destination=target.destination,
+            created_at=now, expires_at=now, tries=0, tries_at_issue=0, sends=0))
+
+    def _destination_key(self, target: Target) -> str:
+        return keyed_digest(self.rt.secret_key, "code-destination", target.destination)[:64]
+
+    def _budgets(self, channel: str) -> list[Budget]:
+        st = self.rt.settings
+        budgets = [Budget("destination", HOUR, st.sms_budget_number_hour),
+                   Budget("destination", DAY, st.sms_budget_number_day),
+                   Budget("account", HOUR, st.sms_budget_account_hour),
+                   Budget("account", DAY, st.sms_budget_account_day),
+                   Budget("ip", HOUR, st.sms_budget_ip_hour),
+                   Budget("ip", DAY, st.sms_budget_ip_day)]
+        if channel == "sms":
+            budgets.append(Budget("global", HOUR, st.sms_budget_global_hour))
+        return budgets
+
+    def _check_budgets(self, s: DbSession, target: Target, info: RequestInfo,
+                       now: datetime) -> None:
+        sends = CodeSends(s)
+        counts = []
+        for budget in self._budgets(target.channel):
+            scope: dict[str, str] = {
+                "destination": {"destination_key": self._destination_key(target)},
+                "account": {"account_id": target.account_id},
+                "ip": {"ip": throttle_group(info.ip)[:64]},
+                "global": {},
+            }[budget.scope]
+            count, oldest = sends.count(since=now - budget.window, channel=target.channel,
+                                        **scope)
+            counts.append((budget, count, oldest))
+        refusal = first_exceeded(counts, now)
+        if refusal is not None:
+            self._refuse(refusal, target)
+
+    def _refuse(self, refusal: Refusal, target: Target) -> None:
+        budget = refusal.budget
+        if budget.scope == "global":
+            # The operator must see this: a burst of texts is how SMS pumping costs money.
+            logger.critical(
+                "SMS CIRCUIT BREAKER OPEN: %d text messages in the last hour reached "
+                "SECONDLOCK_SMS_BUDGET_GLOBAL_HOUR; no SMS is sent until the count falls "
+                "(about %d s). Check for SMS pumping, then raise the budget if it is real "
+                "traffic.", budget.limit, refusal.retry_after)
+            raise RateLimitedError(refusal.retry_after, "Text messages are paused for a while "
+                                   "on our side. Use another way to sign in, or try later.")
+        logger.warning("code send budget used up scope=%s channel=%s window=%ds limit=%d "
+                       "account=%s", budget.scope, target.channel,
+                       int(budget.window.total_seconds()), budget.limit, target.account_id)
+        noun = "text messages" if target.channel == "sms" else "emails with codes"
+        raise RateLimitedError(refusal.retry_after, f"We sent too many {noun} for now. Use "
+                               f"another way to confirm it's you, or try again later.")
+
+    def _deliver(self, target: Target, code: str, ttl: timedelta, challenge_id: str,
+                 now: datetime) -> None:
+        minutes = int(ttl.total_seconds() // 60)
+        name = self.rt.settings.service_name
+        if target.channel == "email":
+            self.rt.notifier.send_email(email_code_message(
+                to=target.destination, code=code, service_name=name, minutes=minutes,
+                purpose=target.purpose))
+            return
+        try:
+            self.rt.sms.send_sms(target.destination, sms_text(code, name, minutes))
+        except DeliveryError as exc:
+            logger.warning("sms not sent purpose=%s account=%s error=%s", target.purpose,
+                           target.account_id, exc)
+            with self.rt.db.write() as s:
+                DeliveryCodes(s).allow_send_now(challenge_id, now)
+                s.commit()
+            raise DeliveryFailedError("We could not send the text message right now. Try "
+                                      "again in a moment, or use another way to confirm it's "
+                                      "you.") from exc

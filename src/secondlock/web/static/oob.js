@@ -1,0 +1,23 @@
+// "Didn't get it? Resend in 0:29": a live countdown next to the resend button.
+// Progressive enhancement only: without this file the button is always there and the
+// server refuses an early resend with a friendly message.
+"use strict";
+document.querySelectorAll("[data-resend-in]").forEach((box) => {
+  const button = box.querySelector("button");
+  const label = box.querySelector("[data-countdown]");
+  if (!button || !label) return;
+  const until = Date.now() + (parseInt(box.dataset.resendIn, 10) || 0) * 1000;
+  const clock = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  const tick = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    if (left > 0) {
+      label.textContent = `Didn't get it? Resend in ${clock(left)}`;
+      button.disabled = true;
+      window.setTimeout(tick, 250);
+    } else {
+      label.textContent = "Didn't get it?";
+      button.disabled = false;
+    }
+  };
+  tick();
+});
