@@ -13,11 +13,11 @@ from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
+from secondlock.services.activation import FactorWords, activate_factor, announce_factor
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
 from secondlock.services.notices import notify
 from secondlock.services.recent_auth import require_recent_auth
-from secondlock.services.recovery import issue_codes
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
 from secondlock.services.second_step import AMR_BY_METHOD
@@ -30,7 +30,6 @@ from secondlock.storage.repositories import (
     Authenticators,
     MfaChallenges,
     RecoveryCodes,
-    Sessions,
     SessionView,
     Throttles,
 )
@@ -38,6 +37,9 @@ from secondlock.storage.repositories import (
 PENDING_MINUTES = 10
 MAX_PENDING = 5
 MAX_NAME = 64
+APP_WORDS = FactorWords(label="Authenticator app",
+                        added="An authenticator app was added to your account.",
+                        sign_in_with="a code from your app")
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))
 
@@ -138,7 +140,6 @@ class AuthenticatorService:
                 s.commit()
             raise InvalidCodeError("That code did not work. Check that the time on your phone "
                                    "is set automatically, then type the code shown now.")
-        codes: list[str] = []
         with self.rt.db.write() as s:
             if not Authenticators(s).claim_step(row.id, step, now, confirm=True):
                 raise NotFoundError("This setup was already confirmed.")
@@ -146,32 +147,11 @@ class AuthenticatorService:
                 row.name = clean_name(name, row.name)
                 Authenticators(s).rename(row.id, row.name)
             Throttles(s).reset(key)
-            account = Accounts(s).get(view.account_id)
-            turning_on = account is not None and account.mfa_enabled_at is None
-            if turning_on:
-                Accounts(s).set_mfa_enabled(view.account_id, now)
-                codes = issue_codes(s, view.account_id, now)
-                # Turning 2FA on ends every other session (they were single-factor).
-                Sessions(s).delete_others(view.account_id, keep_id=view.id)
-                # The code just typed proves the new factor: this session is now two-factor.
-                Sessions(s).mark_second_factor(view.id, AMR_BY_METHOD[row.type], now)
-            forget_all_devices(s, view.account_id)  # any factor change: trust afresh
-            Activity(s).add(event(at=now, name="mfa_enabled" if turning_on
-                                  else "authenticator_added", info=info, success=True,
-                                  account_id=view.account_id, method="totp", detail=row.name))
+            done = activate_factor(s, view, method="totp", amr=AMR_BY_METHOD[row.type],
+                                   name=row.name, info=info, now=now)
             s.commit()
-        if turning_on:
-            notify(self.rt, to=view.email, kind="mfa_enabled", at=now, info=info,
-                   subject="two-factor authentication is on",
-                   headline="Two-factor authentication is now on for your account.",
-                   details=[f"Authenticator app: {row.name}.",
-                            "Other devices were signed out. Signing in now needs a code "
-                            "from your app or a recovery code."])
-        else:
-            notify(self.rt, to=view.email, kind="authenticator_added", at=now, info=info,
-                   subject="authenticator added", headline="An authenticator app was added "
-                   "to your account.", details=[f"Name: {row.name}."])
-        return Confirmation(recovery_codes=codes, mfa_turned_on=turning_on)
+        announce_factor(self.rt, view, done, words=APP_WORDS, name=row.name, info=info, at=now)
+        return Confirmation(recovery_codes=done.recovery_codes, mfa_turned_on=done.turned_on)
 
     def rename(self, view: SessionView, authenticator_id: str, name: str,
                info: RequestInfo) -> Authenticator:

@@ -29,6 +29,7 @@ from secondlock.storage.repositories import (
     RecoveryCodes,
     Throttles,
 )
+from secondlock.storage.repositories.webauthn import WebAuthnCredentials
 
 LOGIN_SCOPE = "login"
 
@@ -55,6 +56,8 @@ class LoginResult:
 def available_methods(s: DbSession, account_id: str) -> tuple[str, ...]:
     """What this account can use for its second step right now."""
     kinds = set(Authenticators(s).confirmed_types(account_id))
+    if "webauthn" in kinds and not WebAuthnCredentials(s).has_usable(account_id):
+        kinds.discard("webauthn")  # every key is blocked (flagged as possibly cloned)
     if RecoveryCodes(s).remaining(account_id):
         kinds.add("recovery_code")
     return tuple(m for m in METHOD_ORDER if m in kinds)

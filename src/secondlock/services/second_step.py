@@ -26,7 +26,10 @@ from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, R
 
 #: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
 PARTIAL_SUCCESS_ALERT_AFTER = 3
-AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa"}
+AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa",
+                 # A security key after the password; a synced passkey gets "swk" instead
+                 # (core.webauthn.amr_for decides from the key's backup-eligible flag).
+                 "webauthn": "pwd hwk mfa"}
 
 
 @dataclass(frozen=True)
