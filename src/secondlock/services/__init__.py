@@ -16,6 +16,8 @@ from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
 from secondlock.services.trusted_devices import TrustedDeviceService
+from secondlock.services.webauthn_keys import WebAuthnKeyService
+from secondlock.services.webauthn_login import WebAuthnSignIn
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Services:
     admin: AdminService
     activity: ActivityService
     trusted_devices: TrustedDeviceService
+    webauthn_keys: WebAuthnKeyService
+    webauthn_sign_in: WebAuthnSignIn
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -42,7 +46,9 @@ class Services:
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
-                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt))
+                   activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
+                   webauthn_keys=WebAuthnKeyService(rt),
+                   webauthn_sign_in=WebAuthnSignIn(rt, sessions, factor))
 
 
 __all__ = ["Runtime", "Services"]

@@ -37,6 +37,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "mfa_token_expired": 410,
     "second_factor_required": 403,
     "conflict": 409,
+    # security keys and passkeys (core.webauthn)
+    "invalid_assertion": 401,
+    "invalid_registration": 400,
+    "credential_exists": 409,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

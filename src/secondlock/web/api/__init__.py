@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from secondlock.web.api import accounts, authenticators, login, me
+from secondlock.web.api import accounts, authenticators, login, me, webauthn
 from secondlock.web.api.docs import API_PREFIX
 
 fast_lane = me.fast_lane
@@ -14,3 +14,4 @@ router.include_router(me.router)
 router.include_router(login.router)
 router.include_router(accounts.router)
 router.include_router(authenticators.router)
+router.include_router(webauthn.router)

@@ -1,0 +1,418 @@
+"""Security keys and passkeys over the API, driven by a software authenticator (tests/softkey).
+
+Pins WA-1 (single-use, expiring, bound challenges), WA-2 (origin, crossOrigin), WA-3 (UP,
+UV for passwordless), WA-4 (backup flags), WA-6 (id size and uniqueness), WA-8 (the key
+must be this account's; user handle), WA-9 (counter regression blocks the key), WA-10
+(excludeCredentials, recent auth, mail) and the shared guessing cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from secondlock.core.clock import FixedClock
+from secondlock.notifications.outbox import OutboxMailer
+from tests.conftest import MadeAccount
+from tests.softkey import SoftKey, b64
+
+ORIGIN = "http://localhost:8000"
+API = "/api/v1"
+
+
+@dataclass
+class KeyAccount:
+    account: MadeAccount
+    key: SoftKey
+    key_id: str
+    recovery_codes: list[str]
+
+
+def add_key(client: TestClient, account: MadeAccount, key: SoftKey, *, name: str = "YubiKey",
+            origin: str = ORIGIN) -> Any:
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={"name": name},
+                          headers=account.auth)
+    assert options.status_code == 200, options.text
+    return client.post(f"{API}/me/authenticators/webauthn",
+                       json={"credential": key.create(options.json(), origin)},
+                       headers=account.auth)
+
+
+@pytest.fixture
+def key_factory(client: TestClient, account_factory: Callable[..., MadeAccount]
+                ) -> Callable[..., KeyAccount]:
+    """An account whose first (and only) second factor is a security key."""
+
+    def make(key: SoftKey | None = None) -> KeyAccount:
+        account = account_factory()
+        key = key or SoftKey()
+        added = add_key(client, account, key)
+        assert added.status_code == 201, added.text
+        body = added.json()
+        return KeyAccount(account, key, body["id"], body["recovery_codes"])
+
+    return make
+
+
+def password_step(client: TestClient, account: MadeAccount) -> dict[str, Any]:
+    response = client.post(f"{API}/login", json={"email": account.email,
+                                                  "password": account.password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def second_step_options(client: TestClient, mfa_token: str) -> dict[str, Any]:
+    response = client.post(f"{API}/login/webauthn/options", json={"mfa_token": mfa_token})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def key_verify(client: TestClient, credential: dict[str, Any], mfa_token: str | None = None,
+               **extra: Any) -> Any:
+    body: dict[str, Any] = {"credential": credential, **extra}
+    if mfa_token is not None:
+        body["mfa_token"] = mfa_token
+    return client.post(f"{API}/login/webauthn/verify", json=body)
+
+
+def passwordless_options(client: TestClient) -> dict[str, Any]:
+    response = client.post(f"{API}/login/webauthn/options", json={})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+# Registration ------------------------------------------------------------------------------
+
+def test_first_key_turns_two_factor_on_with_recovery_codes(
+        client: TestClient, account_factory: Callable[..., MadeAccount],
+        outbox: OutboxMailer) -> None:
+    account = account_factory()
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={"name": "YubiKey"},
+                          headers=account.auth).json()
+    assert options["rp"]["id"] == "localhost"
+    assert options["excludeCredentials"] == []
+    assert options["authenticatorSelection"]["residentKey"] == "preferred"
+    assert options["authenticatorSelection"]["userVerification"] == "preferred"
+    assert [p["alg"] for p in options["pubKeyCredParams"]] == [-8, -7, -257]
+    assert options["user"]["name"] == account.email
+    assert account.email.encode() not in __import__("base64").urlsafe_b64decode(
+        options["user"]["id"] + "==")  # a random handle, never the email
+    key = SoftKey()
+    added = client.post(f"{API}/me/authenticators/webauthn",
+                        json={"credential": key.create(options, ORIGIN)}, headers=account.auth)
+    assert added.status_code == 201, added.text
+    assert added.json()["name"] == "YubiKey"
+    assert len(added.json()["recovery_codes"]) == 10
+    me = client.get(f"{API}/me", headers=account.auth).json()  # this session goes on
+    assert me["mfa_enabled"] is True
+    assert me["methods"] == ["webauthn", "recovery_code"]
+    assert any(m.message.kind == "mfa_enabled" for m in outbox.latest())
+    listed = client.get(f"{API}/me/authenticators", headers=account.auth).json()
+    assert [(a["type"], a["name"], a["confirmed"]) for a in listed] == [
+        ("webauthn", "YubiKey", True)]
+
+
+def test_second_key_is_excluded_from_nothing_but_the_first(
+        client: TestClient, key_factory: Callable[..., KeyAccount],
+        outbox: OutboxMailer) -> None:
+    made = key_factory()
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={},
+                          headers=made.account.auth).json()
+    assert [c["id"] for c in options["excludeCredentials"]] == [made.key.id]
+    laptop = SoftKey(backup_eligible=True, backup_state=True, transports=("internal",))
+    added = client.post(f"{API}/me/authenticators/webauthn",
+                        json={"credential": laptop.create(options, ORIGIN)},
+                        headers=made.account.auth)
+    assert added.status_code == 201, added.text
+    assert added.json() == {"id": added.json()["id"], "name": "Passkey", "recovery_codes": []}
+    assert any(m.message.kind == "authenticator_added" for m in outbox.latest())
+    keys = client.get(f"{API}/me/authenticators/webauthn", headers=made.account.auth).json()
+    assert [(k["name"], k["synced"], k["blocked"]) for k in keys] == [
+        ("YubiKey", False, False), ("Passkey", True, False)]
+
+
+def test_adding_a_key_needs_a_recent_sign_in(
+        client: TestClient, account_factory: Callable[..., MadeAccount],
+        clock: FixedClock) -> None:
+    account = account_factory()
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={},
+                          headers=account.auth).json()
+    clock.advance(minutes=11)
+    late = client.post(f"{API}/me/authenticators/webauthn",
+                       json={"credential": SoftKey().create(options, ORIGIN)},
+                       headers=account.auth)
+    assert late.status_code == 403
+    assert late.json()["code"] == "reauth_required"
+    again = client.post(f"{API}/me/authenticators/webauthn/options", json={},
+                        headers=account.auth)
+    assert again.json()["code"] == "reauth_required"
+
+
+def test_a_credential_id_belongs_to_one_account_only(
+        client: TestClient, key_factory: Callable[..., KeyAccount],
+        account_factory: Callable[..., MadeAccount]) -> None:
+    alice = key_factory()
+    mallory = account_factory()
+    # The same credential id (with mallory's own key pair) must not be registered again.
+    copy = SoftKey(credential_id=alice.key.credential_id)
+    response = add_key(client, mallory, copy)
+    assert response.status_code == 409
+    assert response.json()["code"] == "credential_exists"
+    assert client.get(f"{API}/me", headers=mallory.auth).json()["mfa_enabled"] is False
+
+
+def test_an_oversized_credential_id_is_refused(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    account = account_factory()
+    too_big = add_key(client, account, SoftKey(credential_id=b"\x01" * 1024))
+    assert too_big.status_code == 400
+    assert too_big.json()["code"] == "invalid_registration"
+    largest = add_key(client, account, SoftKey(credential_id=b"\x02" * 1023))
+    assert largest.status_code == 201, largest.text
+
+
+def test_registration_from_a_phishing_origin_is_refused(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    account = account_factory()
+    response = add_key(client, account, SoftKey(), origin="https://evil.example")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_registration"
+    assert client.get(f"{API}/me/authenticators", headers=account.auth).json() == []
+
+
+def test_registration_challenge_is_bound_to_its_session_and_used_once(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    account = account_factory()
+    second = client.post(f"{API}/login", json={"email": account.email,
+                                               "password": account.password}).json()
+    other_session = {"Authorization": f"Bearer {second['token']}"}
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={},
+                          headers=account.auth).json()
+    credential = SoftKey().create(options, ORIGIN)
+    stolen = client.post(f"{API}/me/authenticators/webauthn", json={"credential": credential},
+                         headers=other_session)
+    assert stolen.status_code == 400
+    # The attempt used the challenge up: the right session cannot use it any more either.
+    late = client.post(f"{API}/me/authenticators/webauthn", json={"credential": credential},
+                       headers=account.auth)
+    assert late.status_code == 400
+
+
+def test_backup_state_without_eligibility_is_refused_not_a_crash(
+        client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
+    account = account_factory()
+    response = add_key(client, account, SoftKey(backup_eligible=False, backup_state=True))
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_registration"
+
+
+@pytest.mark.parametrize("credential", [{}, {"response": {}}, {"rawId": "!!", "response": {}},
+                                        {"rawId": "AA", "response": {"clientDataJSON": "e30"}}])
+def test_malformed_credentials_get_a_problem_document(
+        client: TestClient, account_factory: Callable[..., MadeAccount],
+        credential: dict[str, Any]) -> None:
+    account = account_factory()
+    response = client.post(f"{API}/me/authenticators/webauthn", json={"credential": credential},
+                           headers=account.auth)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+# Second step ------------------------------------------------------------------------------
+
+def test_sign_in_with_the_key_after_the_password(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    assert login["status"] == "mfa_required"
+    assert login["methods"] == ["webauthn", "recovery_code"]
+    options = second_step_options(client, login["mfa_token"])
+    assert [c["id"] for c in options["allowCredentials"]] == [made.key.id]
+    assert options["rpId"] == "localhost"
+    response = key_verify(client, made.key.get(options, ORIGIN, uv=False), login["mfa_token"],
+                          remember_device=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "authenticated"
+    assert body["device_token"]
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {body['token']}"}
+                      ).status_code == 200
+    # The pending sign-in is used up.
+    again = client.post(f"{API}/login/webauthn/options", json={"mfa_token": login["mfa_token"]})
+    assert again.status_code == 410
+
+
+def test_an_assertion_from_a_phishing_origin_is_refused(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    options = second_step_options(client, login["mfa_token"])
+    phished = key_verify(client, made.key.get(options, "https://evil.example"),
+                         login["mfa_token"])
+    assert phished.status_code == 401
+    assert phished.json()["code"] == "invalid_assertion"
+    framed = key_verify(client, made.key.get(second_step_options(client, login["mfa_token"]),
+                                             ORIGIN, client_data={"crossOrigin": True}),
+                        login["mfa_token"])
+    assert framed.status_code == 401
+
+
+def test_a_replayed_assertion_is_refused(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    credential = made.key.get(second_step_options(client, login["mfa_token"]), ORIGIN)
+    assert key_verify(client, credential, login["mfa_token"]).status_code == 200
+    other = password_step(client, made.account)
+    replay = key_verify(client, credential, other["mfa_token"])
+    assert replay.status_code == 401
+
+
+def test_another_accounts_key_cannot_do_the_second_step(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    alice, bob = key_factory(), key_factory()
+    login = password_step(client, alice.account)
+    options = second_step_options(client, login["mfa_token"])
+    response = key_verify(client, bob.key.get(options, ORIGIN), login["mfa_token"])
+    assert response.status_code == 401
+    assert "another account" in response.json()["detail"]
+
+
+def test_user_presence_is_required(client: TestClient,
+                                   key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    options = second_step_options(client, login["mfa_token"])
+    response = key_verify(client, made.key.get(options, ORIGIN, up=False), login["mfa_token"])
+    assert response.status_code == 401
+
+
+def test_a_cloned_key_is_refused_blocked_and_the_owner_mailed(
+        client: TestClient, key_factory: Callable[..., KeyAccount],
+        outbox: OutboxMailer) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    first = made.key.get(second_step_options(client, login["mfa_token"]), ORIGIN)
+    assert key_verify(client, first, login["mfa_token"]).status_code == 200  # counter 1
+    made.key.sign_count = 0  # a copy of the key, still at the counter it was copied at
+    login = password_step(client, made.account)
+    clone = made.key.get(second_step_options(client, login["mfa_token"]), ORIGIN)  # 1 again
+    response = key_verify(client, clone, login["mfa_token"])
+    assert response.status_code == 401
+    assert "copied" in response.json()["detail"]
+    assert any(m.message.kind == "security_key_flagged" for m in outbox.latest())
+    keys = client.get(f"{API}/me/authenticators/webauthn", headers=made.account.auth).json()
+    assert keys[0]["blocked"] is True
+    # Blocked for good: no more in methods, no options, and a higher counter does not help.
+    login = password_step(client, made.account)
+    assert login["methods"] == ["recovery_code"]
+    assert client.post(f"{API}/login/webauthn/options",
+                       json={"mfa_token": login["mfa_token"]}).status_code == 404
+    made.key.sign_count = 50
+    assert key_verify(client, made.key.get(passwordless_options(client), ORIGIN)
+                      ).status_code == 401
+
+
+def test_failed_assertions_count_towards_the_guessing_cap(
+        client: TestClient, key_factory: Callable[..., KeyAccount],
+        outbox: OutboxMailer) -> None:
+    made = key_factory()
+    login = password_step(client, made.account)
+    for _ in range(10):
+        options = second_step_options(client, login["mfa_token"])
+        bad = made.key.get(options, "https://evil.example")
+        assert key_verify(client, bad, login["mfa_token"]).status_code == 401
+    options = second_step_options(client, login["mfa_token"])
+    locked = key_verify(client, made.key.get(options, ORIGIN), login["mfa_token"])
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_attempts"
+    assert any(m.message.kind == "lockout" for m in outbox.latest())
+
+
+def test_a_challenge_expires_after_five_minutes(
+        client: TestClient, key_factory: Callable[..., KeyAccount], clock: FixedClock) -> None:
+    made = key_factory()
+    options = passwordless_options(client)
+    clock.advance(minutes=5, seconds=1)
+    response = key_verify(client, made.key.get(options, ORIGIN))
+    assert response.status_code == 401
+    assert "too long" in response.json()["detail"]
+
+
+def test_a_registration_challenge_cannot_sign_in(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    options = client.post(f"{API}/me/authenticators/webauthn/options", json={},
+                          headers=made.account.auth).json()
+    as_request = {"challenge": options["challenge"], "rpId": "localhost"}
+    assert key_verify(client, made.key.get(as_request, ORIGIN)).status_code == 401
+
+
+# Passwordless -----------------------------------------------------------------------------
+
+def test_passwordless_sign_in_with_a_passkey(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory(SoftKey(backup_eligible=True, backup_state=True, counting=False))
+    options = passwordless_options(client)
+    assert options["allowCredentials"] == []
+    assert options["userVerification"] == "required"
+    for _ in range(2):  # a passkey that never counts (0 and 0) signs in again and again
+        response = key_verify(client, made.key.get(passwordless_options(client), ORIGIN))
+        assert response.status_code == 200, response.text
+        token = response.json()["token"]
+        me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["email"] == made.account.email
+
+
+def test_passwordless_needs_user_verification(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    response = key_verify(client, made.key.get(passwordless_options(client), ORIGIN, uv=False))
+    assert response.status_code == 401
+
+
+def test_passwordless_needs_the_owners_user_handle(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    alice, bob = key_factory(), key_factory()
+    missing = alice.key.get(passwordless_options(client), ORIGIN, user_handle=None)
+    assert key_verify(client, missing).status_code == 401
+    wrong = alice.key.get(passwordless_options(client), ORIGIN, user_handle=bob.key.user_handle)
+    assert key_verify(client, wrong).status_code == 401
+    unknown = SoftKey().get(passwordless_options(client), ORIGIN, user_handle=b64(b"x" * 32))
+    assert key_verify(client, unknown).status_code == 401
+
+
+# Re-authentication ------------------------------------------------------------------------
+
+def test_confirm_it_is_you_with_the_key(
+        client: TestClient, key_factory: Callable[..., KeyAccount], clock: FixedClock) -> None:
+    made = key_factory()
+    clock.advance(minutes=11)
+    blocked = client.post(f"{API}/me/recovery-codes", headers=made.account.auth)
+    assert blocked.json()["code"] == "reauth_required"
+    options = client.post(f"{API}/reauth/webauthn/options", headers=made.account.auth).json()
+    assert [c["id"] for c in options["allowCredentials"]] == [made.key.id]
+    wrong = client.post(f"{API}/reauth/webauthn/verify", headers=made.account.auth,
+                        json={"credential": made.key.get(options, "https://evil.example")})
+    assert wrong.status_code == 401
+    options = client.post(f"{API}/reauth/webauthn/options", headers=made.account.auth).json()
+    done = client.post(f"{API}/reauth/webauthn/verify", headers=made.account.auth,
+                       json={"credential": made.key.get(options, ORIGIN)})
+    assert done.status_code == 200, done.text
+    assert client.post(f"{API}/me/recovery-codes", headers=made.account.auth).status_code == 201
+
+
+def test_a_removed_key_stops_working_at_once(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    options = passwordless_options(client)
+    removed = client.delete(f"{API}/me/authenticators/{made.key_id}", headers=made.account.auth)
+    assert removed.status_code == 204
+    assert key_verify(client, made.key.get(options, ORIGIN)).status_code == 401
