@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from secondlock.config import Settings
-from secondlock.web.pages import account, auth, dev, enroll, mfa, reauth, security, verify
+from secondlock.web.pages import account, auth, dev, enroll, keys, mfa, reauth, security, verify
 from secondlock.web.pages.rendering import STATIC_DIR, Pages
 
 HtmlError = Callable[[Request, int, str], Awaitable[Response]]
@@ -43,6 +43,7 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.include_router(enroll.router(pages))
     app.include_router(reauth.router(pages))
     app.include_router(verify.router(pages))
+    app.include_router(keys.router(pages))
     if settings.env == "development":
         app.include_router(dev.router(pages))
 

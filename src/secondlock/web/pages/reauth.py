@@ -24,8 +24,13 @@ def router(pages: Pages) -> APIRouter:
     def confirm_page(request: Request, view: SessionView, next_path: str, method: str, *,
                      error: SecondLockError | None = None) -> Response:
         status, headers = error_status(error) if error else (200, {})
+        methods = pages.services(request).authenticators.summary(view.account_id).methods \
+            if view.mfa_enabled else ()
+        if method == "totp" and "totp" not in methods and "recovery_code" in methods:
+            method = "recovery_code"  # a key-only account: codes are the typed fallback
         return pages.render(request, "confirm.html", status=status, headers=headers,
                             user=view, next_path=next_path, method=method, error=error,
+                            has_keys="webauthn" in methods,
                             switch_query=lambda m: urlencode({"next": next_path, "method": m}))
 
     @routes.get("/account/confirm")

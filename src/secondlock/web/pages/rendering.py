@@ -51,6 +51,10 @@ NOTICES = {
     "mfa-off": "Two-factor authentication is off. Signing in needs only your password now.",
     "codes-saved": "Good. Your new recovery codes are the only ones that work now.",
     "setup-expired": "That setup expired before it was finished. Start again.",
+    "key-added": "The security key is added. You can use it when you sign in.",
+    "key-renamed": "The security key is renamed.",
+    "key-removed": "The security key is removed.",
+    "key-gone": "That security key was already removed.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
@@ -105,7 +109,7 @@ def format_wait(seconds: int) -> str:
 
 def _asset_version() -> str:
     digest = hashlib.sha256()
-    for name in ("secondlock.css", "secondlock.js"):
+    for name in ("secondlock.css", "secondlock.js", "webauthn.js"):
         digest.update((STATIC_DIR / name).read_bytes())
     return digest.hexdigest()[:10]
 

@@ -64,7 +64,8 @@ def router(pages: Pages) -> APIRouter:
         summary = services.authenticators.summary(view.account_id)
         return pages.render(request, "security.html", user=view, apps=apps,
                             codes_left=summary.recovery_codes_remaining,
-                            low_codes=LOW_CODES_THRESHOLD)
+                            low_codes=LOW_CODES_THRESHOLD,
+                            keys=services.webauthn_keys.keys(view.account_id))
 
     @routes.post("/apps/rename")
     def rename(request: Request, form: FormFields) -> Response:
