@@ -16,7 +16,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "security": ("account_created", "email_verified", "mfa_enabled", "mfa_disabled",
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
-                 "password_reset", "password_reset_requested", "not_me"),
+                 "password_reset", "password_reset_requested", "not_me",
+                 "security_key_flagged"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed"),
     "admin": ("admin_reset_2fa", "admin_unlock"),
@@ -68,6 +69,8 @@ _SENTENCES: dict[str, str] = {
                                " forgotten",
     "admin_reset_2fa": "An operator reset two-factor authentication",
     "admin_unlock": "An operator unlocked sign-in",
+    "security_key_flagged": "Blocked a security key: its signature counter went backwards, so"
+                            " it may have been copied",
 }
 
 

@@ -310,7 +310,7 @@ class WebAuthnSignIn:
             if first:
                 Activity(s).add(event(at=now, name="security_key_flagged",
                                       info=info or RequestInfo(ip="", user_agent=""),
-                                      success=False, account_id=use.account_id,
+                                      success=True, account_id=use.account_id,
                                       reason="counter_regressed", method="webauthn",
                                       detail=use.name))
             s.commit()
