@@ -416,3 +416,24 @@ def test_a_removed_key_stops_working_at_once(
     removed = client.delete(f"{API}/me/authenticators/{made.key_id}", headers=made.account.auth)
     assert removed.status_code == 204
     assert key_verify(client, made.key.get(options, ORIGIN)).status_code == 401
+
+
+def test_the_backup_eligible_flag_cannot_change(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()  # registered as device-bound (BE = 0)
+    made.key.backup_eligible = True
+    response = key_verify(client, made.key.get(passwordless_options(client), ORIGIN))
+    assert response.status_code == 401
+
+
+def test_renaming_cannot_touch_the_public_key(
+        client: TestClient, key_factory: Callable[..., KeyAccount]) -> None:
+    made = key_factory()
+    sneaky = client.patch(f"{API}/me/authenticators/{made.key_id}", headers=made.account.auth,
+                          json={"name": "Mine", "public_key": b64(b"attacker key")})
+    assert sneaky.status_code == 422
+    renamed = client.patch(f"{API}/me/authenticators/{made.key_id}", headers=made.account.auth,
+                           json={"name": "Mine"})
+    assert renamed.status_code == 200
+    response = key_verify(client, made.key.get(passwordless_options(client), ORIGIN))
+    assert response.status_code == 200, response.text
