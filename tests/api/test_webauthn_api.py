@@ -437,3 +437,13 @@ def test_renaming_cannot_touch_the_public_key(
     assert renamed.status_code == 200
     response = key_verify(client, made.key.get(passwordless_options(client), ORIGIN))
     assert response.status_code == 200, response.text
+
+
+def test_passwordless_starts_are_capped_per_ip(client: TestClient, clock: FixedClock) -> None:
+    for _ in range(100):
+        passwordless_options(client)
+    capped = client.post(f"{API}/login/webauthn/options", json={})
+    assert capped.status_code == 429
+    assert capped.headers["Retry-After"] == "300"
+    clock.advance(minutes=5, seconds=1)  # the window passes with the challenges
+    passwordless_options(client)

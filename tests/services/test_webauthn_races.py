@@ -92,7 +92,7 @@ def test_assertions_with_the_same_counter_succeed_at_most_once(services: Service
     credentials = []
     for _ in range(RACERS):
         key.sign_count = 4  # every copy signs with counter 5
-        credentials.append(key.get(services.webauthn_sign_in.passwordless_options(), ORIGIN))
+        credentials.append(key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN))
     outcomes = race(services, credentials)
     assert len(outcomes) == RACERS
     assert outcomes.count("ok") <= 1, outcomes
@@ -107,12 +107,12 @@ def test_a_counting_key_moves_forward_and_never_back(services: Services) -> None
     key_id = with_key(services, key)
     key.sign_count = 10
     services.webauthn_sign_in.verify_passwordless(
-        key.get(services.webauthn_sign_in.passwordless_options(), ORIGIN), INFO)
+        key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN), INFO)
     assert stored_count(services, key_id) == (11, False)
-    late = key.get(services.webauthn_sign_in.passwordless_options(), ORIGIN)  # 12
+    late = key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN)  # 12
     key.sign_count = 12
     services.webauthn_sign_in.verify_passwordless(
-        key.get(services.webauthn_sign_in.passwordless_options(), ORIGIN), INFO)  # 13
+        key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN), INFO)  # 13
     with pytest.raises(Exception, match="copied"):
         services.webauthn_sign_in.verify_passwordless(late, INFO)  # 12 after 13
     assert stored_count(services, key_id) == (13, True)

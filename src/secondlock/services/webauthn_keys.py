@@ -47,13 +47,13 @@ def challenge_hash(challenge: bytes) -> bytes:
 
 def new_challenge(s: DbSession, *, purpose: str, now: datetime, account_id: str | None = None,
                   session_id: str | None = None, mfa_challenge_id: str | None = None,
-                  name: str | None = None) -> bytes:
+                  name: str | None = None, ip_group: str | None = None) -> bytes:
     """Store a fresh challenge in the caller's transaction and return it."""
     challenge = secrets.token_bytes(32)
     WebAuthnChallenges(s).add(WebAuthnChallenge(
         id=str(uuid.uuid4()), challenge_hash=challenge_hash(challenge), purpose=purpose,
         account_id=account_id, session_id=session_id, mfa_challenge_id=mfa_challenge_id,
-        name=name, created_at=now,
+        name=name, ip_group=ip_group, created_at=now,
         expires_at=now + timedelta(seconds=webauthn.CEREMONY_SECONDS)))
     return challenge
 

@@ -26,6 +26,7 @@ from secondlock.core.errors import (
     NotFoundError,
     RateLimitedError,
 )
+from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
 from secondlock.core.tokens import hash_token
@@ -48,9 +49,11 @@ from secondlock.storage.repositories import (
     SessionView,
     Throttles,
 )
-from secondlock.storage.repositories.webauthn import WebAuthnCredentials
+from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuthnCredentials
 
 PASSKEY_SCOPE = "passkey"
+#: Passwordless starts per IP group (IPv6 /64) within one ceremony window of 5 minutes.
+MAX_PASSWORDLESS_STARTS = 100
 _FAILED = "Your security key could not be verified. Try again, or use another way to sign in."
 
 
@@ -101,10 +104,21 @@ class WebAuthnSignIn:
                                                allow=key_refs(keys), challenge=challenge,
                                                user_verification="preferred")
 
-    def passwordless_options(self) -> dict[str, Any]:
-        """Request options for a discoverable passkey: no account named, UV required."""
+    def passwordless_options(self, info: RequestInfo) -> dict[str, Any]:
+        """Request options for a discoverable passkey: no account named, UV required.
+
+        Anyone may ask, so the live challenges per IP group are capped (each is a row).
+
+        Raises:
+            RateLimitedError.
+        """
+        now, group = self.rt.clock.now(), throttle_group(info.ip)
         with self.rt.db.write() as s:
-            challenge = new_challenge(s, purpose="passwordless", now=self.rt.clock.now())
+            if WebAuthnChallenges(s).count_live("passwordless", group, now) \
+                    >= MAX_PASSWORDLESS_STARTS:
+                raise RateLimitedError(webauthn.CEREMONY_SECONDS, "Too many passkey sign-ins "
+                                       "were started from here. Wait a few minutes.")
+            challenge = new_challenge(s, purpose="passwordless", now=now, ip_group=group)
             s.commit()
         return webauthn.authentication_options(rp_id=self.rt.settings.rp_id, allow=[],
                                                challenge=challenge,

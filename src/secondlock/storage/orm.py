@@ -280,6 +280,8 @@ class WebAuthnChallenge(Base):
         ForeignKey("mfa_challenges.id", ondelete="CASCADE"), default=None, index=True)
     #: The name chosen for a key being registered.
     name: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: The client's IP group, for passwordless starts (nobody signed in): capped per group.
+    ip_group: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

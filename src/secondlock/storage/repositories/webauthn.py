@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import Authenticator, WebAuthnChallenge, WebAuthnCredential
@@ -84,6 +84,12 @@ class WebAuthnChallenges:
             WebAuthnChallenge.expires_at <= row.created_at))
         self.db.add(row)
         self.db.flush()
+
+    def count_live(self, purpose: str, ip_group: str, now: datetime) -> int:
+        """Unexpired challenges of ``purpose`` started from one IP group."""
+        return int(self.db.scalar(select(func.count(WebAuthnChallenge.id)).where(
+            WebAuthnChallenge.ip_group == ip_group, WebAuthnChallenge.purpose == purpose,
+            WebAuthnChallenge.expires_at > now)) or 0)
 
     def take(self, challenge_hash: bytes, purpose: str, now: datetime
              ) -> WebAuthnChallenge | None:

@@ -103,14 +103,14 @@ def list_keys(request: Request, token: BearerToken) -> list[KeyOut]:
             for k in services.webauthn_keys.keys(view.account_id)]
 
 
-@router.post("/login/webauthn/options", tags=["login"], responses=errors(401, 404, 410))
+@router.post("/login/webauthn/options", tags=["login"], responses=errors(401, 404, 410, 429))
 def login_options(body: LoginOptionsRequest, request: Request) -> dict[str, Any]:
     """Request options: with ``mfa_token`` for the second step (this account's keys), or
     ``{}`` for a passwordless sign-in with a passkey (user verification required)."""
     sign_in = services_of(request).webauthn_sign_in
     if body.mfa_token is not None:
         return sign_in.second_step_options(body.mfa_token)
-    return sign_in.passwordless_options()
+    return sign_in.passwordless_options(request_info(request))
 
 
 @router.post("/login/webauthn/verify", tags=["login"], responses=errors(401, 410, 429))

@@ -176,7 +176,7 @@ def router(pages: Pages) -> APIRouter:
                 return JSONResponse(sign_in.second_step_options(pending[0]))
             if request.query_params.get("step") == "second":
                 return JSONResponse({"redirect": "/login?notice=mfa-expired"})
-            return JSONResponse(sign_in.passwordless_options())
+            return JSONResponse(sign_in.passwordless_options(request_info(request)))
         except (MfaTokenExpiredError, NotAuthenticatedError):
             return JSONResponse({"redirect": "/login?notice=mfa-expired"})
         except SecondLockError as exc:

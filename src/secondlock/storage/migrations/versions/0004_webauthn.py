@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=36), nullable=True),
         sa.Column("mfa_challenge_id", sa.String(length=36), nullable=True),
         sa.Column("name", sa.String(length=64), nullable=True),
+        sa.Column("ip_group", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
@@ -71,14 +72,16 @@ def upgrade() -> None:
                             name=op.f("uq_webauthn_challenges_challenge_hash")),
     )
     with op.batch_alter_table("webauthn_challenges", schema=None) as batch_op:
-        for column in ("account_id", "session_id", "mfa_challenge_id", "expires_at"):
+        for column in ("account_id", "session_id", "mfa_challenge_id", "ip_group",
+                       "expires_at"):
             batch_op.create_index(batch_op.f(f"ix_webauthn_challenges_{column}"), [column],
                                   unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("webauthn_challenges", schema=None) as batch_op:
-        for column in ("account_id", "session_id", "mfa_challenge_id", "expires_at"):
+        for column in ("account_id", "session_id", "mfa_challenge_id", "ip_group",
+                       "expires_at"):
             batch_op.drop_index(batch_op.f(f"ix_webauthn_challenges_{column}"))
     op.drop_table("webauthn_challenges")
     with op.batch_alter_table("webauthn_credentials", schema=None) as batch_op:
