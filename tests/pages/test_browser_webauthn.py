@@ -36,6 +36,11 @@ def phone_page(browser: Browser) -> Iterator[Page]:
 
 
 _sessions: dict[Page, CDPSession] = {}
+WITHOUT_JSON_HELPERS = """
+delete PublicKeyCredential.parseCreationOptionsFromJSON;
+delete PublicKeyCredential.parseRequestOptionsFromJSON;
+delete PublicKeyCredential.prototype.toJSON;
+"""
 
 
 def with_authenticator(page: Page, options: dict[str, Any]) -> None:
@@ -78,10 +83,16 @@ def sign_out(page: Page, url: str) -> None:
     expect(page).to_have_url(url + "/login?notice=signed-out")
 
 
-def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer) -> None:
+@pytest.mark.parametrize("helpers", ["native", "fallback"])
+def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer,
+                                      helpers: str) -> None:
     page, url, email = phone_page, live_server.url, next(_emails)
+    if helpers == "fallback":  # a browser without the JSON helpers: our base64url code
+        page.add_init_script(WITHOUT_JSON_HELPERS)
     with_authenticator(page, USB_KEY)
     sign_up(page, url, email)
+    helper = page.evaluate("typeof PublicKeyCredential.parseCreationOptionsFromJSON")
+    assert helper == ("function" if helpers == "native" else "undefined")
     add_key(page, url, "YubiKey")
     expect(page.get_by_text("stays on this device")).to_be_visible()
     sign_out(page, url)
