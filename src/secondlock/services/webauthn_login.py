@@ -162,7 +162,7 @@ class WebAuthnSignIn:
             if stored is None or stored.mfa_challenge_id != pending.id:
                 raise _Refused("challenge", "This sign-in took too long or was already "
                                "tried. Try your key again.")
-            use = self._check(parsed, stored, account_id=account_id, require_uv=False)
+            use = self._check(parsed, stored, account_id=account_id, require_uv=False, info=info)
         except (_Refused, AssertionRejectedError) as exc:
             self._second_step_failed(pending, attempt, info, exc)
         now = self.rt.clock.now()
@@ -204,7 +204,7 @@ class WebAuthnSignIn:
             if stored is None:
                 raise _Refused("challenge", "This sign-in took too long or was already "
                                "tried. Try your passkey again.")
-            use = self._check(parsed, stored, account_id=None, require_uv=True)
+            use = self._check(parsed, stored, account_id=None, require_uv=True, info=info)
             now = self.rt.clock.now()
             with self.rt.db.write() as s:
                 if not self._claim(s, use):
@@ -243,7 +243,8 @@ class WebAuthnSignIn:
             if stored is None or stored.session_id != view.id:
                 raise _Refused("challenge", "That took too long or was already tried. "
                                "Try your key again.")
-            use = self._check(parsed, stored, account_id=view.account_id, require_uv=False)
+            use = self._check(parsed, stored, account_id=view.account_id, require_uv=False,
+                              info=info)
             with self.rt.db.write() as s:
                 if not self._claim(s, use):
                     s.rollback()
@@ -275,7 +276,7 @@ class WebAuthnSignIn:
         return challenge
 
     def _check(self, parsed: ParsedCredential, stored: WebAuthnChallenge, *,
-               account_id: str | None, require_uv: bool) -> _Use:
+               account_id: str | None, require_uv: bool, info: RequestInfo) -> _Use:
         """Find the key, check its owner, verify the signature and judge the counter."""
         with self.rt.db.read() as s:
             found = WebAuthnCredentials(s).by_credential_id(parsed.credential_id)
@@ -306,7 +307,7 @@ class WebAuthnSignIn:
                    new_count=checked.new_sign_count, backup_eligible=cred.backup_eligible,
                    backup_state=checked.backup_state)
         if webauthn.counter_regressed(cred.sign_count, checked.new_sign_count):
-            raise self._cloned(use, None)
+            raise self._cloned(use, info)
         return use
 
     def _claim(self, s: DbSession, use: _Use) -> bool:
@@ -315,7 +316,7 @@ class WebAuthnSignIn:
                                               backup_state=use.backup_state,
                                               now=self.rt.clock.now())
 
-    def _cloned(self, use: _Use, info: RequestInfo | None) -> _Refused:
+    def _cloned(self, use: _Use, info: RequestInfo) -> _Refused:
         """Flag the key (committed on its own) and mail the owner once; the refusal to raise."""
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
@@ -323,14 +324,14 @@ class WebAuthnSignIn:
             account = Accounts(s).get(use.account_id)
             if first:
                 Activity(s).add(event(at=now, name="security_key_flagged",
-                                      info=info or RequestInfo(ip="", user_agent=""),
+                                      info=info,
                                       success=True, account_id=use.account_id,
                                       reason="counter_regressed", method="webauthn",
                                       detail=use.name))
             s.commit()
         if first and account is not None:
             notify(self.rt, to=account.email, kind="security_key_flagged", at=now,
-                   info=info or RequestInfo(ip="", user_agent=""),
+                   info=info,
                    subject="a security key may have been copied",
                    headline=f"We blocked your security key \u201c{use.name}\u201d.",
                    details=["It signed with a counter that went backwards. That happens when "
