@@ -152,6 +152,7 @@ def test_rename_and_remove_a_key_confirming_with_the_key(
     confirm = client.get(removing.headers["location"]).text
     assert "Use your security key" in confirm
     assert 'name="method" value="recovery_code"' in confirm  # no app: codes are the fallback
+    assert "Use your authenticator app instead" not in confirm
     got = options(client, "/account/confirm/key/options", removing.headers["location"])
     confirmed = client.post("/account/confirm/key", follow_redirects=False, data={
         "csrf_token": csrf_of(confirm), "next": "/account/security",

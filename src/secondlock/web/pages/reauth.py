@@ -30,7 +30,7 @@ def router(pages: Pages) -> APIRouter:
             method = "recovery_code"  # a key-only account: codes are the typed fallback
         return pages.render(request, "confirm.html", status=status, headers=headers,
                             user=view, next_path=next_path, method=method, error=error,
-                            has_keys="webauthn" in methods,
+                            has_keys="webauthn" in methods, has_app="totp" in methods,
                             switch_query=lambda m: urlencode({"next": next_path, "method": m}))
 
     @routes.get("/account/confirm")
