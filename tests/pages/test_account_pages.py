@@ -30,8 +30,9 @@ def test_security_page_says_2fa_is_off_with_the_sms_note(client: TestClient) -> 
     assert re.search(r"Two-factor authentication: <span[^>]*>off</span>", html)
     assert "authenticator app or a security key is safer" in html
     assert "SIM swapping" in html
-    # Only working controls: sign out, and add an app (no buttons for what is not built).
-    assert html.count("<form") == 2
+    # Only working controls: sign out, add an app, add a security key (nothing unbuilt).
+    assert html.count("<form") == 3
+    assert 'action="/account/security/keys"' in html
     assert 'action="/logout"' in html
     assert 'action="/account/security/totp"' in html
     assert "Add an authenticator app" in html

@@ -39,7 +39,7 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.goto(url + "/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(url + "/account")
 
 
@@ -93,13 +93,13 @@ def test_sign_up_sign_out_sign_in(browser: Browser, live_server: LiveServer,
 
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill("not the right password at all")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Email or password is not correct")
     expect(page.get_by_label("Email address")).to_have_value(email)
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(url + "/account")
     no_sideways_scroll(page, viewport["width"])
     context.close()

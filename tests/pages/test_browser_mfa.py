@@ -100,7 +100,7 @@ def add_app(page: Page, url: str, tmp_path: Path, name: str) -> tuple[str, int]:
 def sign_in_password(page: Page, url: str, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(url + "/login/verify")
 
 

@@ -54,7 +54,7 @@ def test_forgot_password_then_sign_in_with_the_new_one(phone: Page,
     expect(phone).to_have_url(re.compile(r"/login$"))
     phone.get_by_label("Email address").fill(EMAIL)
     phone.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone).to_have_url(url + "/account")
     no_sideways_scroll(phone, PHONE["width"])
 

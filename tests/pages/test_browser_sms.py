@@ -58,7 +58,7 @@ def test_sms_sign_in_at_phone_width_with_a_live_countdown(
     page.goto(url + "/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login/verify"))
     page.get_by_role("button", name="Text me a code").click()
     expect(page.locator("#sent-to")).to_contain_text("0123")

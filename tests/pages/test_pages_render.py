@@ -130,7 +130,8 @@ def test_login_and_signup_fields_use_the_right_autocomplete(client: TestClient) 
     assert 'autocomplete="username"' in signup
     assert 'autocomplete="new-password"' in signup
     login = client.get("/login").text
-    assert 'autocomplete="username"' in login
+    # "webauthn" lets the browser offer passkeys in the email field's autofill.
+    assert 'autocomplete="username webauthn"' in login
     assert 'autocomplete="current-password"' in login
 
 

@@ -17,7 +17,8 @@ KINDS: dict[str, tuple[str, ...]] = {
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
                  "password_reset", "password_reset_requested", "not_me",
-                 "email_verification_sent"),
+                 "email_verification_sent",
+                 "security_key_flagged"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
     "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out"),
@@ -72,6 +73,8 @@ _SENTENCES: dict[str, str] = {
     "admin_reset_2fa": "An operator reset two-factor authentication",
     "admin_unlock": "An operator unlocked sign-in",
     "admin_sign_out": "An operator signed the account out of every device",
+    "security_key_flagged": "Blocked a security key: its signature counter went backwards, so"
+                            " it may have been copied",
 }
 
 

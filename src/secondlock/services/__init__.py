@@ -21,6 +21,8 @@ from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
 from secondlock.services.trusted_devices import TrustedDeviceService
+from secondlock.services.webauthn_keys import WebAuthnKeyService
+from secondlock.services.webauthn_login import WebAuthnSignIn
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Services:
     password_reset: PasswordResetService
     password_change: PasswordChangeService
     oob: OobService  # SMS and email codes (#4)
+    webauthn_keys: WebAuthnKeyService
+    webauthn_sign_in: WebAuthnSignIn
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -57,7 +61,9 @@ class Services:
                    not_me=NotMeService(rt), checkup=CheckupService(rt),
                    password_reset=PasswordResetService(rt),
                    password_change=PasswordChangeService(rt),
-                   oob=OobService(rt))
+                   oob=OobService(rt),
+                   webauthn_keys=WebAuthnKeyService(rt),
+                   webauthn_sign_in=WebAuthnSignIn(rt, sessions, factor))
 
 
 __all__ = ["Runtime", "Services"]

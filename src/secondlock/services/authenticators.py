@@ -14,12 +14,12 @@ from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
+from secondlock.services.activation import FactorWords, activate_factor, announce_factor
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
 from secondlock.services.notices import notify
-from secondlock.services.oob_codes import FACTOR_LABELS, OOB_METHODS, enrollment_claim
+from secondlock.services.oob_codes import OOB_METHODS, enrollment_claim
 from secondlock.services.recent_auth import require_recent_auth
-from secondlock.services.recovery import issue_codes
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
 from secondlock.services.second_step import AMR_BY_METHOD
@@ -32,7 +32,6 @@ from secondlock.storage.repositories import (
     Authenticators,
     MfaChallenges,
     RecoveryCodes,
-    Sessions,
     SessionView,
     Throttles,
 )
@@ -45,6 +44,19 @@ CONFIRM_HINTS = {
             "then type the code shown now.",
     "sms": "That code did not work. Type the code from the newest text message.",
     "email": "That code did not work. Type the code from the newest email.",
+}
+APP_WORDS = FactorWords(label="Authenticator app",
+                        added="An authenticator app was added to your account.",
+                        sign_in_with="a code from your app")
+#: How the mails name each kind of factor that is confirmed with a code.
+FACTOR_WORDS = {
+    "totp": APP_WORDS,
+    "sms": FactorWords(label="Text messages (SMS)",
+                       added="A phone for text message codes was added to your account.",
+                       sign_in_with="a code by text message"),
+    "email": FactorWords(label="Email codes",
+                         added="An email address for codes was added to your account.",
+                         sign_in_with="a code by email"),
 }
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))
@@ -153,7 +165,6 @@ class AuthenticatorService:
                 record_failure(s, key, CONFIRM_POLICY, now)
                 s.commit()
             raise InvalidCodeError(CONFIRM_HINTS.get(row.type, CONFIRM_HINTS["totp"]))
-        codes: list[str] = []
         with self.rt.db.write() as s:
             if not claim(s):
                 raise NotFoundError("This setup was already confirmed.")
@@ -161,34 +172,12 @@ class AuthenticatorService:
                 row.name = clean_name(name, row.name)
                 Authenticators(s).rename(row.id, row.name)
             Throttles(s).reset(key)
-            account = Accounts(s).get(view.account_id)
-            turning_on = account is not None and account.mfa_enabled_at is None
-            if turning_on:
-                Accounts(s).set_mfa_enabled(view.account_id, now)
-                codes = issue_codes(s, view.account_id, now)
-                # Turning 2FA on ends every other session (they were single-factor).
-                Sessions(s).delete_others(view.account_id, keep_id=view.id)
-                # The code just typed proves the new factor: this session is now two-factor.
-                Sessions(s).mark_second_factor(view.id, AMR_BY_METHOD[row.type], now)
-            forget_all_devices(s, view.account_id)  # any factor change: trust afresh
-            Activity(s).add(event(at=now, name="mfa_enabled" if turning_on
-                                  else "authenticator_added", info=info, success=True,
-                                  account_id=view.account_id, method=row.type,
-                                  detail=row.name))
+            done = activate_factor(s, view, method=row.type, amr=AMR_BY_METHOD[row.type],
+                                   name=row.name, info=info, now=now)
             s.commit()
-        label = FACTOR_LABELS.get(row.type, "Second factor")
-        if turning_on:
-            notify(self.rt, to=view.email, kind="mfa_enabled", at=now, info=info,
-                   subject="two-factor authentication is on",
-                   headline="Two-factor authentication is now on for your account.",
-                   details=[f"{label}: {row.name}.",
-                            "Other devices were signed out. Signing in now needs a code "
-                            "from your second factor or a recovery code."])
-        else:
-            notify(self.rt, to=view.email, kind="authenticator_added", at=now, info=info,
-                   subject="authenticator added", headline="A second factor was added "
-                   "to your account.", details=[f"{label}: {row.name}."])
-        return Confirmation(recovery_codes=codes, mfa_turned_on=turning_on)
+        announce_factor(self.rt, view, done, words=FACTOR_WORDS.get(row.type, APP_WORDS),
+                        name=row.name, info=info, at=now)
+        return Confirmation(recovery_codes=done.recovery_codes, mfa_turned_on=done.turned_on)
 
     def _pending_claim(self, row: Authenticator, code: str,
                        now: datetime) -> Callable[[DbSession], bool] | None:

@@ -31,6 +31,7 @@ from secondlock.storage.repositories import (
     RecoveryCodes,
     Throttles,
 )
+from secondlock.storage.repositories.webauthn import WebAuthnCredentials
 
 LOGIN_SCOPE = "login"
 
@@ -61,6 +62,8 @@ def available_methods(s: DbSession, account_id: str, *,
     kinds = set(Authenticators(s).confirmed_types(account_id))
     if now is not None and "email" in kinds and not email_code_allowed_now(s, account_id, now):
         kinds.discard("email")
+    if "webauthn" in kinds and not WebAuthnCredentials(s).has_usable(account_id):
+        kinds.discard("webauthn")  # every key is blocked (flagged as possibly cloned)
     if RecoveryCodes(s).remaining(account_id):
         kinds.add("recovery_code")
     return tuple(m for m in METHOD_ORDER if m in kinds)

@@ -35,7 +35,10 @@ AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa",
                  # message) but no value for email. An email code is never a second factor
                  # (security checklist OOB-8, issue #7): the mailbox often falls with the
                  # password. So it gets "otp" plus our own "email" marker and never "mfa".
-                 "sms": "pwd sms mfa", "email": "pwd otp email"}
+                 "sms": "pwd sms mfa", "email": "pwd otp email",
+                 # A security key after the password; a synced passkey gets "swk" instead
+                 # (core.webauthn.amr_for decides from the key's backup-eligible flag).
+                 "webauthn": "pwd hwk mfa"}
 
 
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:

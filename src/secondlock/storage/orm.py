@@ -241,3 +241,59 @@ class TrustedDeviceToken(Base):
 
 # SMS and email codes (#4) live in their own module; importing it registers the tables.
 from secondlock.storage import orm_oob  # noqa: E402, F401
+
+# --- WebAuthn (security keys and passkeys) ---------------------------------------------------
+
+class WebAuthnCredential(Base):
+    """The public half of a security key or passkey; one per ``webauthn`` authenticator row.
+
+    The authenticator row carries the name, created and last-used times; this one the
+    credential record of WebAuthn L3 section 7.1 (never a secret: only public keys).
+    """
+
+    __tablename__ = "webauthn_credentials"
+
+    authenticator_id: Mapped[str] = mapped_column(
+        ForeignKey("authenticators.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    #: Unique across all accounts (WA-6): a key registered to one account is refused to another.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    transports: Mapped[str] = mapped_column(String(128))  # space separated
+    backup_eligible: Mapped[bool] = mapped_column(Boolean)
+    backup_state: Mapped[bool] = mapped_column(Boolean)
+    uv_initialized: Mapped[bool] = mapped_column(Boolean)
+    aaguid: Mapped[str] = mapped_column(String(36))
+    attestation_format: Mapped[str] = mapped_column(String(32))
+    #: Set when the signature counter went backwards: a possible clone, refused from then on.
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class WebAuthnChallenge(Base):
+    """A server-side WebAuthn challenge: single-use, expiring, bound to what asked for it.
+
+    Only a SHA-256 of the challenge is kept; the response's client data names the challenge,
+    so the lookup needs no ceremony id from the client.
+    """
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    challenge_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: "register", "second_step", "passwordless" or "reauth".
+    purpose: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), default=None, index=True)
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), default=None, index=True)
+    mfa_challenge_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mfa_challenges.id", ondelete="CASCADE"), default=None, index=True)
+    #: The name chosen for a key being registered.
+    name: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: The client's IP group, for passwordless starts (nobody signed in): capped per group.
+    ip_group: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -44,6 +44,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_phone": 422,
     "delivery_failed": 503,
     "same_channel": 403,
+    # security keys and passkeys (core.webauthn)
+    "invalid_assertion": 401,
+    "invalid_registration": 400,
+    "credential_exists": 409,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

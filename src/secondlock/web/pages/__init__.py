@@ -20,6 +20,7 @@ from secondlock.web.pages import (
     dev,
     enroll,
     forced_change,
+    keys,
     mfa,
     not_me,
     oob,
@@ -64,6 +65,7 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.include_router(password_change.router(pages))
     forced_change.install(app)
     app.include_router(oob.router(pages))  # SMS and email codes (#4)
+    app.include_router(keys.router(pages))
     if settings.env == "development":
         app.include_router(dev.router(pages))
 

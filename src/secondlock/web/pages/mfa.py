@@ -32,6 +32,8 @@ from secondlock.web.pages.rendering import FormFields, Pages, error_status, redi
 MFA_COOKIE_SECONDS = 300
 #: The second steps these pages offer, in the order they are offered.
 CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
+#: What the pending sign-in's cookie may name: the code methods plus a security key.
+PAGE_METHODS = ("webauthn", *CODE_METHODS)
 MAX_COOKIE_CHARS = 512
 
 
@@ -42,7 +44,7 @@ def mfa_cookie_name(settings: Settings) -> str:
 def set_mfa_cookie(response: Response, settings: Settings, token: str,
                    methods: tuple[str, ...]) -> None:
     # The methods ride along only to pick the right form; the server checks every code.
-    value = token + "." + ":".join(m for m in methods if m in CODE_METHODS)
+    value = token + "." + ":".join(m for m in methods if m in PAGE_METHODS)
     response.set_cookie(mfa_cookie_name(settings), value, max_age=MFA_COOKIE_SECONDS,
                         httponly=True, samesite="lax", secure=settings.is_https, path="/")
 
@@ -58,7 +60,7 @@ def read_mfa_cookie(request: Request, settings: Settings) -> tuple[str, tuple[st
     token, _, methods = raw.partition(".")
     if not token or len(raw) > MAX_COOKIE_CHARS:
         return None
-    return token, tuple(m for m in methods.split(":") if m in CODE_METHODS)
+    return token, tuple(m for m in methods.split(":") if m in PAGE_METHODS)
 
 
 def after_password(request: Request, settings: Settings, result: LoginResult) -> Response:
@@ -100,10 +102,11 @@ def router(pages: Pages) -> APIRouter:
                             methods=methods, method=method, error=error,
                             remember_days=settings.trusted_device_days)
 
-    def pick(methods: tuple[str, ...], wanted: str | None) -> str:
-        if wanted in CODE_METHODS:
+    def pick(methods: tuple[str, ...], wanted: str | None, *, codes_only: bool = False) -> str:
+        offered = CODE_METHODS if codes_only else PAGE_METHODS
+        if wanted in offered:
             return str(wanted)
-        return methods[0] if methods else "totp"
+        return next((m for m in methods if m in offered), "totp")
 
     @routes.get("/login/verify")
     def verify_form(request: Request) -> Response:
@@ -124,7 +127,7 @@ def router(pages: Pages) -> APIRouter:
         if pending is None:
             return expired()
         token, methods = pending
-        method = pick(methods, form.get("method"))
+        method = pick(methods, form.get("method"), codes_only=True)
         try:
             result = pages.services(request).second_step.verify(
                 token, method, form.get("code", ""), request_info(request),

@@ -27,9 +27,14 @@ def router(pages: Pages) -> APIRouter:
         if view.mfa_enabled and method in ("sms", "email"):  # SMS/email codes: pages/oob.py
             return oob_pages.confirm_page(pages, request, view, next_path, method, error=error)
         status, headers = error_status(error) if error else (200, {})
+        methods = pages.services(request).authenticators.summary(view.account_id).methods \
+            if view.mfa_enabled else ()
+        if method == "totp" and "totp" not in methods and "recovery_code" in methods:
+            method = "recovery_code"  # a key-only account: codes are the typed fallback
         return pages.render(request, "confirm.html", status=status, headers=headers,
                             methods=oob_pages.reauth_methods(pages, request, view),
                             user=view, next_path=next_path, method=method, error=error,
+                            has_keys="webauthn" in methods, has_app="totp" in methods,
                             switch_query=lambda m: urlencode({"next": next_path, "method": m}))
 
     @routes.get("/account/confirm")

@@ -65,6 +65,10 @@ NOTICES = {
     "reset-link-expired": "That password reset link has expired or was already used. Ask "
                           "for a new one below.",
     "factor-added": "Done. You can use it when you sign in.",
+    "key-added": "The security key is added. You can use it when you sign in.",
+    "key-renamed": "The security key is renamed.",
+    "key-removed": "The security key is removed.",
+    "key-gone": "That security key was already removed.",
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
@@ -119,7 +123,7 @@ def format_wait(seconds: int) -> str:
 
 def _asset_version() -> str:
     digest = hashlib.sha256()
-    for name in ("secondlock.css", "secondlock.js"):
+    for name in ("secondlock.css", "secondlock.js", "webauthn.js"):
         digest.update((STATIC_DIR / name).read_bytes())
     return digest.hexdigest()[:10]
 

@@ -1,0 +1,72 @@
+"""A second factor became active: the part shared by every kind of factor.
+
+The first active factor turns two-factor authentication on: recovery codes are issued, every
+other (single-factor) session ends and this session counts as two-factor with the new
+method. Any factor change forgets the remembered devices. The owner hears about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.request_info import RequestInfo
+from secondlock.services.activity import event
+from secondlock.services.notices import notify
+from secondlock.services.recovery import issue_codes
+from secondlock.services.runtime import Runtime
+from secondlock.services.trusted_devices import forget_all_devices
+from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView
+
+
+@dataclass(frozen=True)
+class Activation:
+    turned_on: bool
+    recovery_codes: list[str]  # empty unless this turned two-factor authentication on
+
+
+@dataclass(frozen=True)
+class FactorWords:
+    """How the mails name the factor: "Authenticator app" / "An authenticator app was added"."""
+
+    label: str
+    added: str
+    sign_in_with: str
+
+
+def activate_factor(s: DbSession, view: SessionView, *, method: str, amr: str, name: str,
+                    info: RequestInfo, now: datetime) -> Activation:
+    """Record that a factor of ``method`` is active, inside the caller's transaction."""
+    account = Accounts(s).get(view.account_id)
+    turning_on = account is not None and account.mfa_enabled_at is None
+    codes: list[str] = []
+    if turning_on:
+        Accounts(s).set_mfa_enabled(view.account_id, now)
+        codes = issue_codes(s, view.account_id, now)
+        # Turning 2FA on ends every other session (they were single-factor).
+        Sessions(s).delete_others(view.account_id, keep_id=view.id)
+        # The new factor was just proven: this session is now two-factor.
+        Sessions(s).mark_second_factor(view.id, amr, now)
+    forget_all_devices(s, view.account_id)  # any factor change: trust afresh
+    Activity(s).add(event(at=now, name="mfa_enabled" if turning_on else "authenticator_added",
+                          info=info, success=True, account_id=view.account_id, method=method,
+                          detail=name))
+    return Activation(turned_on=turning_on, recovery_codes=codes)
+
+
+def announce_factor(rt: Runtime, view: SessionView, activation: Activation, *,
+                    words: FactorWords, name: str, info: RequestInfo, at: datetime) -> None:
+    """Mail the owner, after the commit."""
+    if activation.turned_on:
+        notify(rt, to=view.email, kind="mfa_enabled", at=at, info=info,
+               subject="two-factor authentication is on",
+               headline="Two-factor authentication is now on for your account.",
+               details=[f"{words.label}: {name}.",
+                        "Other devices were signed out. Signing in now needs "
+                        f"{words.sign_in_with} or a recovery code."])
+    else:
+        notify(rt, to=view.email, kind="authenticator_added", at=at, info=info,
+               subject="authenticator added", headline=words.added,
+               details=[f"Name: {name}."])

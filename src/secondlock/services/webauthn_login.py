@@ -1,0 +1,377 @@
+"""Signing in and confirming it's you with a security key or passkey.
+
+Three ceremonies share one check (``_check``): the second step after the password (the key
+must be one of *this* account's keys, WA-8), passwordless sign-in with a discoverable
+passkey (user verification required, ``userHandle`` must be the owner's, WA-3/WA-8) and
+re-authentication. Every one ends in the signature-counter compare-and-set (WA-9): a counter
+that did not move forward after a valid signature blocks the key and mails the owner.
+
+Failed assertions in the second step and in re-authentication count towards the same
+guessing cap as wrong codes (services.second_factor). Passwordless attempts prove no
+password, so they count per IP instead: a stranger must not be able to lock an owner out.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core import webauthn
+from secondlock.core.errors import (
+    MfaTokenExpiredError,
+    NotAuthenticatedError,
+    NotFoundError,
+    RateLimitedError,
+)
+from secondlock.core.network import throttle_group
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.throttle import IP_LOGIN_POLICY
+from secondlock.core.tokens import hash_token
+from secondlock.core.webauthn import AssertionRejectedError, ParsedCredential
+from secondlock.services.activity import event
+from secondlock.services.login import LoginResult
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.services.second_factor import SecondFactor, mfa_key
+from secondlock.services.sessions import SessionService, issue_session
+from secondlock.services.throttling import ip_key, record_failure, seconds_locked
+from secondlock.services.trusted_devices import remember_device
+from secondlock.services.webauthn_keys import key_refs, new_challenge, take_challenge
+from secondlock.storage.orm import MfaChallenge, WebAuthnChallenge
+from secondlock.storage.repositories import (
+    Accounts,
+    Activity,
+    MfaChallenges,
+    Sessions,
+    SessionView,
+    Throttles,
+)
+from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuthnCredentials
+
+PASSKEY_SCOPE = "passkey"
+#: Passwordless starts per IP group (IPv6 /64) within one ceremony window of 5 minutes.
+MAX_PASSWORDLESS_STARTS = 100
+_FAILED = "Your security key could not be verified. Try again, or use another way to sign in."
+
+
+@dataclass(frozen=True)
+class _Use:
+    """A verified assertion, not yet claimed (the counter compare-and-set)."""
+
+    authenticator_id: str
+    account_id: str
+    name: str
+    stored_count: int
+    new_count: int
+    backup_eligible: bool
+    backup_state: bool
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, detail: str = _FAILED) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class WebAuthnSignIn:
+    def __init__(self, rt: Runtime, sessions: SessionService, factor: SecondFactor) -> None:
+        self.rt = rt
+        self.sessions = sessions
+        self.factor = factor
+
+    # Options -------------------------------------------------------------------------------
+    def second_step_options(self, mfa_token: str) -> dict[str, Any]:
+        """Request options listing this account's usable keys, for the pending sign-in.
+
+        Raises:
+            NotAuthenticatedError, MfaTokenExpiredError, NotFoundError (no usable key).
+        """
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            pending = self._pending(MfaChallenges(s).by_token_hash(_token_hash(mfa_token)))
+            keys = WebAuthnCredentials(s).usable(pending.account_id)
+            if not keys:
+                raise NotFoundError("This account has no security key that can sign in.")
+            challenge = new_challenge(s, purpose="second_step", now=now,
+                                      account_id=pending.account_id,
+                                      mfa_challenge_id=pending.id)
+            s.commit()
+        return webauthn.authentication_options(rp_id=self.rt.settings.rp_id,
+                                               allow=key_refs(keys), challenge=challenge,
+                                               user_verification="preferred")
+
+    def passwordless_options(self, info: RequestInfo) -> dict[str, Any]:
+        """Request options for a discoverable passkey: no account named, UV required.
+
+        Anyone may ask, so the live challenges per IP group are capped (each is a row).
+
+        Raises:
+            RateLimitedError.
+        """
+        now, group = self.rt.clock.now(), throttle_group(info.ip)
+        with self.rt.db.write() as s:
+            if WebAuthnChallenges(s).count_live("passwordless", group, now) \
+                    >= MAX_PASSWORDLESS_STARTS:
+                raise RateLimitedError(webauthn.CEREMONY_SECONDS, "Too many passkey sign-ins "
+                                       "were started from here. Wait a few minutes.")
+            challenge = new_challenge(s, purpose="passwordless", now=now, ip_group=group)
+            s.commit()
+        return webauthn.authentication_options(rp_id=self.rt.settings.rp_id, allow=[],
+                                               challenge=challenge,
+                                               user_verification="required")
+
+    def reauth_options(self, view: SessionView) -> dict[str, Any]:
+        """Request options to confirm it's you with one of the account's keys.
+
+        Raises:
+            NotFoundError (no usable key).
+        """
+        with self.rt.db.write() as s:
+            keys = WebAuthnCredentials(s).usable(view.account_id)
+            if not keys:
+                raise NotFoundError("This account has no security key that can be used.")
+            challenge = new_challenge(s, purpose="reauth", now=self.rt.clock.now(),
+                                      account_id=view.account_id, session_id=view.id)
+            s.commit()
+        return webauthn.authentication_options(rp_id=self.rt.settings.rp_id,
+                                               allow=key_refs(keys), challenge=challenge,
+                                               user_verification="preferred")
+
+    # Verification --------------------------------------------------------------------------
+    def verify_second_step(self, mfa_token: str, credential: object, info: RequestInfo, *,
+                           remember: bool = False) -> LoginResult:
+        """The second step with a key: a session, or AssertionRejectedError.
+
+        Raises:
+            NotAuthenticatedError, MfaTokenExpiredError, AssertionRejectedError,
+            RateLimitedError.
+        """
+        with self.rt.db.read() as s:
+            pending = self._pending(MfaChallenges(s).by_token_hash(_token_hash(mfa_token)))
+        account_id = pending.account_id
+        with self.rt.db.write() as s:
+            attempt = self.factor.take_attempt(s, account_id)
+            s.commit()
+        try:
+            parsed = webauthn.parse_credential(credential, kind="get")
+            stored = take_challenge(self.rt, parsed, "second_step")
+            if stored is None or stored.mfa_challenge_id != pending.id:
+                raise _Refused("challenge", "This sign-in took too long or was already "
+                               "tried. Try your key again.")
+            use = self._check(parsed, stored, account_id=account_id, require_uv=False, info=info)
+        except (_Refused, AssertionRejectedError) as exc:
+            self._second_step_failed(pending, attempt, info, exc)
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            if not self._claim(s, use):
+                s.rollback()
+                self._second_step_failed(pending, attempt, info, self._cloned(use, info))
+            if not MfaChallenges(s).consume(pending.id, now):
+                raise MfaTokenExpiredError("This sign-in was already completed.")
+            Throttles(s).reset(mfa_key(account_id))
+            issued = issue_session(s, account_id=account_id, info=info, now=now,
+                                   amr=webauthn.amr_for(backup_eligible=use.backup_eligible,
+                                                        passwordless=False),
+                                   absolute=self.sessions.absolute)
+            Activity(s).add(event(at=now, name="login", info=info, success=True,
+                                  account_id=account_id, method="webauthn"))
+            device_token = remember_device(
+                s, account_id=account_id, info=info, now=now,
+                days=self.rt.settings.trusted_device_days) if remember else None
+            s.commit()
+        return LoginResult(status="authenticated", account_id=account_id, session=issued,
+                           device_token=device_token)
+
+    def verify_passwordless(self, credential: object, info: RequestInfo) -> LoginResult:
+        """Sign in with a passkey alone: discoverable credential, UV, matching user handle.
+
+        Raises:
+            AssertionRejectedError, RateLimitedError.
+        """
+        key = ip_key(PASSKEY_SCOPE, info.ip)
+        with self.rt.db.read() as s:
+            wait = seconds_locked(s, [key], self.rt.clock.now())
+        if wait is not None:
+            raise RateLimitedError(wait, "Too many failed passkey sign-ins from here. "
+                                   f"Wait {wait} seconds before trying again.")
+        try:
+            parsed = webauthn.parse_credential(credential, kind="get")
+            stored = take_challenge(self.rt, parsed, "passwordless")
+            if stored is None:
+                raise _Refused("challenge", "This sign-in took too long or was already "
+                               "tried. Try your passkey again.")
+            use = self._check(parsed, stored, account_id=None, require_uv=True, info=info)
+            now = self.rt.clock.now()
+            with self.rt.db.write() as s:
+                if not self._claim(s, use):
+                    s.rollback()
+                    raise self._cloned(use, info)
+                issued = issue_session(s, account_id=use.account_id, info=info, now=now,
+                                       amr=webauthn.amr_for(backup_eligible=use.backup_eligible,
+                                                            passwordless=True),
+                                       absolute=self.sessions.absolute)
+                Activity(s).add(event(at=now, name="login", info=info, success=True,
+                                      account_id=use.account_id, method="passkey"))
+                s.commit()
+        except (_Refused, AssertionRejectedError) as exc:
+            now = self.rt.clock.now()
+            with self.rt.db.write() as s:
+                record_failure(s, key, IP_LOGIN_POLICY, now)
+                Activity(s).add(event(at=now, name="login", info=info, success=False,
+                                      reason=_reason(exc), method="passkey"))
+                s.commit()
+            raise AssertionRejectedError(_detail(exc)) from None
+        return LoginResult(status="authenticated", account_id=use.account_id, session=issued)
+
+    def verify_reauth(self, view: SessionView, credential: object, info: RequestInfo) -> None:
+        """Confirm it's you with a key: the session counts as freshly two-factor.
+
+        Raises:
+            AssertionRejectedError, RateLimitedError.
+        """
+        with self.rt.db.write() as s:
+            attempt = self.factor.take_attempt(s, view.account_id)
+            s.commit()
+        now = self.rt.clock.now()
+        try:
+            parsed = webauthn.parse_credential(credential, kind="get")
+            stored = take_challenge(self.rt, parsed, "reauth")
+            if stored is None or stored.session_id != view.id:
+                raise _Refused("challenge", "That took too long or was already tried. "
+                               "Try your key again.")
+            use = self._check(parsed, stored, account_id=view.account_id, require_uv=False,
+                              info=info)
+            with self.rt.db.write() as s:
+                if not self._claim(s, use):
+                    s.rollback()
+                    raise self._cloned(use, info)
+                Throttles(s).reset(mfa_key(view.account_id))
+                Sessions(s).mark_second_factor(view.id, webauthn.amr_for(
+                    backup_eligible=use.backup_eligible, passwordless=False), now)
+                Activity(s).add(event(at=now, name="reauth", info=info, success=True,
+                                      account_id=view.account_id, method="webauthn"))
+                s.commit()
+        except (_Refused, AssertionRejectedError) as exc:
+            with self.rt.db.write() as s:
+                locked = self.factor.lock_if_due(s, view.account_id, attempt)
+                Activity(s).add(event(at=now, name="reauth", info=info, success=False,
+                                      account_id=view.account_id, reason=_reason(exc),
+                                      method="webauthn"))
+                s.commit()
+            if locked is not None:
+                self.factor.notify_lock(view.email, attempt, locked, info)
+            raise AssertionRejectedError(_detail(exc)) from None
+
+    # Shared --------------------------------------------------------------------------------
+    def _pending(self, challenge: MfaChallenge | None) -> MfaChallenge:
+        if challenge is None:
+            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
+            raise MfaTokenExpiredError("This sign-in took too long or was already used. "
+                                       "Enter your email and password again.")
+        return challenge
+
+    def _check(self, parsed: ParsedCredential, stored: WebAuthnChallenge, *,
+               account_id: str | None, require_uv: bool, info: RequestInfo) -> _Use:
+        """Find the key, check its owner, verify the signature and judge the counter."""
+        with self.rt.db.read() as s:
+            found = WebAuthnCredentials(s).by_credential_id(parsed.credential_id)
+            owner = Accounts(s).get(found[0].account_id) if found else None
+        if found is None or owner is None:
+            raise _Refused("unknown_key", "This key is not registered here. Use a key you "
+                           "added to your account.")
+        cred, row = found
+        if account_id is not None and cred.account_id != account_id:
+            raise _Refused("other_account", "This key belongs to another account. Use a key "
+                           "you added to your account.")
+        if account_id is None and (parsed.user_handle is None or not hmac.compare_digest(
+                parsed.user_handle, owner.user_handle)):
+            raise _Refused("user_handle")
+        if stored.account_id is not None and stored.account_id != cred.account_id:
+            raise _Refused("other_account")
+        if cred.flagged_at is not None:
+            raise _Refused("flagged", "This key is blocked because it may have been copied. "
+                           "Use another way to sign in.")
+        checked = webauthn.verify_assertion(
+            parsed, expected_challenge=parsed.challenge, rp_id=self.rt.settings.rp_id,
+            origin=self.rt.settings.origin, public_key=cred.public_key,
+            require_user_verification=require_uv)
+        if checked.backup_eligible != cred.backup_eligible:
+            raise _Refused("backup_flags")  # BE never changes for a credential (WA-4)
+        use = _Use(authenticator_id=cred.authenticator_id, account_id=cred.account_id,
+                   name=row.name, stored_count=cred.sign_count,
+                   new_count=checked.new_sign_count, backup_eligible=cred.backup_eligible,
+                   backup_state=checked.backup_state)
+        if webauthn.counter_regressed(cred.sign_count, checked.new_sign_count):
+            raise self._cloned(use, info)
+        return use
+
+    def _claim(self, s: DbSession, use: _Use) -> bool:
+        return WebAuthnCredentials(s).advance(use.authenticator_id, stored=use.stored_count,
+                                              new=use.new_count,
+                                              backup_state=use.backup_state,
+                                              now=self.rt.clock.now())
+
+    def _cloned(self, use: _Use, info: RequestInfo) -> _Refused:
+        """Flag the key (committed on its own) and mail the owner once; the refusal to raise."""
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            first = WebAuthnCredentials(s).flag(use.authenticator_id, now)
+            account = Accounts(s).get(use.account_id)
+            if first:
+                Activity(s).add(event(at=now, name="security_key_flagged",
+                                      info=info,
+                                      success=True, account_id=use.account_id,
+                                      reason="counter_regressed", method="webauthn",
+                                      detail=use.name))
+            s.commit()
+        if first and account is not None:
+            notify(self.rt, to=account.email, kind="security_key_flagged", at=now,
+                   info=info,
+                   subject="a security key may have been copied",
+                   headline=f"We blocked your security key \u201c{use.name}\u201d.",
+                   details=["It signed with a counter that went backwards. That happens when "
+                            "a key was copied (cloned), so we no longer accept it.",
+                            "If you still have the key, remove it on your security page and "
+                            "add it again. If you think it was copied, also change your "
+                            "password."])
+        return _Refused("counter_regressed", "This key is blocked because it may have been "
+                        "copied. Use another way to sign in.")
+
+    def _second_step_failed(self, pending: MfaChallenge, attempt: int, info: RequestInfo,
+                            exc: Exception) -> NoReturn:
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            MfaChallenges(s).count_failure(pending.id)
+            locked = self.factor.lock_if_due(s, pending.account_id, attempt)
+            Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
+                                  account_id=pending.account_id, reason=_reason(exc),
+                                  method="webauthn"))
+            s.commit()
+        if locked is not None:
+            with self.rt.db.read() as s:
+                account = Accounts(s).get(pending.account_id)
+            if account is not None:
+                self.factor.notify_lock(account.email, attempt, locked, info)
+        raise AssertionRejectedError(_detail(exc)) from None
+
+
+def _token_hash(mfa_token: str) -> bytes:
+    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
+        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+    return hash_token(mfa_token)
+
+
+def _reason(exc: Exception) -> str:
+    return exc.reason if isinstance(exc, _Refused) else "invalid_assertion"
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, _Refused):
+        return exc.detail
+    return str(getattr(exc, "detail", "")) or _FAILED
+

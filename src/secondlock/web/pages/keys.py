@@ -1,0 +1,267 @@
+"""Security keys and passkeys on the pages: add, rename, remove, sign in, confirm it's you.
+
+The browser part is static/webauthn.js. It fetches options from the ``.../options`` routes
+here (JSON, with the page's CSRF token in ``X-CSRF-Token``), asks the authenticator, then
+submits an ordinary form with the answer in a hidden ``credential`` field, so the outcome
+(the recovery codes page, a friendly error page, a redirect) is plain server-rendered HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from secondlock.core.errors import (
+    MfaTokenExpiredError,
+    NotAuthenticatedError,
+    NotFoundError,
+    ReauthRequiredError,
+    SecondLockError,
+)
+from secondlock.core.webauthn import MAX_CREDENTIAL_JSON_CHARS
+from secondlock.storage.repositories import SessionView
+from secondlock.web.cookies import set_device_cookie, set_session_cookie
+from secondlock.web.csrf import check_csrf
+from secondlock.web.deps import request_info
+from secondlock.web.pages.mfa import clear_mfa_cookie, read_mfa_cookie
+from secondlock.web.pages.rendering import (
+    FormFields,
+    Pages,
+    confirm_first,
+    error_status,
+    redirect,
+    safe_next,
+)
+from secondlock.web.pages.security import render_codes
+from secondlock.web.problems import STATUS_BY_CODE
+
+AUTHENTICATOR_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
+
+
+class OptionsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=64)
+
+
+def _credential(form: dict[str, str]) -> object:
+    """The hidden field's JSON; anything unreadable becomes None (the service refuses it)."""
+    raw = form.get("credential", "")
+    if not raw or len(raw) > MAX_CREDENTIAL_JSON_CHARS:
+        return None
+    try:
+        value: object = json.loads(raw)
+    except ValueError:
+        return None
+    return value
+
+
+def _json_error(exc: SecondLockError, **extra: Any) -> JSONResponse:
+    return JSONResponse({"code": exc.code, "detail": exc.detail, **extra},
+                        status_code=STATUS_BY_CODE.get(exc.code, 400))
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+    settings = pages.settings
+
+    def json_csrf_ok(request: Request) -> bool:
+        return check_csrf(request, request.headers.get("x-csrf-token"), settings,
+                          pages.session_token(request))
+
+    def refused() -> JSONResponse:
+        return JSONResponse({"code": "forbidden", "detail": "This page is out of date. "
+                             "Reload it and try again."}, status_code=403)
+
+    def failed(request: Request, view: SessionView, exc: SecondLockError) -> Response:
+        status, headers = error_status(exc)
+        return pages.message(request, status=status, title=exc.title, text=exc.detail,
+                             user=view, headers=headers,
+                             links=[("/account/security", "Back to security settings")])
+
+    # Adding, renaming, removing -------------------------------------------------------------
+    @routes.post("/account/security/keys/options")
+    def add_options(request: Request, body: OptionsBody) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return JSONResponse({"redirect": "/login"}, status_code=401)
+        if not json_csrf_ok(request):
+            return refused()
+        try:
+            options = pages.services(request).webauthn_keys.registration_options(view,
+                                                                                 body.name)
+        except ReauthRequiredError as exc:
+            return _json_error(exc, redirect="/account/confirm?" + urlencode(
+                {"next": "/account/security"}))
+        except SecondLockError as exc:
+            return _json_error(exc)
+        return JSONResponse(options)
+
+    @routes.post("/account/security/keys")
+    def add(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        name = form.get("name") or None
+        try:
+            done = pages.services(request).webauthn_keys.register(
+                view, _credential(form), name, request_info(request))
+        except ReauthRequiredError:
+            return confirm_first("/account/security")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        if done.recovery_codes:
+            return render_codes(pages, request, view, done.recovery_codes,
+                                then="/account/security?notice=key-added", turned_on=True)
+        return redirect("/account/security?notice=key-added")
+
+    @routes.post("/account/security/keys/rename")
+    def rename(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        key_id = form.get("authenticator_id", "")
+        try:
+            if not AUTHENTICATOR_ID.match(key_id):
+                raise NotFoundError("No such key.")
+            pages.services(request).authenticators.rename(view, key_id, form.get("name", ""),
+                                                          request_info(request))
+        except NotFoundError:
+            return redirect("/account/security?notice=key-gone")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return redirect("/account/security?notice=key-renamed")
+
+    @routes.post("/account/security/keys/remove")
+    def remove(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/security")
+        key_id = form.get("authenticator_id", "")
+        try:
+            if not AUTHENTICATOR_ID.match(key_id):
+                raise NotFoundError("No such key.")
+            turned_off = pages.services(request).authenticators.remove(view, key_id,
+                                                                       request_info(request))
+        except ReauthRequiredError:
+            return confirm_first("/account/security")
+        except NotFoundError:
+            return redirect("/account/security?notice=key-gone")
+        except SecondLockError as exc:
+            return failed(request, view, exc)
+        return redirect("/account/security?notice=" + ("mfa-off" if turned_off
+                                                       else "key-removed"))
+
+    # Signing in -----------------------------------------------------------------------------
+    @routes.post("/login/key/options")
+    def sign_in_options(request: Request) -> Response:
+        """Second-step options while a sign-in is pending (its cookie), else passwordless."""
+        if not json_csrf_ok(request):
+            return refused()
+        sign_in = pages.services(request).webauthn_sign_in
+        pending = read_mfa_cookie(request, settings)
+        try:
+            if request.query_params.get("step") == "second" and pending is not None:
+                return JSONResponse(sign_in.second_step_options(pending[0]))
+            if request.query_params.get("step") == "second":
+                return JSONResponse({"redirect": "/login?notice=mfa-expired"})
+            return JSONResponse(sign_in.passwordless_options(request_info(request)))
+        except (MfaTokenExpiredError, NotAuthenticatedError):
+            return JSONResponse({"redirect": "/login?notice=mfa-expired"})
+        except SecondLockError as exc:
+            return _json_error(exc)
+
+    @routes.post("/login/verify/key")
+    def second_step(request: Request, form: FormFields) -> Response:
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/login/verify")
+        pending = read_mfa_cookie(request, settings)
+        if pending is None:
+            return _expired()
+        try:
+            result = pages.services(request).webauthn_sign_in.verify_second_step(
+                pending[0], _credential(form), request_info(request),
+                remember=form.get("remember_device") == "1")
+        except (MfaTokenExpiredError, NotAuthenticatedError):
+            return _expired()
+        except SecondLockError as exc:
+            status, headers = error_status(exc)
+            return pages.render(request, "login_verify.html", status=status, headers=headers,
+                                methods=pending[1], method="webauthn", error=exc,
+                                remember_days=settings.trusted_device_days)
+        assert result.session is not None
+        response = redirect("/account")
+        set_session_cookie(response, settings, result.session.token)
+        clear_mfa_cookie(response, settings)
+        if result.device_token is not None:
+            set_device_cookie(response, settings, result.device_token)
+        return response
+
+    @routes.post("/login/passkey")
+    def passwordless(request: Request, form: FormFields) -> Response:
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/login")
+        try:
+            result = pages.services(request).webauthn_sign_in.verify_passwordless(
+                _credential(form), request_info(request))
+        except SecondLockError as exc:
+            status, headers = error_status(exc)
+            return pages.render(request, "login.html", status=status, headers=headers,
+                                email="", error=exc, min_length=0)
+        assert result.session is not None
+        response = redirect("/account")
+        set_session_cookie(response, settings, result.session.token)
+        if read_mfa_cookie(request, settings):
+            clear_mfa_cookie(response, settings)
+        return response
+
+    def _expired() -> Response:
+        response = redirect("/login?notice=mfa-expired")
+        clear_mfa_cookie(response, settings)
+        return response
+
+    # Confirm it's you -----------------------------------------------------------------------
+    @routes.post("/account/confirm/key/options")
+    def confirm_options(request: Request) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return JSONResponse({"redirect": "/login"}, status_code=401)
+        if not json_csrf_ok(request):
+            return refused()
+        try:
+            return JSONResponse(pages.services(request).webauthn_sign_in.reauth_options(view))
+        except SecondLockError as exc:
+            return _json_error(exc)
+
+    @routes.post("/account/confirm/key")
+    def confirm(request: Request, form: FormFields) -> Response:
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        next_path = safe_next(form.get("next"))
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/account/confirm?" + urlencode(
+                {"next": next_path}))
+        try:
+            pages.services(request).webauthn_sign_in.verify_reauth(view, _credential(form),
+                                                                   request_info(request))
+        except SecondLockError as exc:
+            status, headers = error_status(exc)
+            return pages.message(request, status=status, title=exc.title, text=exc.detail,
+                                 user=view, headers=headers, links=[(
+                                     "/account/confirm?" + urlencode({"next": next_path}),
+                                     "Try again")])
+        return redirect(next_path + "?notice=confirmed")
+
+    return routes
