@@ -76,6 +76,8 @@ class Account(Base):
                                                        server_default=false())
     #: When the owner last said "those sign-ins from new devices were all me".
     devices_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The language mail is written in ("en", "de"): set at sign-up, changed by the switch.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class Session(Base):
