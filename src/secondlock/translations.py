@@ -61,23 +61,23 @@ def use_language(language: str) -> Iterator[str]:
 
 
 def gettext(message: str) -> str:
-    return catalog(_language.get()).gettext(message)
+    return str(catalog(_language.get()).gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return catalog(_language.get()).ngettext(singular, plural, n)
+    return str(catalog(_language.get()).ngettext(singular, plural, n))
 
 
 def pgettext(context: str, message: str) -> str:
-    return catalog(_language.get()).pgettext(context, message)
+    return str(catalog(_language.get()).pgettext(context, message))
 
 
 def npgettext(context: str, singular: str, plural: str, n: int) -> str:
-    return catalog(_language.get()).npgettext(context, singular, plural, n)
+    return str(catalog(_language.get()).npgettext(context, singular, plural, n))
 
 
 def translate(value: Any, language: str | None = None) -> Any:
     """A :class:`Msg` in ``language`` (default: the current one); anything else unchanged."""
     if not isinstance(value, Msg):
         return value
-    return value.translate(catalog(language or _language.get()))
+    return value.localized(catalog(language or _language.get()))

@@ -9,9 +9,9 @@ English, wrapped so they can be translated later, in the reader's language:
 
 A :class:`Msg` *is* the English string (a ``str`` subclass), so the API, logs and tests see
 plain English; it also keeps its msgid and parameters, so the pages and the mails can
-translate it (``secondlock.translations.translate``). Parameters that are themselves a
-``Msg`` are translated too. ``pybabel extract`` finds the strings through the keywords
-``msg``, ``nmsg:1,2`` and ``pmsg:1c,2`` (see babel.cfg and scripts/i18n).
+translate it (``secondlock.translations.translate``, or ``Msg.localized``). Parameters that
+are themselves a ``Msg`` are translated too. ``pybabel extract`` finds the strings through
+the keywords ``msg``, ``nmsg:1,2`` and ``pmsg:1c,2`` (see babel.cfg and scripts/i18n).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ MAX_ACCEPT_LANGUAGE = 512
 class Translator(Protocol):
     """What a catalog offers (``babel.support.Translations`` has all four)."""
 
-    def gettext(self, message: str) -> str: ...
-    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
-    def pgettext(self, context: str, message: str) -> str: ...
-    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str: ...
+    def gettext(self, message: str) -> object: ...
+    def ngettext(self, singular: str, plural: str, n: int) -> object: ...
+    def pgettext(self, context: str, message: str) -> object: ...
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> object: ...
 
 
 class Msg(str):
@@ -59,20 +59,22 @@ class Msg(str):
         self.params = values
         return self
 
-    def translate(self, translator: Translator) -> str:
+    def localized(self, translator: Translator) -> str:
         """The text in the translator's language; English where it has no translation."""
+        found: object
         if self.plural is not None and self.n is not None:
             if self.context:
-                text = translator.npgettext(self.context, self.msgid, self.plural, self.n)
+                found = translator.npgettext(self.context, self.msgid, self.plural, self.n)
             else:
-                text = translator.ngettext(self.msgid, self.plural, self.n)
+                found = translator.ngettext(self.msgid, self.plural, self.n)
         elif self.context:
-            text = translator.pgettext(self.context, self.msgid)
+            found = translator.pgettext(self.context, self.msgid)
         else:
-            text = translator.gettext(self.msgid)
+            found = translator.gettext(self.msgid)
+        text = str(found)
         if not self.params:
             return text
-        values = {key: value.translate(translator) if isinstance(value, Msg) else value
+        values = {key: value.localized(translator) if isinstance(value, Msg) else value
                   for key, value in self.params.items()}
         try:
             return text % values

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
 from secondlock.services.activity import event
@@ -99,8 +100,8 @@ class AuthenticatorService:
             repo = Authenticators(s)
             repo.delete_expired_pending(view.account_id, now)
             if repo.count_pending(view.account_id) >= MAX_PENDING:
-                raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups "
-                                       "you already started before starting another one.")
+                raise RateLimitedError(PENDING_MINUTES * 60, msg("Finish or let expire the setups "
+                                           "you already started before starting another one."))
             repo.add(Authenticator(
                 id=row_id, account_id=view.account_id, type="totp",
                 name=clean_name(name, "Authenticator app"), created_at=now,
@@ -129,19 +130,19 @@ class AuthenticatorService:
             raise RateLimitedError(wait)
         if row is None or row.confirmed_at is not None or row.pending_expires_at is None \
                 or row.pending_expires_at <= now:
-            raise NotFoundError("This setup has expired or does not exist. Start again.")
+            raise NotFoundError(msg("This setup has expired or does not exist. Start again."))
         step = totp.match_step(open_totp_secret(self.rt, row), code, at=now, last_step=None,
                                drift=self.rt.settings.totp_drift_steps)
         if step is None:
             with self.rt.db.write() as s:
                 record_failure(s, key, CONFIRM_POLICY, now)
                 s.commit()
-            raise InvalidCodeError("That code did not work. Check that the time on your phone "
-                                   "is set automatically, then type the code shown now.")
+            raise InvalidCodeError(msg("That code did not work. Check that the time on your phone "
+                                       "is set automatically, then type the code shown now."))
         codes: list[str] = []
         with self.rt.db.write() as s:
             if not Authenticators(s).claim_step(row.id, step, now, confirm=True):
-                raise NotFoundError("This setup was already confirmed.")
+                raise NotFoundError(msg("This setup was already confirmed."))
             if name is not None:  # the name typed next to the code, kept with it
                 row.name = clean_name(name, row.name)
                 Authenticators(s).rename(row.id, row.name)
@@ -162,15 +163,16 @@ class AuthenticatorService:
             s.commit()
         if turning_on:
             notify(self.rt, to=view.email, kind="mfa_enabled", at=now, info=info,
-                   subject="two-factor authentication is on",
-                   headline="Two-factor authentication is now on for your account.",
-                   details=[f"Authenticator app: {row.name}.",
-                            "Other devices were signed out. Signing in now needs a code "
-                            "from your app or a recovery code."])
+                   subject=msg("two-factor authentication is on"),
+                   headline=msg("Two-factor authentication is now on for your account."),
+                   details=[msg("Authenticator app: %(name)s.", name=row.name),
+                            msg("Other devices were signed out. Signing in now needs a code "
+                                "from your app or a recovery code.")])
         else:
             notify(self.rt, to=view.email, kind="authenticator_added", at=now, info=info,
-                   subject="authenticator added", headline="An authenticator app was added "
-                   "to your account.", details=[f"Name: {row.name}."])
+                   subject=msg("authenticator added"),
+                   headline=msg("An authenticator app was added to your account."),
+                   details=[msg("Name: %(name)s.", name=row.name)])
         return Confirmation(recovery_codes=codes, mfa_turned_on=turning_on)
 
     def rename(self, view: SessionView, authenticator_id: str, name: str,
@@ -179,7 +181,7 @@ class AuthenticatorService:
         with self.rt.db.write() as s:
             row = Authenticators(s).get(view.account_id, authenticator_id)
             if row is None:
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             row.name = clean_name(name, row.name)
             Activity(s).add(event(at=now, name="authenticator_renamed", info=info,
                                   success=True, account_id=view.account_id, method=row.type))
@@ -198,7 +200,7 @@ class AuthenticatorService:
             repo = Authenticators(s)
             row = repo.get(view.account_id, authenticator_id)
             if row is None or not repo.delete(view.account_id, authenticator_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             turned_off = row.confirmed_at is not None and not repo.confirmed_types(
                 view.account_id)
             if row.confirmed_at is not None:
@@ -215,13 +217,13 @@ class AuthenticatorService:
             return False
         notify(self.rt, to=view.email, at=now, info=info,
                kind="mfa_disabled" if turned_off else "authenticator_removed",
-               subject="two-factor authentication is off" if turned_off
-               else "authenticator removed",
-               headline=f"The authenticator \u201c{row.name}\u201d was removed from your "
-                        "account.",
-               details=["That was your last second factor, so two-factor authentication is "
-                        "now off and your recovery codes no longer work."] if turned_off
-               else ["Your other second factors keep working."])
+               subject=msg("two-factor authentication is off") if turned_off
+               else msg("authenticator removed"),
+               headline=msg("The authenticator \u201c%(name)s\u201d was removed from your "
+                            "account.", name=row.name),
+               details=[msg("That was your last second factor, so two-factor authentication "
+                            "is now off and your recovery codes no longer work.")] if turned_off
+               else [msg("Your other second factors keep working.")])
         return turned_off
 
     def turn_off(self, view: SessionView, info: RequestInfo) -> None:
@@ -240,10 +242,10 @@ class AuthenticatorService:
                                   account_id=view.account_id))
             s.commit()
         notify(self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
-               subject="two-factor authentication is off",
-               headline="Two-factor authentication was turned off for your account.",
-               details=["Signing in now needs only your password. We recommend turning it "
-                        "back on."])
+               subject=msg("two-factor authentication is off"),
+               headline=msg("Two-factor authentication was turned off for your account."),
+               details=[msg("Signing in now needs only your password. We recommend turning it "
+                            "back on.")])
 
     @staticmethod
     def _turn_off(s: DbSession, account_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from secondlock.core.errors import ReauthRequiredError
+from secondlock.core.i18n import msg
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import SessionView
 
@@ -17,5 +18,5 @@ def require_recent_auth(rt: Runtime, view: SessionView) -> None:
     single_factor = view.mfa_enabled and "mfa" not in view.amr.split()
     if single_factor or rt.clock.now() - view.auth_time > window:
         raise ReauthRequiredError(
-            f"For your safety, confirm it's you first: this change needs a sign-in from "
-            f"the last {rt.settings.reauth_minutes} minutes.")
+            msg("For your safety, confirm it's you first: this change needs a sign-in from "
+                "the last %(minutes)d minutes.", minutes=rt.settings.reauth_minutes))

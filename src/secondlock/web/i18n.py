@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_datetime
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from jinja2 import Environment
 from starlette.routing import Match

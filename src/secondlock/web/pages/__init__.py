@@ -40,8 +40,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     404: (msg("We could not find that page"),
           msg("The address may be mistyped, or the page may have moved.")),
     405: (msg("That did not work"),
-          msg("This page cannot be used that way. Open it from a link or a button on this site.")),
-    413: (msg("That was too much to send"), msg("The form was too large. Shorten it and try again.")),
+          msg("This page cannot be used that way. Open it from a link or a button on this "
+              "site.")),
+    413: (msg("That was too much to send"),
+          msg("The form was too large. Shorten it and try again.")),
 }
 FALLBACK = (msg("Something did not work"), msg("Please go back and try again."))
 

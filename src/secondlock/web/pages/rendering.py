@@ -18,13 +18,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from secondlock.config import Settings
-from secondlock.core.i18n import msg
 from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.services import Services
 from secondlock.storage.repositories import SessionView
+from secondlock.translations import use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
-from secondlock.translations import use_language
 from secondlock.web.deps import services_of
 from secondlock.web.i18n import finalize, here, install_i18n, request_language
 from secondlock.web.problems import STATUS_BY_CODE
@@ -53,7 +53,8 @@ NOTICES = {
     "mfa-off": msg("Two-factor authentication is off. Signing in needs only your password now."),
     "codes-saved": msg("Good. Your new recovery codes are the only ones that work now."),
     "setup-expired": msg("That setup expired before it was finished. Start again."),
-    "device-forgotten": msg("That device is forgotten. It will ask for a code at its next sign-in."),
+    "device-forgotten": msg("That device is forgotten. It will ask for a code at its next "
+                            "sign-in."),
     "devices-forgotten": msg("No device is remembered any more. Each will ask for a code at its "
                          "next sign-in."),
     "device-gone": msg("That device was already forgotten."),

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
@@ -76,7 +77,7 @@ def router(pages: Pages) -> APIRouter:
         app_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             pages.services(request).authenticators.rename(view, app_id, form.get("name", ""),
                                                           request_info(request))
         except NotFoundError:
@@ -95,7 +96,7 @@ def router(pages: Pages) -> APIRouter:
         app_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             turned_off = pages.services(request).authenticators.remove(
                 view, app_id, request_info(request))
         except ReauthRequiredError:
