@@ -69,7 +69,7 @@ def router(pages: Pages) -> APIRouter:
             status, headers = error_status(exc)
             return pages.message(request, status=status, title=exc.title, text=exc.detail,
                                  user=view, headers=headers,
-                                 links=[("/account/security", "Back to security settings")])
+                                 links=[("/account/security", msg("Back to security settings"))])
         return pages.render(
             request, "totp_enroll.html", user=view, enrollment=enrollment,
             # segno's SVG: only elements and presentation attributes, no style attributes.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -142,7 +143,8 @@ class Pages:
         return response
 
     def message(self, request: Request, *, status: int, title: str, text: str,
-                links: list[tuple[str, str]] | None = None, user: SessionView | None = None,
+                links: Sequence[tuple[str, str]] | None = None,
+                user: SessionView | None = None,
                 headers: dict[str, str] | None = None) -> HTMLResponse:
         """A page with one heading, one paragraph and a few ways on."""
         return self.render(request, "message.html", status=status, user=user,
