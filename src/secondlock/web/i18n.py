@@ -10,12 +10,15 @@ a notice) is translated on output by the environment's ``finalize`` hook.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import Response
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.routing import Match
 
 from secondlock import translations
@@ -105,14 +108,40 @@ def format_wait(seconds: int) -> str:
     return nmsg("%(n)d hour", "%(n)d hours", round(seconds / 3600))
 
 
+def _fill(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
+    """Newstyle gettext's formatting: escape the values (not the translation), and print
+    any Msg among them in the page's language."""
+    values = {key: finalize(value) for key, value in variables.items()}
+    # The text is from our own catalogs, as in Jinja's own newstyle gettext; values are escaped.
+    return (Markup(text) if autoescape else text) % values  # noqa: S704
+
+
+@pass_context
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    return _fill(translations.gettext(message), context.eval_ctx.autoescape, variables)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int, /,
+              **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _fill(translations.ngettext(singular, plural, num), context.eval_ctx.autoescape,
+                 variables)
+
+
+@pass_context
+def _pgettext(context: Context, msgctxt: str, message: str, /, **variables: Any) -> str:
+    return _fill(translations.pgettext(msgctxt, message), context.eval_ctx.autoescape,
+                 variables)
+
+
 def install_i18n(env: Environment) -> None:
     """Newstyle gettext in ``env``; the language comes from the render's context variable."""
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        translations.gettext, translations.ngettext, newstyle=True,
-        pgettext=translations.pgettext, npgettext=translations.npgettext)
-    env.globals["languages"] = LANGUAGES
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
+                       languages=LANGUAGES)
     env.filters["when"] = format_when
     env.filters["wait"] = format_wait
     env.filters["ago"] = format_ago
