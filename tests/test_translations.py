@@ -99,7 +99,10 @@ def bare_text(template: str) -> list[str]:
 @pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.html")
                                         if p.name not in NOT_YET_WRAPPED))
 def test_templates_show_no_untranslated_text(name: str) -> None:
-    assert bare_text((TEMPLATES / name).read_text()) == []
+    words = bare_text((TEMPLATES / name).read_text())
+    assert not words, (f"{name} shows text outside gettext: wrap it in {{{{ _(...) }}}} or "
+                       f"{{% trans %}} (README, Languages), or list it in NOT_YET_WRAPPED: "
+                       f"{' '.join(words)[:300]}")
 
 
 def test_the_known_exceptions_still_exist() -> None:

@@ -79,7 +79,7 @@ def format_when(value: datetime) -> str:
     """``22 Nov 2026, 14:05 UTC`` (``22. Nov. 2026, 14:05 UTC``): unambiguous everywhere."""
     language = translations.current_language()
     if language == DEFAULT_LANGUAGE:
-        return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+        return value.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
     return format_datetime(value, WHEN_PATTERNS.get(language, WHEN_PATTERNS["en"]),
                            tzinfo=UTC, locale=language)
 
