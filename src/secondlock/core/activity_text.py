@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from secondlock.core.i18n import msg, pmsg
+
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
 KINDS: dict[str, tuple[str, ...]] = {
     "sign-in": ("login", "login_password", "login_second_step", "logout", "reauth",
@@ -25,56 +27,69 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 
 KIND_LABELS: dict[str, str] = {
-    "sign-in": "Sign-ins",
-    "security": "Security changes",
-    "devices": "Devices",
-    "admin": "Operator actions",
+    "sign-in": msg("Sign-ins"),
+    "security": msg("Security changes"),
+    "devices": msg("Devices"),
+    "admin": msg("Operator actions"),
 }
 
-#: How each method reads inside a sentence ("Signed in with ...").
+#: How each method reads after "with" or "from" ("Signed in with ..."). A context of its
+#: own, because other languages decline it differently than a method named on its own.
 METHOD_WORDS: dict[str, str] = {
-    "pwd": "your password",
-    "totp": "an authenticator app",
-    "recovery_code": "a recovery code",
-    "sms": "a text message code",
-    "email": "an email code",
-    "webauthn": "a security key",
-    "passkey": "a passkey",
-    "trusted_device": "a remembered device",
+    "pwd": pmsg("method after with", "your password"),
+    "totp": pmsg("method after with", "an authenticator app"),
+    "recovery_code": pmsg("method after with", "a recovery code"),
+    "sms": pmsg("method after with", "a text message code"),
+    "email": pmsg("method after with", "an email code"),
+    "webauthn": pmsg("method after with", "a security key"),
+    "passkey": pmsg("method after with", "a passkey"),
+    "trusted_device": pmsg("method after with", "a remembered device"),
+}
+
+#: The same methods named on their own ("Added ...", "Removed ...").
+METHOD_NAMES: dict[str, str] = {
+    "pwd": pmsg("method named", "your password"),
+    "totp": pmsg("method named", "an authenticator app"),
+    "recovery_code": pmsg("method named", "a recovery code"),
+    "sms": pmsg("method named", "a text message code"),
+    "email": pmsg("method named", "an email code"),
+    "webauthn": pmsg("method named", "a security key"),
+    "passkey": pmsg("method named", "a passkey"),
+    "trusted_device": pmsg("method named", "a remembered device"),
 }
 
 _FAILED_SIGN_IN: dict[str, str] = {
-    "bad_password": "Sign-in failed: wrong password",
-    "unknown_account": "Sign-in failed: no such account",
-    "throttled": "Sign-in refused: too many attempts",
-    "locked": "Sign-in refused: sign-in is locked",
+    "bad_password": msg("Sign-in failed: wrong password"),
+    "unknown_account": msg("Sign-in failed: no such account"),
+    "throttled": msg("Sign-in refused: too many attempts"),
+    "locked": msg("Sign-in refused: sign-in is locked"),
 }
 
 _SENTENCES: dict[str, str] = {
-    "login_password": "Password accepted; the second step was asked",
-    "logout": "Signed out",
-    "session_revoked": "Signed out a device",
-    "sessions_revoked": "Signed out all other devices",
-    "account_created": "Created the account",
-    "email_verified": "Confirmed the email address",
-    "mfa_disabled": "Turned off two-factor authentication",
-    "recovery_codes_regenerated": "Made new recovery codes; the old ones stopped working",
-    "recovery_code_used": "Used a recovery code",
-    "password_changed": "Changed the password",
-    "password_reset": "Reset the password through the emailed link",
-    "password_reset_requested": "Asked for a password reset link",
-    "not_me": "Reported \"this wasn't me\": every device was signed out",
-    "trusted_device_added": "Remembered this device for sign-in",
-    "trusted_device_revoked": "Stopped remembering a device",
-    "trusted_device_replayed": "An old remembered-device token was used again; the device was"
-                               " forgotten",
-    "devices_reviewed": "Confirmed that recent sign-ins from new devices were all yours",
-    "email_verification_sent": "Asked for a new email confirmation link",
-    "admin_reset_2fa": "An operator reset two-factor authentication",
-    "admin_unlock": "An operator unlocked sign-in",
-    "admin_sign_out": "An operator signed the account out of every device",
-    "security_key_flagged": "Blocked a security key: its signature counter went backwards, so"
-                            " it may have been copied",
+    "login_password": msg("Password accepted; the second step was asked"),
+    "logout": msg("Signed out"),
+    "session_revoked": msg("Signed out a device"),
+    "sessions_revoked": msg("Signed out all other devices"),
+    "account_created": msg("Created the account"),
+    "email_verified": msg("Confirmed the email address"),
+    "mfa_disabled": msg("Turned off two-factor authentication"),
+    "recovery_codes_regenerated": msg("Made new recovery codes; the old ones stopped working"),
+    "recovery_code_used": msg("Used a recovery code"),
+    "password_changed": msg("Changed the password"),
+    "password_reset": msg("Reset the password through the emailed link"),
+    "password_reset_requested": msg("Asked for a password reset link"),
+    "not_me": msg("Reported \"this wasn't me\": every device was signed out"),
+    "trusted_device_added": msg("Remembered this device for sign-in"),
+    "trusted_device_revoked": msg("Stopped remembering a device"),
+    "trusted_device_replayed": msg("An old remembered-device token was used again; the "
+                                   "device was forgotten"),
+    "devices_reviewed": msg("Confirmed that recent sign-ins from new devices were all yours"),
+    "email_verification_sent": msg("Asked for a new email confirmation link"),
+    "admin_reset_2fa": msg("An operator reset two-factor authentication"),
+    "admin_unlock": msg("An operator unlocked sign-in"),
+    "admin_sign_out": msg("An operator signed the account out of every device"),
+    "security_key_flagged": msg("Blocked a security key: its signature counter went "
+                                "backwards, so it may have been copied"),
 }
 
 
@@ -94,51 +109,70 @@ def kind_of(event: str) -> str:
 
 
 def method_words(method: str | None) -> str:
+    """The method as it reads after "with" or "from"."""
     if not method:
-        return "an unknown method"
+        return pmsg("method after with", "an unknown method")
     return METHOD_WORDS.get(method, method.replace("_", " "))
 
 
+def method_name(method: str | None) -> str:
+    """The method as it reads named on its own ("Added ...")."""
+    if not method:
+        return pmsg("method named", "an unknown method")
+    return METHOD_NAMES.get(method, method.replace("_", " "))
+
+
 def what_happened(facts: ActivityFacts) -> str:
-    """The sentence's verb part, e.g. "Signed in with an authenticator app"."""
+    """The sentence's verb part, e.g. "Signed in with an authenticator app".
+
+    Each sentence is one translatable unit; only the method is filled in.
+    """
     event, method = facts.event, facts.method
+    with_method = method_words(method)
     if event == "login":
         if facts.success:
-            return f"Signed in with {method_words(method)}"
-        return _FAILED_SIGN_IN.get(facts.reason or "", "Sign-in failed")
+            return msg("Signed in with %(method)s", method=with_method)
+        return _FAILED_SIGN_IN.get(facts.reason or "", msg("Sign-in failed"))
     if event == "login_second_step":
         if facts.success:
-            return f"Second step passed with {method_words(method)}"
+            return msg("Second step passed with %(method)s", method=with_method)
         if facts.reason == "locked":
-            return "Second step refused: too many wrong codes, sign-in is locked"
-        return f"Second step failed: wrong code from {method_words(method)}"
+            return msg("Second step refused: too many wrong codes, sign-in is locked")
+        return msg("Second step failed: wrong code from %(method)s", method=with_method)
     if event == "reauth":
         if facts.success:
-            return f"Confirmed it's you with {method_words(method)}"
-        return f"Confirming it's you failed with {method_words(method)}"
-    if event in ("mfa_enabled", "authenticator_added"):
-        prefix = "Turned on two-factor authentication with" if event == "mfa_enabled" \
-            else "Added"
-        return f"{prefix} {method_words(method)}"
+            return msg("Confirmed it's you with %(method)s", method=with_method)
+        return msg("Confirming it's you failed with %(method)s", method=with_method)
+    if event == "mfa_enabled":
+        return msg("Turned on two-factor authentication with %(method)s", method=with_method)
+    if event == "authenticator_added":
+        return msg("Added %(method)s", method=method_name(method))
     if event == "authenticator_removed":
-        return f"Removed {method_words(method)}"
+        return msg("Removed %(method)s", method=method_name(method))
     if event == "authenticator_renamed":
-        return f"Renamed {method_words(method)}"
+        return msg("Renamed %(method)s", method=method_name(method))
     if event == "trusted_device_used":
-        return "Signed in on a remembered device without a code"
+        return msg("Signed in on a remembered device without a code")
     sentence = _SENTENCES.get(event)
     if sentence is not None:
-        return sentence if facts.success else f"{sentence} (failed)"
+        return sentence if facts.success else msg("%(what)s (failed)", what=sentence)
     words = event.replace("_", " ")
-    return f"Account event: {words}" + ("" if facts.success else " (failed)")
+    if facts.success:
+        return msg("Account event: %(event)s", event=words)
+    return msg("Account event: %(event)s (failed)", event=words)
 
 
 def describe(facts: ActivityFacts, *, device: str, ip: str) -> str:
     """The whole sentence without the time, which pages show as "5 minutes ago"."""
-    where = f" on {device}" if device and device != "Unknown device" else ""
+    what = what_happened(facts)
     if ip == "cli":
-        origin = ", from the command line"
-        where = ""
-    else:
-        origin = f", from {ip}" if ip and ip != "-" else ""
-    return f"{what_happened(facts)}{where}{origin}"
+        return msg("%(what)s, from the command line", what=what)
+    known_device = bool(device) and device != "Unknown device"
+    known_ip = bool(ip) and ip != "-"
+    if known_device and known_ip:
+        return msg("%(what)s on %(device)s, from %(ip)s", what=what, device=device, ip=ip)
+    if known_device:
+        return msg("%(what)s on %(device)s", what=what, device=device)
+    if known_ip:
+        return msg("%(what)s, from %(ip)s", what=what, ip=ip)
+    return what

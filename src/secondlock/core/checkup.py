@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 
 #: How far back "a sign-in from a device we had not seen" counts as something to review.
@@ -60,69 +61,74 @@ class Checkup:
 
 
 def evaluate(facts: CheckupFacts) -> Checkup:
-    add_factor = Fix("Turn on two-factor authentication", "/account/security")
+    add_factor = Fix(msg("Turn on two-factor authentication"), "/account/security")
     codes = facts.recovery_codes_left
     items = [
         CheckItem(
-            "two_factor", "Two-factor authentication is on", facts.mfa_enabled,
-            "A stolen password alone cannot open your account." if facts.mfa_enabled else
-            "Anyone with your password can sign in. Add an authenticator app: it takes two "
-            "minutes.",
+            "two_factor", msg("Two-factor authentication is on"), facts.mfa_enabled,
+            msg("A stolen password alone cannot open your account.") if facts.mfa_enabled else
+            msg("Anyone with your password can sign in. Add an authenticator app: it takes two "
+                "minutes."),
             None if facts.mfa_enabled else add_factor),
         _backup(facts, add_factor),
         CheckItem(
-            "recovery_codes_left", "Enough recovery codes left",
+            "recovery_codes_left", msg("Enough recovery codes left"),
             facts.mfa_enabled and codes > LOW_CODES_THRESHOLD,
-            f"You have {codes} recovery code{'s' if codes != 1 else ''} left."
-            if facts.mfa_enabled else "Recovery codes come with two-factor authentication.",
+            nmsg("You have %(n)d recovery code left.", "You have %(n)d recovery codes left.",
+                 codes)
+            if facts.mfa_enabled else
+            msg("Recovery codes come with two-factor authentication."),
             None if not facts.mfa_enabled or codes > LOW_CODES_THRESHOLD else
-            Fix("Make new recovery codes", "/account/security#codes-heading")),
+            Fix(msg("Make new recovery codes"), "/account/security#codes-heading")),
         _devices(facts),
         CheckItem(
-            "password_not_common", "Your password is not a common or leaked one",
+            "password_not_common", msg("Your password is not a common or leaked one"),
             not facts.password_blocklisted,
-            "Your password is not on our list of common and leaked passwords."
+            msg("Your password is not on our list of common and leaked passwords.")
             if not facts.password_blocklisted else
-            "Your password is on a list of common or leaked passwords that attackers try "
-            "first. Choose a new one that you use nowhere else.",
+            msg("Your password is on a list of common or leaked passwords that attackers try "
+                "first. Choose a new one that you use nowhere else."),
             None if not facts.password_blocklisted else
-            Fix("Change your password", "/account/password")),
+            Fix(msg("Change your password"), "/account/password")),
         CheckItem(
-            "email_confirmed", "Your email address is confirmed", facts.email_verified,
-            "Security notices reach you." if facts.email_verified else
-            "Until you confirm it, we cannot be sure security notices reach you.",
+            "email_confirmed", msg("Your email address is confirmed"), facts.email_verified,
+            msg("Security notices reach you.") if facts.email_verified else
+            msg("Until you confirm it, we cannot be sure security notices reach you."),
             None if facts.email_verified else
-            Fix("Send the confirmation link again", "/account/email/resend", post=True)),
+            Fix(msg("Send the confirmation link again"), "/account/email/resend", post=True)),
     ]
     return Checkup(tuple(items))
 
 
 def _backup(facts: CheckupFacts, add_factor: Fix) -> CheckItem:
-    title = "A second way in if you lose your phone"
+    title = msg("A second way in if you lose your phone")
     if not facts.mfa_enabled:
-        return CheckItem("backup", title, False, "This comes after two-factor authentication.",
-                         add_factor)
+        return CheckItem("backup", title, False,
+                         msg("This comes after two-factor authentication."), add_factor)
     if facts.factor_count >= 2:
-        return CheckItem("backup", title, True, "You have more than one two-factor method.",
-                         None)
+        return CheckItem("backup", title, True,
+                         msg("You have more than one two-factor method."), None)
     if facts.recovery_codes_left > 0:
         return CheckItem("backup", title, True,
-                         "Your recovery codes get you in if your phone is lost. A second "
-                         "method (another phone, a security key) makes it easier still.", None)
+                         msg("Your recovery codes get you in if your phone is lost. A second "
+                             "method (another phone, a security key) makes it easier "
+                             "still."), None)
     return CheckItem("backup", title, False,
-                     "You have one method and no recovery codes: losing it locks you out.",
-                     Fix("Make recovery codes", "/account/security#codes-heading"))
+                     msg("You have one method and no recovery codes: losing it locks you out."),
+                     Fix(msg("Make recovery codes"), "/account/security#codes-heading"))
 
 
 def _devices(facts: CheckupFacts) -> CheckItem:
-    title = f"No unrecognised sign-ins in the last {REVIEW_DAYS} days"
+    title = msg("No unrecognised sign-ins in the last %(days)d days", days=REVIEW_DAYS)
     if not facts.unreviewed_sign_ins:
         return CheckItem("devices", title, True,
-                         "No sign-in from a new device is waiting for your review.", None)
+                         msg("No sign-in from a new device is waiting for your review."), None)
     count = len(facts.unreviewed_sign_ins)
     devices = ", ".join(sorted({device for device, _ in facts.unreviewed_sign_ins}))
     return CheckItem("devices", title, False,
-                     f"{count} sign-in{'s' if count != 1 else ''} from a new device ({devices}). "
-                     "Were they all you? If not, sign that device out and change your "
-                     "password.",
-                     Fix("Yes, those were all me", "/account/checkup/reviewed", post=True))
+                     nmsg("%(n)d sign-in from a new device (%(devices)s). Were they all you? "
+                          "If not, sign that device out and change your password.",
+                          "%(n)d sign-ins from a new device (%(devices)s). Were they all you? "
+                          "If not, sign that device out and change your password.",
+                          count, devices=devices),
+                     Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))

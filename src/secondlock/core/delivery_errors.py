@@ -11,21 +11,22 @@
 from __future__ import annotations
 
 from secondlock.core.errors import SecondLockError
+from secondlock.core.i18n import msg
 
 
 class InvalidPhoneError(SecondLockError):
     code = "invalid_phone"
-    title = "This phone number cannot be used"
+    title = msg("This phone number cannot be used")
 
 
 class DeliveryFailedError(SecondLockError):
     code = "delivery_failed"
-    title = "We could not send the code"
+    title = msg("We could not send the code")
 
 
 class SameChannelError(SecondLockError):
     code = "same_channel"
-    title = "Use another way to confirm it's you"
+    title = msg("Use another way to confirm it's you")
 
 
 SAME_CHANNEL_TEXT = ("Your password was just reset through your email, so a code sent to the "

@@ -7,6 +7,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 
 from secondlock.core.errors import InvalidEmailError
+from secondlock.core.i18n import msg
 
 MAX_EMAIL_LENGTH = 254
 
@@ -18,12 +19,12 @@ def normalise_email(raw: str) -> str:
     ``ada@example.com`` are one account. No DNS lookup: start-up and tests stay offline.
     """
     if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_EMAIL_LENGTH:
-        raise InvalidEmailError("Enter a valid email address, like name@example.com.")
+        raise InvalidEmailError(msg("Enter a valid email address, like name@example.com."))
     candidate = unicodedata.normalize("NFKC", raw.strip())
     try:
         info = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidEmailError("Enter a valid email address, like name@example.com.") from exc
+        raise InvalidEmailError(msg("Enter a valid email address, like name@example.com.")) from exc
     return info.normalized.casefold()
 
 

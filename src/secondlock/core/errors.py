@@ -23,12 +23,14 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
 
 from __future__ import annotations
 
+from secondlock.core.i18n import msg, nmsg
+
 
 class SecondLockError(Exception):
     """Base class: a client-facing failure with a stable machine-readable code."""
 
     code = "error"
-    title = "Request failed"
+    title = msg("Request failed")
 
     def __init__(self, detail: str | None = None) -> None:
         self.detail = detail or self.title
@@ -37,24 +39,24 @@ class SecondLockError(Exception):
 
 class InvalidCredentialsError(SecondLockError):
     code = "invalid_credentials"
-    title = "Email or password is not correct"
+    title = msg("Email or password is not correct")
 
 
 class EmailTakenError(SecondLockError):
     code = "email_taken"
-    title = "An account with this email already exists"
+    title = msg("An account with this email already exists")
 
 
 class InvalidEmailError(SecondLockError):
     code = "invalid_email"
-    title = "This email address is not valid"
+    title = msg("This email address is not valid")
 
 
 class WeakPasswordError(SecondLockError):
     """The new password breaks the password policy; ``reason`` says which rule."""
 
     code = "weak_password"
-    title = "Choose a different password"
+    title = msg("Choose a different password")
 
     def __init__(self, reason: str, detail: str) -> None:
         self.reason = reason
@@ -63,53 +65,55 @@ class WeakPasswordError(SecondLockError):
 
 class NotAuthenticatedError(SecondLockError):
     code = "not_authenticated"
-    title = "Sign in first"
+    title = msg("Sign in first")
 
 
 class NotFoundError(SecondLockError):
     code = "not_found"
-    title = "Not found"
+    title = msg("Not found")
 
 
 class InvalidTokenError(SecondLockError):
     code = "invalid_token"
-    title = "This link is not valid or has expired"
+    title = msg("This link is not valid or has expired")
 
 
 class InvalidCodeError(SecondLockError):
     code = "invalid_code"
-    title = "That code did not work"
+    title = msg("That code did not work")
 
 
 class MfaTokenExpiredError(SecondLockError):
     code = "mfa_token_expired"
-    title = "This sign-in took too long"
+    title = msg("This sign-in took too long")
 
 
 class ReauthRequiredError(SecondLockError):
     code = "reauth_required"
-    title = "Confirm it's you"
+    title = msg("Confirm it's you")
 
 
 class SecondFactorRequiredError(SecondLockError):
     code = "second_factor_required"
-    title = "Confirm with your second factor"
+    title = msg("Confirm with your second factor")
 
 
 class ConflictError(SecondLockError):
     code = "conflict"
-    title = "This cannot be done in the current state"
+    title = msg("This cannot be done in the current state")
 
 
 class RateLimitedError(SecondLockError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
     code = "too_many_attempts"
-    title = "Too many attempts"
+    title = msg("Too many attempts")
 
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
         self.retry_after = max(1, int(retry_after))
-        super().__init__(detail or f"Too many attempts. Try again in {self.retry_after} seconds.")
+        super().__init__(detail or nmsg("Too many attempts. Try again in %(n)d second.",
+                                        "Too many attempts. Try again in %(n)d seconds.",
+                                        self.retry_after))
 
 
 # Password reset and change ---------------------------------------------------------------
@@ -117,14 +121,14 @@ class ResetLinkExpiredError(SecondLockError):
     """A password-reset link that was used already, voided by a newer one, or expired."""
 
     code = "reset_link_expired"
-    title = "This password reset link has expired"
+    title = msg("This password reset link has expired")
 
 
 class WrongPasswordError(SecondLockError):
     """The current password given with a password change is not the account's password."""
 
     code = "invalid_current_password"
-    title = "Your current password is not correct"
+    title = msg("Your current password is not correct")
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from secondlock.core.errors import WeakPasswordError
+from secondlock.core.i18n import msg
 
 T = TypeVar("T")
 
@@ -48,9 +49,10 @@ class PasswordPolicy:
             WeakPasswordError: ``too_short``, ``too_long``, ``blocklisted`` or ``contextual``.
         """
         if not isinstance(password, str):
-            raise WeakPasswordError("invalid", "The password must be text.")
+            raise WeakPasswordError("invalid", msg("The password must be text."))
         if "\x00" in password or not _encodable(password):
-            raise WeakPasswordError("invalid", "The password contains a character we cannot use.")
+            raise WeakPasswordError("invalid",
+                                    msg("The password contains a character we cannot use."))
         normal = normalise_password(password)
         minimum = self.min_length if has_second_factor else max(
             self.min_length, self.min_length_single_factor
@@ -59,24 +61,25 @@ class PasswordPolicy:
         if length < minimum:
             raise WeakPasswordError(
                 "too_short",
-                f"Use at least {minimum} characters. A few unrelated words make a long "
-                "password that is easy to remember.",
+                msg("Use at least %(minimum)d characters. A few unrelated words make a long "
+                    "password that is easy to remember.", minimum=minimum),
             )
         if length > MAX_PASSWORD_LENGTH:
             raise WeakPasswordError(
-                "too_long", f"Use at most {MAX_PASSWORD_LENGTH} characters."
+                "too_long", msg("Use at most %(maximum)d characters.",
+                                maximum=MAX_PASSWORD_LENGTH)
             )
         if normal in blocklist:
             raise WeakPasswordError(
                 "blocklisted",
-                "This password is one of the most common or leaked passwords, so attackers "
-                "try it first. Choose something less predictable.",
+                msg("This password is one of the most common or leaked passwords, so attackers "
+                    "try it first. Choose something less predictable."),
             )
         if _is_contextual(normal, email=email, service_name=self.service_name):
             raise WeakPasswordError(
                 "contextual",
-                "The password is too close to your email address or the name of this "
-                "service. Choose something unrelated.",
+                msg("The password is too close to your email address or the name of this "
+                    "service. Choose something unrelated."),
             )
         return normal
 

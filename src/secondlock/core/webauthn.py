@@ -44,6 +44,7 @@ from webauthn.helpers.structs import (
 )
 
 from secondlock.core.errors import SecondLockError
+from secondlock.core.i18n import msg
 
 MAX_CREDENTIAL_ID_BYTES = 1023
 #: How long a ceremony may take, in seconds (options ``timeout`` and the stored challenge).
@@ -84,21 +85,21 @@ class AssertionRejectedError(SecondLockError):
     """A sign-in or confirmation with a security key did not verify."""
 
     code = "invalid_assertion"
-    title = "The security key could not be verified"
+    title = msg("The security key could not be verified")
 
 
 class RegistrationRejectedError(SecondLockError):
     """A new security key's registration did not verify."""
 
     code = "invalid_registration"
-    title = "The security key could not be added"
+    title = msg("The security key could not be added")
 
 
 class CredentialExistsError(SecondLockError):
     """The key (its credential id) is registered already, to this or another account."""
 
     code = "credential_exists"
-    title = "This security key is already registered"
+    title = msg("This security key is already registered")
 
 
 @dataclass(frozen=True)

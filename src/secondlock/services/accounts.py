@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from secondlock.core.emails import normalise_email
 from secondlock.core.errors import EmailTakenError, InvalidTokenError, RateLimitedError
+from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.messages import welcome_email
@@ -37,8 +38,8 @@ class AccountService:
         self.rt = rt
 
     def sign_up(self, email: str, password: str, info: RequestInfo, *,
-                send_welcome: bool = True) -> NewAccount:
-        """Create an account and mail a confirmation link.
+                send_welcome: bool = True, language: str = DEFAULT_LANGUAGE) -> NewAccount:
+        """Create an account and mail a confirmation link (in ``language``, as later mail).
 
         Raises:
             InvalidEmailError, WeakPasswordError, EmailTakenError.
@@ -48,13 +49,14 @@ class AccountService:
         self._count_sign_up(info)
         with self.rt.db.read() as s:
             if Accounts(s).by_email(normal_email) is not None:
-                raise EmailTakenError("An account with this email already exists. "
-                                      "Sign in, or reset your password if you forgot it.")
+                raise EmailTakenError(msg("An account with this email already exists. "
+                                          "Sign in, or reset your password if you forgot it."))
         password_hash = self.rt.hasher.hash(password)  # slow: outside any transaction
         now = self.rt.clock.now()
         account = Account(id=str(uuid.uuid4()), email=normal_email, password_hash=password_hash,
                           created_at=now, password_changed_at=now,
-                          user_handle=secrets.token_bytes(32))
+                          user_handle=secrets.token_bytes(32),
+                          language=language if language in LANGUAGES else DEFAULT_LANGUAGE)
         token = new_token()
         try:
             with self.rt.db.write() as s:
@@ -68,12 +70,12 @@ class AccountService:
                 s.commit()
         except IntegrityError as exc:
             # Two sign-ups raced for one address: the unique index let exactly one win.
-            raise EmailTakenError("An account with this email already exists.") from exc
+            raise EmailTakenError(msg("An account with this email already exists.")) from exc
         if send_welcome:
             self.rt.notifier.send_email(welcome_email(
                 to=normal_email, service_name=self.rt.settings.service_name,
                 verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
-                hours_valid=VERIFY_EMAIL_HOURS))
+                hours_valid=VERIFY_EMAIL_HOURS, language=account.language))
         return NewAccount(id=account.id, email=normal_email)
 
     def resend_verification(self, account_id: str, info: RequestInfo) -> bool:
@@ -98,20 +100,21 @@ class AccountService:
             if counted is None:
                 wait = seconds_locked(s, [key], now) or 3600
                 s.commit()
-                raise RateLimitedError(wait, "We sent several links already. Look for them in "
-                                       "your inbox and spam folder, or try again later.")
+                raise RateLimitedError(wait, msg("We sent several links already. Look for them "
+                                           "in your inbox and spam folder, or try again "
+                                           "later."))
             Tokens(s).add(AccountToken(
                 token_hash=hash_token(token), account_id=account_id,
                 purpose=VERIFY_EMAIL_PURPOSE, created_at=now,
                 expires_at=now + timedelta(hours=VERIFY_EMAIL_HOURS)))
             Activity(s).add(event(at=now, name="email_verification_sent", info=info,
                                   success=True, account_id=account_id))
-            email = account.email
+            email, language = account.email, account.language
             s.commit()
         self.rt.notifier.send_email(welcome_email(
             to=email, service_name=self.rt.settings.service_name,
             verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
-            hours_valid=VERIFY_EMAIL_HOURS))
+            hours_valid=VERIFY_EMAIL_HOURS, language=language))
         return True
 
     def _count_sign_up(self, info: RequestInfo) -> None:
@@ -132,8 +135,8 @@ class AccountService:
             wait = seconds_locked(s, [key], now) if counted is None else None
             s.commit()
         if counted is None:
-            raise RateLimitedError(wait or 3600, "Too many new accounts from your network. "
-                                   "Try again later.")
+            raise RateLimitedError(wait or 3600, msg("Too many new accounts from your network. "
+                                       "Try again later."))
 
     def verify_email(self, token: str, info: RequestInfo) -> str:
         """Mark the address confirmed; returns the account id.
@@ -145,8 +148,8 @@ class AccountService:
         with self.rt.db.write() as s:
             account_id = Tokens(s).consume(hash_token(token), VERIFY_EMAIL_PURPOSE, now)
             if account_id is None:
-                raise InvalidTokenError("This confirmation link is not valid any more. "
-                                        "Sign in to get a new one.")
+                raise InvalidTokenError(msg("This confirmation link is not valid any more. "
+                                            "Sign in to get a new one."))
             account = Accounts(s).get(account_id)
             if account is not None and account.email_verified_at is None:
                 account.email_verified_at = now

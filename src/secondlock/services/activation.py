@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
+from secondlock.core.i18n import Msg, msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
@@ -31,9 +32,9 @@ class Activation:
 class FactorWords:
     """How the mails name the factor: "Authenticator app" / "An authenticator app was added"."""
 
-    label: str
-    added: str
-    sign_in_with: str
+    label: Msg
+    added: Msg
+    sign_in_with: Msg
 
 
 def activate_factor(s: DbSession, view: SessionView, *, method: str, amr: str, name: str,
@@ -58,15 +59,15 @@ def activate_factor(s: DbSession, view: SessionView, *, method: str, amr: str, n
 
 def announce_factor(rt: Runtime, view: SessionView, activation: Activation, *,
                     words: FactorWords, name: str, info: RequestInfo, at: datetime) -> None:
-    """Mail the owner, after the commit."""
+    """Mail the owner, after the commit (in the account's language)."""
     if activation.turned_on:
         notify(rt, to=view.email, kind="mfa_enabled", at=at, info=info,
-               subject="two-factor authentication is on",
-               headline="Two-factor authentication is now on for your account.",
-               details=[f"{words.label}: {name}.",
-                        "Other devices were signed out. Signing in now needs "
-                        f"{words.sign_in_with} or a recovery code."])
+               subject=msg("two-factor authentication is on"),
+               headline=msg("Two-factor authentication is now on for your account."),
+               details=[msg("%(label)s: %(name)s.", label=words.label, name=name),
+                        msg("Other devices were signed out. Signing in now needs %(how)s or "
+                            "a recovery code.", how=words.sign_in_with)])
     else:
         notify(rt, to=view.email, kind="authenticator_added", at=at, info=info,
-               subject="authenticator added", headline=words.added,
-               details=[f"Name: {name}."])
+               subject=msg("authenticator added"), headline=words.added,
+               details=[msg("Name: %(name)s.", name=name)])

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from secondlock.core.emails import normalise_email
 from secondlock.core.errors import NotFoundError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
@@ -60,7 +61,7 @@ class AdminService:
         with self.rt.db.read() as s:
             account = Accounts(s).by_email(normalise_email(email))
         if account is None:
-            raise NotFoundError(f"No account with the email {email}.")
+            raise NotFoundError(msg("No account with the email %(email)s.", email=email))
         return account
 
     def show(self, email: str) -> AccountReport:
@@ -101,11 +102,11 @@ class AdminService:
                                   detail=f"operator={operator[:64]}; reason={reason[:400]}"))
             s.commit()
         notify(self.rt, to=account.email, kind="admin_reset_2fa", at=now, info=info,
-               subject="two-factor authentication was reset by support",
-               headline="Support removed the two-factor authentication of your account.",
-               details=["This happens after you asked for help and proved who you are. "
-                        "All devices were signed out. Sign in with your password and turn "
-                        "two-factor authentication on again."])
+               subject=msg("two-factor authentication was reset by support"),
+               headline=msg("Support removed the two-factor authentication of your account."),
+               details=[msg("This happens after you asked for help and proved who you are. "
+                            "All devices were signed out. Sign in with your password and turn "
+                            "two-factor authentication on again.")])
 
     def sign_out(self, email: str, *, reason: str, operator: str, info: RequestInfo,
                  require_new_password: bool = False) -> int:

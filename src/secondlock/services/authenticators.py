@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
 from secondlock.services.activation import FactorWords, activate_factor, announce_factor
@@ -40,23 +41,23 @@ PENDING_MINUTES = 10
 MAX_PENDING = 5
 MAX_NAME = 64
 CONFIRM_HINTS = {
-    "totp": "That code did not work. Check that the time on your phone is set automatically, "
-            "then type the code shown now.",
-    "sms": "That code did not work. Type the code from the newest text message.",
-    "email": "That code did not work. Type the code from the newest email.",
+    "totp": msg("That code did not work. Check that the time on your phone is set "
+                "automatically, then type the code shown now."),
+    "sms": msg("That code did not work. Type the code from the newest text message."),
+    "email": msg("That code did not work. Type the code from the newest email."),
 }
-APP_WORDS = FactorWords(label="Authenticator app",
-                        added="An authenticator app was added to your account.",
-                        sign_in_with="a code from your app")
+APP_WORDS = FactorWords(label=msg("Authenticator app"),
+                        added=msg("An authenticator app was added to your account."),
+                        sign_in_with=msg("a code from your app"))
 #: How the mails name each kind of factor that is confirmed with a code.
 FACTOR_WORDS = {
     "totp": APP_WORDS,
-    "sms": FactorWords(label="Text messages (SMS)",
-                       added="A phone for text message codes was added to your account.",
-                       sign_in_with="a code by text message"),
-    "email": FactorWords(label="Email codes",
-                         added="An email address for codes was added to your account.",
-                         sign_in_with="a code by email"),
+    "sms": FactorWords(label=msg("Text messages (SMS)"),
+                       added=msg("A phone for text message codes was added to your account."),
+                       sign_in_with=msg("a code by text message")),
+    "email": FactorWords(label=msg("Email codes"),
+                         added=msg("An email address for codes was added to your account."),
+                         sign_in_with=msg("a code by email")),
 }
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))
@@ -158,7 +159,7 @@ class AuthenticatorService:
             raise RateLimitedError(wait)
         if row is None or row.confirmed_at is not None or row.pending_expires_at is None \
                 or row.pending_expires_at <= now:
-            raise NotFoundError("This setup has expired or does not exist. Start again.")
+            raise NotFoundError(msg("This setup has expired or does not exist. Start again."))
         claim = self._pending_claim(row, code, now)
         if claim is None:
             with self.rt.db.write() as s:
@@ -167,7 +168,7 @@ class AuthenticatorService:
             raise InvalidCodeError(CONFIRM_HINTS.get(row.type, CONFIRM_HINTS["totp"]))
         with self.rt.db.write() as s:
             if not claim(s):
-                raise NotFoundError("This setup was already confirmed.")
+                raise NotFoundError(msg("This setup was already confirmed."))
             if name is not None:  # the name typed next to the code, kept with it
                 row.name = clean_name(name, row.name)
                 Authenticators(s).rename(row.id, row.name)
@@ -196,7 +197,7 @@ class AuthenticatorService:
         with self.rt.db.write() as s:
             row = Authenticators(s).get(view.account_id, authenticator_id)
             if row is None:
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             row.name = clean_name(name, row.name)
             Activity(s).add(event(at=now, name="authenticator_renamed", info=info,
                                   success=True, account_id=view.account_id, method=row.type))
@@ -215,7 +216,7 @@ class AuthenticatorService:
             repo = Authenticators(s)
             row = repo.get(view.account_id, authenticator_id)
             if row is None or not repo.delete(view.account_id, authenticator_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             turned_off = row.confirmed_at is not None and not repo.confirmed_types(
                 view.account_id)
             if row.confirmed_at is not None:
@@ -232,13 +233,13 @@ class AuthenticatorService:
             return False
         notify(self.rt, to=view.email, at=now, info=info,
                kind="mfa_disabled" if turned_off else "authenticator_removed",
-               subject="two-factor authentication is off" if turned_off
-               else "authenticator removed",
-               headline=f"The authenticator \u201c{row.name}\u201d was removed from your "
-                        "account.",
-               details=["That was your last second factor, so two-factor authentication is "
-                        "now off and your recovery codes no longer work."] if turned_off
-               else ["Your other second factors keep working."])
+               subject=msg("two-factor authentication is off") if turned_off
+               else msg("authenticator removed"),
+               headline=msg("The authenticator \u201c%(name)s\u201d was removed from your "
+                            "account.", name=row.name),
+               details=[msg("That was your last second factor, so two-factor authentication "
+                            "is now off and your recovery codes no longer work.")] if turned_off
+               else [msg("Your other second factors keep working.")])
         return turned_off
 
     def turn_off(self, view: SessionView, info: RequestInfo) -> None:
@@ -257,10 +258,10 @@ class AuthenticatorService:
                                   account_id=view.account_id))
             s.commit()
         notify(self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
-               subject="two-factor authentication is off",
-               headline="Two-factor authentication was turned off for your account.",
-               details=["Signing in now needs only your password. We recommend turning it "
-                        "back on."])
+               subject=msg("two-factor authentication is off"),
+               headline=msg("Two-factor authentication was turned off for your account."),
+               details=[msg("Signing in now needs only your password. We recommend turning it "
+                            "back on.")])
 
     @staticmethod
     def _turn_off(s: DbSession, account_id: str) -> None:

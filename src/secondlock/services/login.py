@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.emails import MAX_EMAIL_LENGTH, normalise_email
 from secondlock.core.errors import InvalidCredentialsError, InvalidEmailError, RateLimitedError
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.passwords import MAX_PASSWORD_LENGTH
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY, IP_LOGIN_POLICY
@@ -99,10 +100,10 @@ class LoginService:
             self.rt.hasher.dummy_verify(password if isinstance(password, str) else "")
             self._fail(keys, attempt, info, account_id=account.id if account else None,
                        reason="unknown_account" if account is None else "bad_password")
-            raise InvalidCredentialsError("Email or password is not correct.")
+            raise InvalidCredentialsError(msg("Email or password is not correct."))
         if not self.rt.hasher.verify(account.password_hash, password):
             self._fail(keys, attempt, info, account_id=account.id, reason="bad_password")
-            raise InvalidCredentialsError("Email or password is not correct.")
+            raise InvalidCredentialsError(msg("Email or password is not correct."))
 
         new_hash = self.rt.hasher.hash(password) if self.rt.hasher.needs_rehash(
             account.password_hash) else None
@@ -177,8 +178,10 @@ class LoginService:
                 activity.add(event(at=now, name="login", info=info, success=False,
                                    reason="throttled", method="pwd"))
             s.commit()
-        raise RateLimitedError(wait, "Too many failed sign-ins. For your safety, wait "
-                               f"{wait} seconds before trying again.")
+        raise RateLimitedError(wait, nmsg("Too many failed sign-ins. For your safety, wait "
+                                          "%(n)d second before trying again.",
+                                          "Too many failed sign-ins. For your safety, wait "
+                                          "%(n)d seconds before trying again.", wait))
 
     def _fail(self, keys: list[str], attempt: int, info: RequestInfo, *,
               account_id: str | None, reason: str) -> None:

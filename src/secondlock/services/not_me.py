@@ -10,6 +10,7 @@ is make the account safer.
 from __future__ import annotations
 
 from secondlock.core.errors import InvalidTokenError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
@@ -33,16 +34,16 @@ class NotMeService:
             InvalidTokenError: unknown, used or expired link.
         """
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-            raise InvalidTokenError("This link is incomplete. Open it from the email again.")
+            raise InvalidTokenError(msg("This link is incomplete. Open it from the email again."))
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             account_id = Tokens(s).consume(hash_token(token), NOT_ME_PURPOSE, now)
             account = Accounts(s).get(account_id) if account_id is not None else None
             if account is None:
                 raise InvalidTokenError(
-                    "This link was already used or has expired. If you still think someone "
-                    "else is using your account, sign in and change your password, or use "
-                    "the link in a newer email from us.")
+                    msg("This link was already used or has expired. If you still think someone "
+                        "else is using your account, sign in and change your password, or use "
+                        "the link in a newer email from us."))
             ended = sign_out_everywhere(s, account.id)
             Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
@@ -50,13 +51,14 @@ class NotMeService:
             s.commit()
             email = account.email
         notify(self.rt, to=email, kind="account_secured", at=now, info=info,
-               subject="we signed everyone out of your account",
-               headline="You told us a sign-in or change was not you, so we secured your "
-                        "account.",
-               details=["Every device is signed out and no device is remembered any more.",
-                        "At your next sign-in you will choose a new password. Use one you "
-                        "use nowhere else.",
-                        "Then look at your security page: check your two-factor methods "
-                        "and recent activity, and remove anything you do not recognise."],
+               subject=msg("we signed everyone out of your account"),
+               headline=msg("You told us a sign-in or change was not you, so we secured "
+                            "your account."),
+               details=[msg("Every device is signed out and no device is remembered any "
+                            "more."),
+                        msg("At your next sign-in you will choose a new password. Use one "
+                            "you use nowhere else."),
+                        msg("Then look at your security page: check your two-factor methods "
+                            "and recent activity, and remove anything you do not recognise.")],
                not_me_link=False)
         return email

@@ -8,6 +8,7 @@ from secondlock.core.errors import (
     RateLimitedError,
     SecondFactorRequiredError,
 )
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.services.activity import event
@@ -37,8 +38,8 @@ class ReauthService:
         if view.mfa_enabled:
             if method is None or code is None:
                 raise SecondFactorRequiredError(
-                    "Two-factor authentication is on: confirm with a code from your "
-                    "authenticator app or a recovery code.")
+                    msg("Two-factor authentication is on: confirm with a code from one of "
+                        "your two-factor methods or a recovery code."))
             if method == "email" and not email_session_counts(self.rt, view.account_id):
                 raise SecondFactorRequiredError(
                     "An email code is not enough for this change: confirm with your "
@@ -46,7 +47,7 @@ class ReauthService:
             self._check_code(view, method, code, info)
         else:
             if password is None:
-                raise InvalidCredentialsError("Enter your password.")
+                raise InvalidCredentialsError(msg("Enter your password."))
             self._check_password(view, password, info)
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
@@ -76,7 +77,7 @@ class ReauthService:
                                       account_id=view.account_id, reason="bad_password",
                                       method="pwd"))
                 s.commit()
-            raise InvalidCredentialsError("That password is not correct.")
+            raise InvalidCredentialsError(msg("That password is not correct."))
         with self.rt.db.write() as s:
             Throttles(s).reset(key)
             s.commit()
@@ -104,4 +105,4 @@ class ReauthService:
             s.commit()
         if locked is not None:
             self.factor.notify_lock(view.email, attempt, locked, info)
-        raise InvalidCodeError("That code did not work.")
+        raise InvalidCodeError(msg("That code did not work."))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import recovery_codes
 from secondlock.core.errors import ConflictError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
@@ -45,7 +46,7 @@ class RecoveryCodeService:
         """
         require_recent_auth(self.rt, view)
         if not view.mfa_enabled:
-            raise ConflictError("Turn on two-factor authentication first.")
+            raise ConflictError(msg("Turn on two-factor authentication first."))
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             codes = issue_codes(s, view.account_id, now)
@@ -54,8 +55,8 @@ class RecoveryCodeService:
                                   success=True, account_id=view.account_id))
             s.commit()
         notify(self.rt, to=view.email, kind="recovery_codes_regenerated", at=now, info=info,
-               subject="new recovery codes",
-               headline="You made a new set of recovery codes.",
-               details=["Your old recovery codes no longer work. Keep the new ones somewhere "
-                        "safe, away from your phone."])
+               subject=msg("new recovery codes"),
+               headline=msg("You made a new set of recovery codes."),
+               details=[msg("Your old recovery codes no longer work. Keep the new ones "
+                            "somewhere safe, away from your phone.")])
         return codes

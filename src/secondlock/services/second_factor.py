@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core import recovery_codes, totp
 from secondlock.core.crypto import Sealed
 from secondlock.core.errors import RateLimitedError
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_after
 from secondlock.services.notices import notify
@@ -83,8 +84,7 @@ class SecondFactor:
         row = throttles.get(key) if ticket is None else None
         if ticket is None:
             wait = retry_after(row.locked_until if row else None, now) or 1
-            raise RateLimitedError(wait, "Too many wrong codes. For your safety the second "
-                                   f"step is locked; try again in {_human(wait)}.")
+            raise RateLimitedError(wait, _locked_detail(wait))
         return ticket
 
     def load(self, s: DbSession, account_id: str, method: str, *,
@@ -160,18 +160,31 @@ class SecondFactor:
 
     def notify_lock(self, email: str, attempt: int, seconds: int, info: RequestInfo) -> None:
         notify(self.rt, to=email, kind="lockout", at=self.rt.clock.now(), info=info,
-               subject="two-factor sign-in locked",
-               headline="We locked the second sign-in step of your account.",
-               details=[f"There were {attempt} wrong codes in a row. Nobody can sign in "
-                        f"for the next {_human(seconds)}.",
-                        "Someone may know your password. Change it once you are back in."])
+               subject=msg("two-factor sign-in locked"),
+               headline=msg("We locked the second sign-in step of your account."),
+               details=[msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
+                            "until support unlocks it.", attempts=attempt)
+                        if seconds >= PERMANENT_SECONDS else
+                        msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
+                            "for the next %(duration)s.", attempts=attempt,
+                            duration=_human(seconds)),
+                        msg("Someone may know your password. Change it once you are back "
+                            "in.")])
+
+
+#: A lock this long is lifted by support, not by waiting.
+PERMANENT_SECONDS = 365 * 24 * 3600
+
+
+def _locked_detail(wait: int) -> str:
+    if wait >= PERMANENT_SECONDS:
+        return msg("Too many wrong codes. For your safety the second step is locked until "
+                   "support unlocks it.")
+    return msg("Too many wrong codes. For your safety the second step is locked; try again "
+               "in %(duration)s.", duration=_human(wait))
 
 
 def _human(seconds: int) -> str:
-    if seconds >= 365 * 24 * 3600:
-        return "until support unlocks it"
     if seconds >= 3600:
-        hours = round(seconds / 3600)
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return nmsg("%(n)d hour", "%(n)d hours", round(seconds / 3600))
+    return nmsg("%(n)d minute", "%(n)d minutes", max(1, round(seconds / 60)))

@@ -13,6 +13,7 @@ from secondlock.core.errors import (
     MfaTokenExpiredError,
     NotAuthenticatedError,
 )
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
@@ -48,13 +49,13 @@ def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge
         NotAuthenticatedError, MfaTokenExpiredError.
     """
     if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
     challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
     if challenge is None:
-        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
     if challenge.used_at is not None or challenge.expires_at <= now:
-        raise MfaTokenExpiredError("This sign-in took too long or was already used. "
-                                   "Enter your email and password again.")
+        raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
+                                       "Enter your email and password again."))
     return challenge
 
 
@@ -129,7 +130,7 @@ class SecondStepService:
         if candidate is not None and self.factor.claim(s, candidate, account_id):
             if not MfaChallenges(s).consume(challenge.id, now):
                 # Someone else finished this sign-in: roll back, the code stays unused.
-                raise MfaTokenExpiredError("This sign-in was already completed.")
+                raise MfaTokenExpiredError(msg("This sign-in was already completed."))
             new_device = is_new_device(s, account_id, info.user_agent)
             issued = issue_session(s, account_id=account_id,
                                    amr=AMR_BY_METHOD[candidate.method], info=info, now=now,
@@ -174,11 +175,11 @@ class SecondStepService:
             self.factor.notify_lock(email, attempt, outcome.locked_seconds, info)
         if outcome.alert:
             notify(self.rt, to=email, kind="partial_sign_in", at=self.rt.clock.now(),
-                   info=info, subject="someone entered your password",
-                   headline="Someone signed in with your correct password, then entered "
-                            "wrong two-factor codes.",
-                   details=["Your second factor stopped them. If this was not you, your "
-                            "password is known to someone else: change it now."])
+                   info=info, subject=msg("someone entered your password"),
+                   headline=msg("Someone signed in with your correct password, then entered "
+                                "wrong two-factor codes."),
+                   details=[msg("Your second factor stopped them. If this was not you, your "
+                                "password is known to someone else: change it now.")])
 
     def _email(self, account_id: str) -> str:
         with self.rt.db.read() as s:
@@ -186,22 +187,23 @@ class SecondStepService:
         return account.email if account is not None else ""
 
     def _recovery_code_used(self, email: str, remaining: int, info: RequestInfo) -> None:
-        details = [f"You have {remaining} recovery code{'s' if remaining != 1 else ''} left."]
+        details = [nmsg("You have %(n)d recovery code left.",
+                        "You have %(n)d recovery codes left.", remaining)]
         if remaining <= LOW_CODES_THRESHOLD:
-            details.append("That is not many: make a new set on your security page.")
+            details.append(msg("That is not many: make a new set on your security page."))
         notify(self.rt, to=email, kind="recovery_code_used", at=self.rt.clock.now(), info=info,
-               subject="a recovery code was used",
-               headline="Someone signed in to your account with a recovery code.",
+               subject=msg("a recovery code was used"),
+               headline=msg("Someone signed in to your account with a recovery code."),
                details=details)
 
 
 def _hint(method: str) -> str:
     if method == "totp":
-        return ("That code did not work. Codes change every 30 seconds: type the one shown "
-                "now. If codes keep failing, set your phone's time to automatic.")
+        return msg("That code did not work. Codes change every 30 seconds: type the one shown "
+                   "now. If codes keep failing, set your phone's time to automatic.")
     if method == "recovery_code":
-        return "That recovery code did not work. Each code works only once."
+        return msg("That recovery code did not work. Each code works only once.")
     if method in ("sms", "email"):
-        return ("That code did not work. Type the code from the newest message: asking for "
-                "a new code makes the older ones stop working.")
-    return "That code did not work."
+        return msg("That code did not work. Type the code from the newest message: asking for "
+                   "a new code makes the older ones stop working.")
+    return msg("That code did not work.")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import NotAuthenticatedError, NotFoundError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
@@ -84,7 +85,7 @@ class SessionService:
             with self.rt.db.write() as s:
                 Sessions(s).delete(check.view.id)
                 s.commit()
-            raise NotAuthenticatedError("Your session has expired. Sign in again.")
+            raise NotAuthenticatedError(msg("Your session has expired. Sign in again."))
         if check.touch:
             with self.rt.db.write() as s:
                 Sessions(s).touch(check.view.id, self.rt.clock.now())
@@ -110,7 +111,7 @@ class SessionService:
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             if not Sessions(s).delete(session_id, account_id=account_id):
-                raise NotFoundError("No such session.")
+                raise NotFoundError(msg("No such session."))
             Activity(s).add(event(at=now, name="session_revoked", info=info, success=True,
                                   account_id=account_id))
             s.commit()

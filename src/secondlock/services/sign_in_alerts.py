@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
@@ -34,12 +35,16 @@ def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInf
         account = Accounts(s).get(account_id)
     if account is None:
         return
-    how = {"pwd": "with your password", "trusted_device": "with your password"}.get(
-        method, "with your password and a second factor")
+    device = describe_device(info.user_agent)
+    if method in ("pwd", "trusted_device"):
+        headline = msg("Someone signed in to your account with your password from a device "
+                       "we have not seen before: %(device)s.", device=device)
+    else:
+        headline = msg("Someone signed in to your account with your password and a second "
+                       "factor from a device we have not seen before: %(device)s.",
+                       device=device)
     notify(rt, to=account.email, kind="new_device_sign_in", at=rt.clock.now(), info=info,
-           subject="new sign-in to your account",
-           headline=f"Someone signed in to your account {how} from a device we have not "
-                    f"seen before: {describe_device(info.user_agent)}.",
-           details=["If it was you on a new phone, computer or browser, all is well.",
-                    "If it was not you, use the link below at once: your password is known "
-                    "to someone else."])
+           subject=msg("new sign-in to your account"), headline=headline,
+           details=[msg("If it was you on a new phone, computer or browser, all is well."),
+                    msg("If it was not you, use the link below at once: your password is "
+                        "known to someone else.")])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
 from secondlock.core.errors import NotFoundError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
@@ -101,12 +102,13 @@ def warn_replay(rt: Runtime, account_id: str, info: RequestInfo) -> None:
     if account is None:
         return
     notify(rt, to=account.email, kind="trusted_device_replayed", at=rt.clock.now(), info=info,
-           subject="a copy of a remembered device was used",
-           headline="Someone tried to sign in with an old copy of one of your remembered "
-                    "devices.",
-           details=["We forgot that device: it will ask for a code at the next sign-in. If you "
-                    "did not copy your browser's data to another computer, someone may have "
-                    "your cookies: sign out all other devices and change your password."])
+           subject=msg("a copy of a remembered device was used"),
+           headline=msg("Someone tried to sign in with an old copy of one of your remembered "
+                        "devices."),
+           details=[msg("We forgot that device: it will ask for a code at the next sign-in. "
+                        "If you did not copy your browser's data to another computer, someone "
+                        "may have your cookies: sign out all other devices and change your "
+                        "password.")])
 
 
 class TrustedDeviceService:
@@ -126,7 +128,7 @@ class TrustedDeviceService:
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             if not TrustedDevices(s).delete(device_id, account_id=view.account_id):
-                raise NotFoundError("No such remembered device.")
+                raise NotFoundError(msg("No such remembered device."))
             Activity(s).add(event(at=now, name="trusted_device_revoked", info=info,
                                   success=True, account_id=view.account_id))
             s.commit()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import webauthn
 from secondlock.core.errors import ConflictError
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.webauthn import (
     CredentialExistsError,
@@ -37,8 +38,9 @@ from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuth
 
 #: More keys than this on one account is a mistake or abuse, never a need.
 MAX_KEYS = 20
-KEY_WORDS = FactorWords(label="Security key", added="A security key was added to your account.",
-                        sign_in_with="your security key")
+KEY_WORDS = FactorWords(label=msg("Security key"),
+                        added=msg("A security key was added to your account."),
+                        sign_in_with=msg("your security key"))
 
 
 def challenge_hash(challenge: bytes) -> bytes:

@@ -80,6 +80,8 @@ class Account(Base):
     #: sign-in refuse an email code as the second factor right after a reset through that
     #: same mailbox (the two factors must be different channels).
     password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The language mail is written in ("en", "de"): set at sign-up, changed by the switch.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class Session(Base):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import AccountCreated, NotMeRequest, SignUpRequest
 from secondlock.web.deps import request_info, services_of
+from secondlock.web.i18n import request_language
 
 router = APIRouter(tags=["accounts"])
 
@@ -15,8 +16,10 @@ router = APIRouter(tags=["accounts"])
              responses=errors(409, 422, 429))
 def create_account(body: SignUpRequest, request: Request) -> AccountCreated:
     """Create an account with email and password."""
+    # The shop's own pages send the shopper's Accept-Language along: mail follows it.
     created = services_of(request).accounts.sign_up(body.email, body.password,
-                                                    request_info(request))
+                                                    request_info(request),
+                                                    language=request_language(request))
     return AccountCreated(id=created.id, email=created.email)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from secondlock.config import Settings
+from secondlock.core.i18n import msg
 from secondlock.web.pages import (
     account,
     auth,
@@ -21,6 +22,7 @@ from secondlock.web.pages import (
     enroll,
     forced_change,
     keys,
+    language,
     mfa,
     not_me,
     oob,
@@ -36,17 +38,19 @@ HtmlError = Callable[[Request, int, str], Awaitable[Response]]
 
 #: Title and text of the error pages; the exception's own message is never shown.
 ERRORS: dict[int, tuple[str, str]] = {
-    400: ("That request did not work",
-          "Something in the request was not right. Go back and try again."),
-    401: ("Please sign in", "Sign in to see this page."),
-    403: ("You cannot open this page", "This page is not available to you."),
-    404: ("We could not find that page",
-          "The address may be mistyped, or the page may have moved."),
-    405: ("That did not work",
-          "This page cannot be used that way. Open it from a link or a button on this site."),
-    413: ("That was too much to send", "The form was too large. Shorten it and try again."),
+    400: (msg("That request did not work"),
+          msg("Something in the request was not right. Go back and try again.")),
+    401: (msg("Please sign in"), msg("Sign in to see this page.")),
+    403: (msg("You cannot open this page"), msg("This page is not available to you.")),
+    404: (msg("We could not find that page"),
+          msg("The address may be mistyped, or the page may have moved.")),
+    405: (msg("That did not work"),
+          msg("This page cannot be used that way. Open it from a link or a button on this "
+              "site.")),
+    413: (msg("That was too much to send"),
+          msg("The form was too large. Shorten it and try again.")),
 }
-FALLBACK = ("Something did not work", "Please go back and try again.")
+FALLBACK = (msg("Something did not work"), msg("Please go back and try again."))
 
 
 def install(app: FastAPI, settings: Settings) -> HtmlError:
@@ -66,12 +70,13 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     forced_change.install(app)
     app.include_router(oob.router(pages))  # SMS and email codes (#4)
     app.include_router(keys.router(pages))
+    app.include_router(language.router(pages))
     if settings.env == "development":
         app.include_router(dev.router(pages))
 
     async def html_error(request: Request, status: int, message: str) -> Response:
         title, text = ERRORS.get(status, FALLBACK)
         return pages.render(request, "message.html", status=status, nav=False,
-                            title=title, text=text, links=[("/", "Go to the home page")])
+                            title=title, text=text, links=[("/", msg("Go to the home page"))])
 
     return html_error

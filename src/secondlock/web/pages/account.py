@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from secondlock.core.activity_text import KIND_LABELS, KINDS
 from secondlock.core.devices import describe_device
 from secondlock.core.errors import NotFoundError
+from secondlock.core.i18n import msg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.storage.repositories import SessionView
 from secondlock.web.cookies import clear_session_cookie
@@ -115,7 +116,7 @@ def router(pages: Pages) -> APIRouter:
         device_id = form.get("device_id", "")
         try:
             if not SESSION_ID.match(device_id):
-                raise NotFoundError("No such remembered device.")
+                raise NotFoundError(msg("No such remembered device."))
             pages.services(request).trusted_devices.revoke(view, device_id,
                                                            request_info(request))
         except NotFoundError:

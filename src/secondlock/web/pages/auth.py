@@ -9,6 +9,7 @@ from secondlock.core.emails import MAX_EMAIL_LENGTH
 from secondlock.core.errors import SecondLockError
 from secondlock.web.cookies import clear_session_cookie, read_device_cookie
 from secondlock.web.deps import request_info
+from secondlock.web.i18n import request_language
 from secondlock.web.pages.mfa import after_password
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
@@ -42,7 +43,8 @@ def router(pages: Pages) -> APIRouter:
         email, password = form.get("email", ""), form.get("password", "")
         services, info = pages.services(request), request_info(request)
         try:
-            services.accounts.sign_up(email, password, info)
+            services.accounts.sign_up(email, password, info,
+                                      language=request_language(request))
         except SecondLockError as exc:
             return form_page(request, "signup.html", email=email, error=exc)
         try:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from secondlock.core import totp
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.services.authenticators import MAX_NAME
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
@@ -68,7 +69,7 @@ def router(pages: Pages) -> APIRouter:
             status, headers = error_status(exc)
             return pages.message(request, status=status, title=exc.title, text=exc.detail,
                                  user=view, headers=headers,
-                                 links=[("/account/security", "Back to security settings")])
+                                 links=[("/account/security", msg("Back to security settings"))])
         return pages.render(
             request, "totp_enroll.html", user=view, enrollment=enrollment,
             # segno's SVG: only elements and presentation attributes, no style attributes.
@@ -88,7 +89,7 @@ def router(pages: Pages) -> APIRouter:
         services, info = pages.services(request), request_info(request)
         try:
             if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError("This setup has expired or does not exist.")
+                raise NotFoundError(msg("This setup has expired or does not exist."))
             done = services.authenticators.confirm(view, app_id, form.get("code", ""), info,
                                                    name=name or None)
         except NotFoundError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -20,11 +20,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from secondlock.config import Settings
 from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.services import Services
 from secondlock.storage.repositories import SessionView
+from secondlock.translations import use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
 from secondlock.web.deps import services_of
+from secondlock.web.i18n import finalize, here, install_i18n, request_language
 from secondlock.web.pages.forced_change import EXEMPT_PATHS, PasswordChangeRequired
 from secondlock.web.problems import STATUS_BY_CODE
 
@@ -34,41 +37,42 @@ STATIC_DIR = WEB_DIR / "static"
 
 #: Short notices a redirect may ask for (``?notice=...``); never free text from the URL.
 NOTICES = {
-    "signed-out": "You are signed out.",
-    "session-ended": "That device is signed out. It has to sign in again to get back in.",
-    "others-ended": "All your other devices are signed out.",
-    "session-gone": "That session had already ended.",
-    "account-created": "Your account is ready. Sign in to continue.",
-    "mfa-expired": "Your sign-in took too long or was already used. For your safety, enter "
-                   "your email and password again.",
-    "test-setup": "Now test your setup: sign in with your email and password, then type the "
-                  "code your authenticator app shows.",
-    "recovery-code-used": "You signed in with a recovery code. That code is used up now.",
-    "confirmed": "Thank you, that's confirmed. You can make the change now.",
-    "app-added": "The authenticator app is added. You can use it when you sign in.",
-    "app-renamed": "The authenticator app is renamed.",
-    "app-removed": "The authenticator app is removed.",
-    "app-gone": "That authenticator app was already removed.",
-    "mfa-off": "Two-factor authentication is off. Signing in needs only your password now.",
-    "codes-saved": "Good. Your new recovery codes are the only ones that work now.",
-    "setup-expired": "That setup expired before it was finished. Start again.",
-    "device-forgotten": "That device is forgotten. It will ask for a code at its next sign-in.",
-    "devices-forgotten": "No device is remembered any more. Each will ask for a code at its "
-                         "next sign-in.",
-    "device-gone": "That device was already forgotten.",
-    "devices-reviewed": "Thank you. We will ask again when a new device signs in.",
-    "link-sent": "We sent a new confirmation link. It works for 48 hours.",
-    "resend-limited": "We sent several links already. Look for them in your inbox and spam "
-                      "folder, or try again in an hour.",
+    "signed-out": msg("You are signed out."),
+    "session-ended": msg("That device is signed out. It has to sign in again to get back in."),
+    "others-ended": msg("All your other devices are signed out."),
+    "session-gone": msg("That session had already ended."),
+    "account-created": msg("Your account is ready. Sign in to continue."),
+    "mfa-expired": msg("Your sign-in took too long or was already used. For your safety, enter "
+                   "your email and password again."),
+    "test-setup": msg("Now test your setup: sign in with your email and password, then type the "
+                  "code your authenticator app shows."),
+    "recovery-code-used": msg("You signed in with a recovery code. That code is used up now."),
+    "confirmed": msg("Thank you, that's confirmed. You can make the change now."),
+    "app-added": msg("The authenticator app is added. You can use it when you sign in."),
+    "app-renamed": msg("The authenticator app is renamed."),
+    "app-removed": msg("The authenticator app is removed."),
+    "app-gone": msg("That authenticator app was already removed."),
+    "mfa-off": msg("Two-factor authentication is off. Signing in needs only your password now."),
+    "codes-saved": msg("Good. Your new recovery codes are the only ones that work now."),
+    "setup-expired": msg("That setup expired before it was finished. Start again."),
+    "device-forgotten": msg("That device is forgotten. It will ask for a code at its next "
+                            "sign-in."),
+    "devices-forgotten": msg("No device is remembered any more. Each will ask for a code at its "
+                         "next sign-in."),
+    "device-gone": msg("That device was already forgotten."),
+    "devices-reviewed": msg("Thank you. We will ask again when a new device signs in."),
+    "link-sent": msg("We sent a new confirmation link. It works for 48 hours."),
+    "resend-limited": msg("We sent several links already. Look for them in your inbox and spam "
+                      "folder, or try again in an hour."),
     # Password change and reset
-    "password-changed": "Your password is changed. Your other devices are signed out.",
-    "reset-link-expired": "That password reset link has expired or was already used. Ask "
-                          "for a new one below.",
-    "factor-added": "Done. You can use it when you sign in.",
-    "key-added": "The security key is added. You can use it when you sign in.",
-    "key-renamed": "The security key is renamed.",
-    "key-removed": "The security key is removed.",
-    "key-gone": "That security key was already removed.",
+    "password-changed": msg("Your password is changed. Your other devices are signed out."),
+    "reset-link-expired": msg("That password reset link has expired or was already used. "
+                              "Ask for a new one below."),
+    "factor-added": msg("Done. You can use it when you sign in."),
+    "key-added": msg("The security key is added. You can use it when you sign in."),
+    "key-renamed": msg("The security key is renamed."),
+    "key-removed": msg("The security key is removed."),
+    "key-gone": msg("That security key was already removed."),
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
@@ -91,36 +95,6 @@ async def form_fields(request: Request) -> dict[str, str]:
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
-def format_when(value: datetime) -> str:
-    """``22 Nov 2026, 14:05 UTC``: unambiguous in every locale."""
-    return value.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
-
-
-def format_ago(value: datetime, now: datetime) -> str:
-    """``5 minutes ago``; older than a week falls back to the full date."""
-    seconds = int((now - value).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            if unit == "day" and count > 7:
-                return format_when(value)
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return format_when(value)  # pragma: no cover - the loop always returns
-
-
-def format_wait(seconds: int) -> str:
-    """``45 seconds``, ``3 minutes``, ``2 hours``: how long to wait, in words."""
-    if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    if seconds < 90 * 60:
-        minutes = round(seconds / 60)
-        return f"{minutes} minutes"
-    hours = round(seconds / 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
-
-
 def _asset_version() -> str:
     digest = hashlib.sha256()
     for name in ("secondlock.css", "secondlock.js", "webauthn.js"):
@@ -135,10 +109,9 @@ class Pages:
         self.settings = settings
         self.env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                                autoescape=select_autoescape(default=True, default_for_string=True),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters["when"] = format_when
-        self.env.filters["wait"] = format_wait
-        self.env.filters["ago"] = format_ago
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               finalize=finalize)
+        install_i18n(self.env)  # _(), {% trans %}, the language switch, dates in words
         self.env.globals.update(service_name=settings.service_name,
                                 asset_version=_asset_version(),
                                 development=settings.env == "development",
@@ -178,29 +151,32 @@ class Pages:
         cookies: dict[str, str] = {}
         token = csrf_token(request, cookies, self.settings, self.session_token(request))
         key = request.query_params.get("notice", "")
-        html = self.env.get_template(template).render(
-            user=user, csrf_token=token, notice=NOTICES.get(key),
-            notice_alert=key in ALERT_NOTICES, nav=nav, path=request.url.path, **context)
+        with use_language(request_language(request)) as language:
+            html = self.env.get_template(template).render(
+                user=user, csrf_token=token, notice=NOTICES.get(key),
+                notice_alert=key in ALERT_NOTICES, nav=nav, path=request.url.path,
+                lang=language, here=here(request), **context)
         response = HTMLResponse(html, status_code=status, headers=headers)
         apply_cookies(response, cookies, self.settings)
         return response
 
     def message(self, request: Request, *, status: int, title: str, text: str,
-                links: list[tuple[str, str]] | None = None, user: SessionView | None = None,
+                links: Sequence[tuple[str, str]] | None = None,
+                user: SessionView | None = None,
                 headers: dict[str, str] | None = None) -> HTMLResponse:
         """A page with one heading, one paragraph and a few ways on."""
         return self.render(request, "message.html", status=status, user=user,
                            headers=headers, title=title, text=text,
-                           links=links or [("/", "Go to the home page")])
+                           links=links or [("/", msg("Go to the home page"))])
 
     def csrf_failed(self, request: Request, back: str) -> HTMLResponse:
         return self.message(
-            request, status=403, title="This form could not be accepted",
-            text="For your safety we only accept forms sent from this site's own pages. "
-                 "This happens when a page stayed open for a long time, when cookies are "
-                 "blocked, or when another site tried to send the form. Open the page again "
-                 "and retry.",
-            links=[(back, "Open the page again")])
+            request, status=403, title=msg("This form could not be accepted"),
+            text=msg("For your safety we only accept forms sent from this site's own pages. "
+                     "This happens when a page stayed open for a long time, when cookies are "
+                     "blocked, or when another site tried to send the form. Open the page "
+                     "again and retry."),
+            links=[(back, msg("Open the page again"))])
 
     def to_login(self, request: Request) -> Response:
         """Redirect to the sign-in page, dropping a stale session cookie."""

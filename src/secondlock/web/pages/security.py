@@ -13,9 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.storage.repositories import SessionView
+from secondlock.translations import translate, use_language
 from secondlock.web.deps import request_info
+from secondlock.web.i18n import request_language
 from secondlock.web.pages.rendering import (
     FormFields,
     Pages,
@@ -29,16 +32,19 @@ CODES_FILE = "secondlock-recovery-codes.txt"
 
 
 def codes_text(service_name: str, email: str, codes: list[str]) -> str:
-    lines = [f"{service_name} recovery codes for {email}", "",
-             "Each code works once. Use one to sign in when you do not have your "
-             "authenticator app.", "Keep them somewhere safe, away from your phone.", ""]
+    lines = [translate(msg("%(service)s recovery codes for %(email)s", service=service_name,
+                           email=email)), "",
+             translate(msg("Each code works once. Use one to sign in when you do not have "
+                           "your authenticator app.")),
+             translate(msg("Keep them somewhere safe, away from your phone.")), ""]
     return "\n".join(lines + codes) + "\n"
 
 
 def render_codes(pages: Pages, request: Request, view: SessionView, codes: list[str], *,
                  then: str, turned_on: bool) -> Response:
     """The one-time page that shows a fresh set of recovery codes (never again after)."""
-    text = codes_text(pages.settings.service_name, view.email, codes)
+    with use_language(request_language(request)):
+        text = codes_text(pages.settings.service_name, view.email, codes)
     return pages.render(request, "recovery_codes.html", user=view, codes=codes,
                         download_href="data:text/plain;charset=utf-8," + quote(text),
                         download_name=CODES_FILE, then=then, turned_on=turned_on)
@@ -51,7 +57,7 @@ def router(pages: Pages) -> APIRouter:
         status, headers = error_status(exc)
         return pages.message(request, status=status, title=exc.title, text=exc.detail,
                              user=view, headers=headers,
-                             links=[("/account/security", "Back to security settings")])
+                             links=[("/account/security", msg("Back to security settings"))])
 
     @routes.get("")
     def security(request: Request) -> Response:
@@ -80,7 +86,7 @@ def router(pages: Pages) -> APIRouter:
         app_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             pages.services(request).authenticators.rename(view, app_id, form.get("name", ""),
                                                           request_info(request))
         except NotFoundError:
@@ -99,7 +105,7 @@ def router(pages: Pages) -> APIRouter:
         app_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError("No such authenticator.")
+                raise NotFoundError(msg("No such authenticator."))
             turned_off = pages.services(request).authenticators.remove(
                 view, app_id, request_info(request))
         except ReauthRequiredError:

@@ -1,0 +1,40 @@
+"""The footer's language switch: a form with one button per language, no JavaScript.
+
+It stores the choice in a cookie, remembers it on the account when someone is signed in
+(their mail follows it), and goes back to the page it was pressed on: a path on this site
+that answers GET, never another site.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from secondlock.core.i18n import LANGUAGES
+from secondlock.services.languages import set_language
+from secondlock.web.i18n import has_get_route, safe_return_path, set_language_cookie
+from secondlock.web.pages.rendering import FormFields, Pages, redirect
+
+
+def router(pages: Pages) -> APIRouter:
+    routes = APIRouter(include_in_schema=False)
+
+    @routes.post("/language")
+    def switch_language(request: Request, form: FormFields) -> Response:
+        """Switch the pages (and, when signed in, the mail) to another language."""
+        back = safe_return_path(form.get("next"))
+        if not has_get_route(request, back):
+            back = "/"
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, back)
+        language = form.get("language", "")
+        if language not in LANGUAGES:
+            return redirect(back)
+        view = pages.current(request)
+        if view is not None:
+            set_language(pages.services(request).rt, view.account_id, language)
+        response = redirect(back)
+        set_language_cookie(response, pages.settings, language)
+        return response
+
+    return routes

@@ -1,0 +1,121 @@
+"""The catalogs: every translatable string in the code and templates has a German
+translation, the translations keep their placeholders, and templates hold no bare text."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from secondlock.core.i18n import LANGUAGES
+from secondlock.translations import LOCALES_DIR, po_path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "secondlock"
+TEMPLATES = PACKAGE / "web" / "templates"
+#: Templates other branches were editing while this one was written; the lead wraps them
+#: after the merge (then delete them here).
+#: Templates merged from the SMS/email, security-key and password branches, not yet wrapped:
+#: they show English in every language until they are (the lead's follow-up).
+NOT_YET_WRAPPED = {
+    "login.html", "login_verify.html", "security.html",
+    "_key_confirm.html", "_key_error_box.html", "_key_second_step.html",
+    "_passkey_login.html", "_security_keys.html", "confirm_oob.html",
+    "login_verify_oob.html", "oob_enroll.html", "oob_macros.html", "outbox.html",
+    "password_change.html", "password_reset_new.html", "password_reset_request.html",
+    "security_oob.html",
+}
+
+
+def script_keywords() -> list[str]:
+    """The -k options of scripts/i18n, so the test extracts exactly what the script does."""
+    script = (ROOT / "scripts" / "i18n").read_text()
+    line = next(line for line in script.splitlines() if line.startswith("KEYWORDS="))
+    words = shlex.split(line.removeprefix("KEYWORDS=").strip("()"))
+    return [value for flag, value in zip(words[::2], words[1::2], strict=True) if flag == "-k"]
+
+
+def extracted() -> dict[tuple[str | None, str], str]:
+    """(context, msgid) -> where, for every string `./scripts/i18n` would extract."""
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(script_keywords())}
+    found: dict[tuple[str | None, str], str] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
+            str(PACKAGE), method_map, options_map, keywords=keywords):
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.setdefault((context, msgid), f"{filename}:{lineno}")
+    return found
+
+
+def catalog(language: str) -> Catalog:
+    with po_path(language).open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def test_extraction_finds_code_and_template_strings() -> None:
+    found = extracted()
+    assert (None, "Security checkup") in found  # a template
+    assert (None, "Enough recovery codes left") in found  # core rules
+    assert (None, "new sign-in to your account") in found  # a mail subject
+    assert ("method named", "a passkey") in found  # a context
+    assert len(found) > 300
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_every_string_has_a_translation(language: str) -> None:
+    translated = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id)
+                  for m in catalog(language)
+                  if m.id and not m.fuzzy and all(m.string if isinstance(m.string, tuple)
+                                                  else [m.string])}
+    missing = {key: where for key, where in extracted().items() if key not in translated}
+    assert not missing, f"run ./scripts/i18n and translate these in {language}: {missing}"
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_translations_keep_their_placeholders(language: str) -> None:
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog(language).check()]
+    assert not problems
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    for message in catalog(language):
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        assert sorted(placeholder.findall(message.id)) == \
+            sorted(placeholder.findall(str(message.string))), message.id
+
+
+def test_each_language_has_a_catalog_and_no_stray_ones() -> None:
+    present = {path.parent.parent.name for path in LOCALES_DIR.glob("*/LC_MESSAGES/*.po")}
+    assert present == set(LANGUAGES) - {"en"}
+
+
+def bare_text(template: str) -> list[str]:
+    """Words a template shows that do not go through gettext (tags and Jinja removed)."""
+    source = re.sub(r"{%-? *trans\b.*?{%-? *endtrans *-?%}", " ", template, flags=re.S)
+    source = re.sub(r"{#.*?#}|{%.*?%}|{{.*?}}", " ", source, flags=re.S)
+    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
+    source = re.sub(r"<[^>]*>", " ", source, flags=re.S)
+    source = re.sub(r"&[a-z]+;|&#\d+;", " ", source)
+    return [word for word in source.split() if re.search(r"[A-Za-z]", word)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.html")
+                                        if p.name not in NOT_YET_WRAPPED))
+def test_templates_show_no_untranslated_text(name: str) -> None:
+    words = bare_text((TEMPLATES / name).read_text())
+    assert not words, (f"{name} shows text outside gettext: wrap it in {{{{ _(...) }}}} or "
+                       f"{{% trans %}} (README, Languages), or list it in NOT_YET_WRAPPED: "
+                       f"{' '.join(words)[:300]}")
+
+
+def test_the_known_exceptions_still_exist() -> None:
+    """When the lead wraps them, this list must shrink (and stay honest)."""
+    for name in NOT_YET_WRAPPED:
+        assert (TEMPLATES / name).exists()
+        assert bare_text((TEMPLATES / name).read_text()), f"{name} is wrapped: drop it"
