@@ -228,3 +228,7 @@ class TrustedDeviceToken(Base):
         ForeignKey("trusted_devices.id", ondelete="CASCADE"), index=True
     )
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+# --- OpenID Connect provider (issue #7): its tables live in their own module -------------
+from secondlock.storage import oidc_orm  # noqa: E402, F401  (registers the tables on Base)
