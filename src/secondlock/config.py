@@ -79,6 +79,14 @@ class Settings(BaseModel):
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
 
+    # OpenID Connect provider (issue #7) ---------------------------------------------------
+    #: Minutes an OIDC access token (and an ID token) is valid.
+    oidc_access_token_minutes: int = Field(default=15, ge=1, le=60)
+    #: Absolute lifetime of a refresh-token family in days (rotation does not extend it).
+    oidc_refresh_token_days: int = Field(default=30, ge=1, le=90)
+    #: ID-token signature algorithm for new signing keys.
+    oidc_signing_alg: Literal["ES256", "RS256"] = "ES256"
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_proxies(cls, value: Any) -> Any:

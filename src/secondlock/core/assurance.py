@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ACR_PWD = "urn:secondlock:pwd"
+ACR_PWD = "urn:secondlock:pwd"  # noqa: S105 - an acr value, not a password
 ACR_MFA = "urn:secondlock:mfa"
 ACR_PHISHING_RESISTANT = "urn:secondlock:phishing-resistant"
 #: Weakest first; a higher level satisfies every request for a lower one.
