@@ -60,7 +60,7 @@ class ClientService:
             raise ValueError("give at least one --redirect-uri")
         uris = [check_redirect_uri(u) for u in redirect_uris]
         logout_uris = [check_redirect_uri(u) for u in post_logout_redirect_uris or []]
-        client_id = secrets.token_urlsafe(18)
+        client_id = secrets.token_hex(16)  # never starts with '-' (safe as a CLI argument)
         secret = None if public else secrets.token_urlsafe(32)
         with self.rt.db.write() as s:
             OidcClients(s).add(OidcClient(
