@@ -77,6 +77,7 @@ def verify_id_token(provider: Provider, registered: Registered, id_token: str,
     keys = KeySet.import_key_set(httpx.get(meta["jwks_uri"]).json())
     decoded = jwt.decode(id_token, keys, algorithms=meta["id_token_signing_alg_values_supported"])
     jwt.JWTClaimsRegistry(
+        now=int(provider.clock.now().timestamp()),  # the provider's (fixed) clock
         iss={"essential": True, "value": meta["issuer"]},
         aud={"essential": True, "value": registered.client_id},
         nonce={"essential": True, "value": nonce},
