@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from secondlock.cli import (
     app,
@@ -68,13 +67,11 @@ def list_clients() -> None:
     if not rows:
         console.print("No clients yet. Add one with `secondlock oidc add-client`.")
         return
-    table = Table("client_id", "name", "type", "redirect URIs")
-    for row in rows:
+    for row in rows:  # one line per client: readable, and easy to grep in scripts
         kind = "public" if row.secret_hash is None else "confidential"
-        table.add_row(row.id, escape(row.name),
-                      kind + (", first-party" if row.first_party else ""),
-                      escape(row.redirect_uris.replace("\n", " ")))
-    console.print(table)
+        kind += ", first-party" if row.first_party else ""
+        uris = " ".join(row.redirect_uris.split())
+        console.print(f"{row.id}  {escape(row.name)}  ({kind})  {escape(uris)}")
 
 
 @oidc_app.command("remove-client")
