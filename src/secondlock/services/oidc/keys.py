@@ -35,6 +35,23 @@ def _generate(alg: str, kid: str) -> SigningKey:
     return ECKey.generate_key("P-256", parameters=parameters, private=True)
 
 
+def reseal_signing_keys(rt: Runtime) -> int:
+    """Re-encrypt signing keys not yet under the active data key (after ``rotate-key``);
+    returns how many were resealed."""
+    changed = 0
+    with rt.db.write() as s:
+        for row in OidcSigningKeys(s).all():
+            if row.secret_key_id == rt.keyring.active_id:
+                continue
+            context = _context(row.kid)
+            plain = rt.keyring.open(Sealed(row.secret_key_id, row.secret_blob), context=context)
+            sealed = rt.keyring.seal(plain, context=context)
+            row.secret_key_id, row.secret_blob = sealed.key_id, sealed.blob
+            changed += 1
+        s.commit()
+    return changed
+
+
 class SigningKeyService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt

@@ -134,6 +134,9 @@ class OidcSigningKeys:
         self.db.add(row)
         self.db.flush()
 
+    def all(self) -> list[OidcSigningKey]:
+        return list(self.db.scalars(select(OidcSigningKey)))
+
     def active(self) -> OidcSigningKey | None:
         return self.db.scalars(
             select(OidcSigningKey).where(OidcSigningKey.retired_at.is_(None))
@@ -143,7 +146,7 @@ class OidcSigningKeys:
         return list(self.db.scalars(
             select(OidcSigningKey).where(or_(OidcSigningKey.publish_until.is_(None),
                                              OidcSigningKey.publish_until > now))
-            .order_by(OidcSigningKey.created_at.desc())))
+            .order_by(OidcSigningKey.retired_at.is_not(None), OidcSigningKey.created_at.desc())))
 
     def retire_all(self, now: datetime, publish_until: datetime) -> int:
         return _count(self.db.execute(
