@@ -50,6 +50,10 @@ def test_code_flow_gives_signed_id_token_and_userinfo(provider: Provider) -> Non
     assert info.status_code == 200
     assert info.json() == {"sub": claims["sub"], "email": shopper.email,
                            "email_verified": False}
+    activity = provider.api.get("/api/v1/me/activity", headers={
+        "Authorization": f"Bearer {shopper.session_token}"}).json()
+    assert activity[0]["event"] == "oidc_signed_in"
+    assert activity[0]["description"].startswith("Signed in to a shop through SecondLock")
 
 
 def test_public_client_with_pkce_gets_tokens(provider: Provider) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
 KINDS: dict[str, tuple[str, ...]] = {
     "sign-in": ("login", "login_password", "login_second_step", "logout", "reauth",
-                "trusted_device_used"),
+                "trusted_device_used", "oidc_signed_in"),
     "security": ("account_created", "email_verified", "mfa_enabled", "mfa_disabled",
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
@@ -68,6 +68,10 @@ _SENTENCES: dict[str, str] = {
                                " forgotten",
     "admin_reset_2fa": "An operator reset two-factor authentication",
     "admin_unlock": "An operator unlocked sign-in",
+    # OpenID Connect (issue #7)
+    "oidc_signed_in": "Signed in to a shop through SecondLock",
+    "oidc_code_replayed": "A shop's sign-in code was used twice; what it gave was revoked",
+    "oidc_refresh_replayed": "An old shop token was used again; that shop's access was revoked",
 }
 
 

@@ -190,7 +190,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             code=code, client_id=request.client.get_client_id(), principal=request.user,
             redirect_uri=data["redirect_uri"], scope=request.scope or "",
             nonce=data.get("nonce"), code_challenge=data["code_challenge"],
-            code_challenge_method=data["code_challenge_method"]))
+            code_challenge_method=data["code_challenge_method"]), request.info)
 
     def query_authorization_code(self, code: str, client: Client) -> IssuedCode | None:
         row = self.provider.tokens.redeem_code(code, client.get_client_id(), self.request.info)

@@ -75,9 +75,13 @@ class TokenService:
         return self.rt.settings.origin
 
     # Codes ---------------------------------------------------------------------------------
-    def save_code(self, request: CodeRequest) -> None:
+    def save_code(self, request: CodeRequest, info: RequestInfo) -> None:
+        """Store a new code; the account's activity shows which shop it signed in to."""
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
+            Activity(s).add(event(at=now, name="oidc_signed_in", info=info, success=True,
+                                  account_id=request.principal.account_id,
+                                  detail=f"client={request.client_id}"))
             OidcCodes(s).add(OidcCode(
                 code_hash=hash_token(request.code), client_id=request.client_id,
                 account_id=request.principal.account_id, redirect_uri=request.redirect_uri,
