@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.tokens import CodeRequest, Principal
@@ -72,3 +73,12 @@ def test_a_refresh_token_rotates_once_under_concurrency(oidc: OidcServices) -> N
     assert sum(r is not None for r in results) == 1
     # The losers looked like a replay: the family is revoked, access token included.
     assert oidc.tokens.access("a1") is None
+
+
+def test_prune_deletes_expired_codes_and_tokens(oidc: OidcServices, clock: FixedClock) -> None:
+    client, _, principal = issue_code(oidc)
+    oidc.tokens.save_token({"access_token": "a1", "refresh_token": "r1", "scope": "openid"},
+                           client_id=client, principal=principal, code_hash=None, parent=None)
+    assert oidc.tokens.prune() == 0
+    clock.advance(days=oidc.rt.settings.oidc_refresh_token_days, seconds=1)
+    assert oidc.tokens.prune() == 2

@@ -177,6 +177,14 @@ class TokenService:
             return None
         return row
 
+    def prune(self) -> int:
+        """Delete expired codes and token rows nobody can use any more; returns how many."""
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            deleted = OidcCodes(s).delete_expired(now) + OidcTokens(s).delete_expired(now)
+            s.commit()
+        return deleted
+
     def revoke_all_for_account(self, account_id: str) -> int:
         """Revoke every OIDC token of an account; returns how many were live."""
         with self.rt.db.write() as s:
