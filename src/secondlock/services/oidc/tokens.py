@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
+from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.assurance import assurance
 from secondlock.core.request_info import RequestInfo
@@ -53,7 +55,7 @@ class CodeRequest:
     code_challenge_method: str
 
 
-def revoke_account_tokens(s: Any, account_id: str, now: datetime) -> int:
+def revoke_account_tokens(s: DbSession, account_id: str, now: datetime) -> int:
     """Revoke every OIDC access and refresh token of an account, inside the caller's
     transaction (password change or reset, "this wasn't me", a second-factor reset)."""
     return OidcTokens(s).revoke_account(account_id, now)
@@ -93,11 +95,9 @@ class TokenService:
             s.commit()
 
     def nonce_seen(self, client_id: str, nonce: str) -> bool:
-        from sqlalchemy import select
-
+        """Whether a code was already issued with this nonce (a replayed request)."""
         with self.rt.db.read() as s:
-            return s.scalars(select(OidcCode.code_hash).where(
-                OidcCode.client_id == client_id, OidcCode.nonce == nonce)).first() is not None
+            return OidcCodes(s).nonce_used(client_id, nonce)
 
     def redeem_code(self, code: str, client_id: str, info: RequestInfo) -> OidcCode | None:
         """The code's row if this is its first, timely redemption by its own client.
@@ -218,8 +218,6 @@ class TokenService:
         key = self.keys.signing_key()
         alg = str(key.alg)
         if access_token:
-            from authlib.oidc.core.util import create_half_hash
-
             half = create_half_hash(access_token, alg)
             if half is not None:
                 claims["at_hash"] = half.decode()

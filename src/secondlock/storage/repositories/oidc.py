@@ -49,6 +49,10 @@ class OidcCodes:
     def get(self, code_hash: bytes) -> OidcCode | None:
         return self.db.get(OidcCode, code_hash)
 
+    def nonce_used(self, client_id: str, nonce: str) -> bool:
+        return self.db.scalars(select(OidcCode.code_hash).where(
+            OidcCode.client_id == client_id, OidcCode.nonce == nonce).limit(1)).first() is not None
+
     def claim(self, code_hash: bytes, client_id: str, now: datetime) -> bool:
         """Mark the code used, atomically: of two parallel redemptions only one wins."""
         result = self.db.execute(
