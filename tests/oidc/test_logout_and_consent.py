@@ -124,3 +124,23 @@ def test_denied_consent_returns_access_denied(provider: Provider) -> None:
     _, location = consent(provider, shopper, auth.url, "deny")
     assert code_from(location)["error"] == ["access_denied"]
     assert code_from(location)["state"] == [auth.state]
+
+
+def test_oidc_pages_have_labelled_fields_and_no_inline_script(provider: Provider) -> None:
+    from tests.pages.helpers import audit
+
+    registered = provider.register(first_party=False)
+    auth = start(provider, registered)
+    query = auth.url.split("?", 1)[1]
+    with provider.browser(provider.with_totp()) as browser:
+        pages = [browser.get(auth.url), browser.get("/oidc/confirm?" + query),
+                 browser.get("/oidc/confirm?" + query + "&method=recovery_code"),
+                 browser.get("/oidc/logout"), browser.get("/oidc/authorize/continue?" + query)]
+    for page in pages:
+        assert page.status_code == 200, page.text
+        found = audit(page.text)
+        assert found.unlabelled() == []
+        assert found.inline_scripts == 0
+        assert found.inline_styles == 0
+        assert found.lang == "en"
+        assert found.headings[:1] == [1]
