@@ -67,3 +67,20 @@ def test_consent_and_confirm_posts_without_csrf_are_refused(client: TestClient) 
     for path in ("/oidc/consent", "/oidc/confirm", "/oidc/logout"):
         answer = client.post(path, data={"request": "x=1"})
         assert answer.status_code == 403
+
+
+@pytest.mark.parametrize("nonce", ["a\x00b", "n" * 300, "line\nbreak"])
+def test_malformed_nonce_is_refused_back_to_the_shop(client: TestClient, client_id: str,
+                                                     nonce: str) -> None:
+    login = client.post("/api/v1/accounts", json={"email": "n@example.com",
+                                                  "password": "correct horse battery staple"})
+    assert login.status_code == 201
+    token = client.post("/api/v1/login", json={"email": "n@example.com",
+                                               "password": "correct horse battery staple"})
+    client.cookies.set("secondlock_session", token.json()["token"])
+    answer = client.get("/oidc/authorize", follow_redirects=False, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT,
+        "scope": "openid", "nonce": nonce, "code_challenge": "c" * 43,
+        "code_challenge_method": "S256"})
+    assert answer.status_code == 302
+    assert answer.headers["location"].startswith(REDIRECT + "?error=invalid_request")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -13,6 +14,8 @@ from secondlock.storage.oidc_orm import OidcClient
 from secondlock.storage.repositories.oidc import OidcClients
 
 MAX_URI_CHARS = 512
+#: What a client id can look like (ours are 32 hex digits); anything else is not looked up.
+CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class ClientService:
         return NewClient(client_id=client_id, client_secret=secret)
 
     def get(self, client_id: str) -> OidcClient | None:
-        if not client_id or len(client_id) > 64:
+        if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
             return None
         with self.rt.db.read() as s:
             return OidcClients(s).get(client_id)

@@ -33,6 +33,7 @@ from secondlock.storage.oidc_orm import OidcClient, OidcCode, OidcToken
 
 SCOPES_SUPPORTED = ["openid", "email", "offline_access"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+MAX_NONCE_CHARS = 255
 
 
 class _Headers(dict[str, str]):
@@ -212,6 +213,8 @@ class IdTokenExtension(OpenIDCode):  # type: ignore[misc]
         self.tokens = tokens
 
     def exists_nonce(self, nonce: str, request: OidcRequest) -> bool:
+        if len(nonce) > MAX_NONCE_CHARS or not nonce.isprintable():
+            raise InvalidRequestError("Invalid 'nonce'.")
         return self.tokens.nonce_seen(request.payload.client_id, nonce)
 
     def encode_id_token(self, token: dict[str, Any], request: OidcRequest) -> str:
