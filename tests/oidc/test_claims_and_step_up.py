@@ -4,6 +4,8 @@ you" and back; an account with nothing strong enough gets the OIDC error."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -169,3 +171,17 @@ def test_not_signed_in_goes_to_sign_in_and_comes_back(provider: Provider) -> Non
     token = redeem(provider, auth, back.headers["location"])
     claims = verify_id_token(provider, registered, token["id_token"], auth.nonce)
     assert claims["amr"] == ["pwd"]
+
+
+def test_cancelling_the_step_up_returns_access_denied(provider: Provider) -> None:
+    shopper = remembered(provider)
+    auth = start(provider, provider.register(), acr_values=MFA)
+    with provider.browser(shopper) as browser:
+        first = browser.get(auth.url)
+        page = browser.get(first.headers["location"])
+        cancel = re.search(r'href="(/oidc/cancel\?[^"]+)"', page.text)
+        assert cancel
+        back = browser.get(unescape(cancel.group(1)))
+    assert back.status_code == 302
+    assert code_from(back.headers["location"])["error"] == ["access_denied"]
+    assert code_from(back.headers["location"])["state"] == [auth.state]

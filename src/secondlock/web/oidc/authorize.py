@@ -146,6 +146,17 @@ def router(pages: Pages) -> APIRouter:
         return interstitial(request, "/oidc/authorize?" + clean_query(request.url.query),
                             "Continue")
 
+    @routes.get("/oidc/cancel")
+    def cancel(request: Request) -> Response:
+        """The shopper gave up (on "confirm it's you"): back to the shop with access_denied."""
+        query = clean_query(request.url.query, drop_marker=True)
+        req = synthetic(request, query)
+        if isinstance(validated(oidc_of(request), req, None), OAuth2Error):
+            return bad_request(request)
+        data = req.payload.data
+        return error_redirect(data["redirect_uri"], "access_denied",
+                              "The user cancelled the sign-in.", data.get("state"))
+
     @routes.post("/oidc/consent")
     def consent(request: Request, form: FormFields) -> Response:
         query = clean_query(form.get("request", ""))
@@ -176,7 +187,8 @@ def router(pages: Pages) -> APIRouter:
         return pages.render(request, "oidc_confirm.html", status=status, headers=headers,
                             user=view, client_name=client.name if client else "The shop",
                             request_query=query, method=method, error=error,
-                            switch_url="/oidc/confirm?" + switch)
+                            switch_url="/oidc/confirm?" + switch,
+                            cancel_url="/oidc/cancel?" + clean_query(query))
 
     def strip_method(query: str) -> tuple[str, str]:
         items = parse_qsl(query, keep_blank_values=True)
