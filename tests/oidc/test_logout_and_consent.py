@@ -144,3 +144,25 @@ def test_oidc_pages_have_labelled_fields_and_no_inline_script(provider: Provider
         assert found.inline_styles == 0
         assert found.lang == "en"
         assert found.headings[:1] == [1]
+
+
+def test_connected_shop_is_listed_and_can_be_disconnected(provider: Provider) -> None:
+    from tests.pages.helpers import audit
+
+    registered = provider.register(first_party=False)
+    shopper = provider.password_only()
+    consent(provider, shopper, start(provider, registered).url, "allow")
+    token, _ = sign_in(provider, registered, shopper)
+    with provider.browser(shopper) as browser:
+        page = browser.get("/account/apps")
+        assert page.status_code == 200
+        assert "Test Shop" in page.text
+        assert "See your email address" in page.text
+        assert audit(page.text).unlabelled() == []
+        done = browser.post("/account/apps/disconnect", data={
+            "csrf_token": csrf_of(page.text), "client_id": registered.client_id})
+        assert done.headers["location"] == "/account/apps?done=disconnected"
+        assert "Test Shop" not in browser.get("/account/apps").text
+    assert provider.oidc.tokens.access(token["access_token"]) is None
+    with provider.browser(shopper) as browser:  # consent is asked again
+        assert "Allow Test Shop" in browser.get(start(provider, registered).url).text

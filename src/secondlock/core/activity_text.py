@@ -72,6 +72,7 @@ _SENTENCES: dict[str, str] = {
     "oidc_signed_in": "Signed in to a shop through SecondLock",
     "oidc_code_replayed": "A shop's sign-in code was used twice; what it gave was revoked",
     "oidc_refresh_replayed": "An old shop token was used again; that shop's access was revoked",
+    "oidc_app_disconnected": "Disconnected a shop from the account",
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from secondlock.core.assurance import reachable_acr
 from secondlock.services.login import available_methods
+from secondlock.services.oidc.apps import ConnectedApps
 from secondlock.services.oidc.clients import ClientService, NewClient
 from secondlock.services.oidc.keys import SigningKeyService
 from secondlock.services.oidc.provider import Provider
@@ -45,6 +46,7 @@ class OidcServices:
     tokens: TokenService
     consents: ConsentService
     provider: Provider
+    apps: ConnectedApps
 
     @classmethod
     def build(cls, rt: Runtime) -> OidcServices:
@@ -52,7 +54,8 @@ class OidcServices:
         keys = SigningKeyService(rt)
         tokens = TokenService(rt, keys)
         return cls(rt=rt, clients=clients, keys=keys, tokens=tokens,
-                   consents=ConsentService(rt), provider=Provider(clients, tokens))
+                   consents=ConsentService(rt), provider=Provider(clients, tokens),
+                   apps=ConnectedApps(rt))
 
     def reachable_acr(self, account_id: str) -> str:
         """The strongest acr a step-up on our pages can earn for this account."""

@@ -102,6 +102,19 @@ class OidcTokens:
             update(OidcToken).where(OidcToken.family_id.in_(families),
                                     OidcToken.revoked_at.is_(None)).values(revoked_at=now)))
 
+    def live_client_ids(self, account_id: str, now: datetime) -> set[str]:
+        """Clients holding a token of the account that still works or can be refreshed."""
+        return set(self.db.scalars(select(OidcToken.client_id).where(
+            OidcToken.account_id == account_id, OidcToken.revoked_at.is_(None),
+            or_(OidcToken.access_expires_at > now,
+                (OidcToken.rotated_at.is_(None)) & (OidcToken.refresh_expires_at > now)))))
+
+    def revoke_client(self, account_id: str, client_id: str, now: datetime) -> int:
+        return _count(self.db.execute(
+            update(OidcToken).where(OidcToken.account_id == account_id,
+                                    OidcToken.client_id == client_id,
+                                    OidcToken.revoked_at.is_(None)).values(revoked_at=now)))
+
     def revoke_account(self, account_id: str, now: datetime) -> int:
         return _count(self.db.execute(
             update(OidcToken).where(OidcToken.account_id == account_id,
@@ -118,6 +131,14 @@ class OidcConsents:
 
     def get(self, account_id: str, client_id: str) -> OidcConsent | None:
         return self.db.get(OidcConsent, (account_id, client_id))
+
+    def for_account(self, account_id: str) -> list[OidcConsent]:
+        return list(self.db.scalars(select(OidcConsent).where(
+            OidcConsent.account_id == account_id)))
+
+    def delete(self, account_id: str, client_id: str) -> bool:
+        return bool(_count(self.db.execute(delete(OidcConsent).where(
+            OidcConsent.account_id == account_id, OidcConsent.client_id == client_id))))
 
     def grant(self, account_id: str, client_id: str, scope: str, now: datetime) -> None:
         row = self.get(account_id, client_id)

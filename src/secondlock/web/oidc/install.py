@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from secondlock.config import Settings
 from secondlock.services import Services
 from secondlock.services.oidc import OidcServices
-from secondlock.web.oidc import authorize, endpoints, logout
+from secondlock.web.oidc import apps, authorize, endpoints, logout
 from secondlock.web.pages.rendering import Pages
 
 
@@ -17,3 +17,4 @@ def install(app: FastAPI, settings: Settings, services: Services) -> None:
     app.include_router(endpoints.router(settings))
     app.include_router(authorize.router(pages))
     app.include_router(logout.router(pages))
+    app.include_router(apps.router(pages))
