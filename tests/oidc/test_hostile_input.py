@@ -84,3 +84,21 @@ def test_malformed_nonce_is_refused_back_to_the_shop(client: TestClient, client_
         "code_challenge_method": "S256"})
     assert answer.status_code == 302
     assert answer.headers["location"].startswith(REDIRECT + "?error=invalid_request")
+
+
+def test_cors_only_for_the_origins_of_registered_redirect_uris(client: TestClient,
+                                                               client_id: str) -> None:
+    allowed = client.options("/oidc/token", headers={
+        "Origin": "https://shop.example", "Access-Control-Request-Method": "POST"})
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-credentials" not in allowed.headers
+    for origin in ("https://evil.example", "https://shop.example.evil.example", "null"):
+        refused = client.options("/oidc/token", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in refused.headers
+        token = client.post("/oidc/token", data={"grant_type": "refresh_token"},
+                            headers={"Origin": origin})
+        assert "access-control-allow-origin" not in token.headers
+    keys = client.get("/oidc/jwks", headers={"Origin": "https://any.example"})
+    assert keys.headers["access-control-allow-origin"] == "*"

@@ -79,6 +79,15 @@ class ClientService:
         with self.rt.db.read() as s:
             return OidcClients(s).get(client_id)
 
+    def registered_origins(self) -> set[str]:
+        """The origins of every registered redirect URI: the only ones CORS lets in."""
+        origins = set()
+        for row in self.list():
+            for uri in row.redirect_uris.split():
+                parts = urlsplit(uri)
+                origins.add(f"{parts.scheme}://{parts.netloc}".lower())
+        return origins
+
     def list(self) -> list[OidcClient]:
         with self.rt.db.read() as s:
             return OidcClients(s).all()

@@ -16,6 +16,22 @@ from secondlock.web.deps import bearer_from
 from secondlock.web.oidc.adapter import form_items, oidc_request, to_response
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: Discovery and keys are public: any web page may read them (no cookies are involved).
+PUBLIC = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+
+
+def cors(request: Request, response: Response) -> Response:
+    """Let a shop's own page (a public client) call the token and userinfo endpoints: only
+    from the exact origin of a registered redirect URI, and never with cookies."""
+    origin = request.headers.get("origin", "").rstrip("/").lower()
+    if origin and origin in oidc_of(request).clients.registered_origins():
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
 
 
 def oidc_of(request: Request) -> OidcServices:
@@ -57,18 +73,23 @@ def router(settings: Settings) -> APIRouter:
 
     @routes.get("/.well-known/openid-configuration")
     async def discovery() -> JSONResponse:
-        return JSONResponse(document, headers={"Cache-Control": "public, max-age=300"})
+        return JSONResponse(document, headers=PUBLIC)
 
     @routes.get("/oidc/jwks")
     def jwks(request: Request) -> JSONResponse:
-        return JSONResponse(oidc_of(request).keys.jwks(),
-                            headers={"Cache-Control": "public, max-age=300"})
+        return JSONResponse(oidc_of(request).keys.jwks(), headers=PUBLIC)
 
     @routes.post("/oidc/token")
     async def token(request: Request) -> Response:
         req = oidc_request(request, settings, await form_items(request))
         server = oidc_of(request).provider.server
-        return to_response(await run_in_threadpool(server.create_token_response, req))
+        answer = to_response(await run_in_threadpool(server.create_token_response, req))
+        return await run_in_threadpool(cors, request, answer)
+
+    @routes.options("/oidc/token")
+    @routes.options("/oidc/userinfo")
+    def preflight(request: Request) -> Response:
+        return cors(request, Response(status_code=204))
 
     def userinfo_answer(request: Request) -> Response:
         # Tokens only in the Authorization header, never in the query (checklist API-3).
@@ -81,10 +102,10 @@ def router(settings: Settings) -> APIRouter:
 
     @routes.get("/oidc/userinfo")
     def userinfo_get(request: Request) -> Response:
-        return userinfo_answer(request)
+        return cors(request, userinfo_answer(request))
 
     @routes.post("/oidc/userinfo")
     def userinfo_post(request: Request) -> Response:
-        return userinfo_answer(request)
+        return cors(request, userinfo_answer(request))
 
     return routes
