@@ -29,7 +29,8 @@ NOT_YET_WRAPPED = {
     "_passkey_login.html", "_security_keys.html", "confirm_oob.html",
     "login_verify_oob.html", "oob_enroll.html", "oob_macros.html", "outbox.html",
     "password_change.html", "password_reset_new.html", "password_reset_request.html",
-    "security_oob.html",
+    "security_oob.html", "oidc_apps.html", "oidc_confirm.html", "oidc_consent.html",
+    "oidc_continue.html", "oidc_logout.html",
 }
 
 

@@ -330,3 +330,6 @@ from secondlock import cli_admin, cli_maintenance  # noqa: E402,F401
 
 # Registered last, so that it shows in --help only once it has commands.
 app.add_typer(admin_app, name="admin", hidden=not admin_app.registered_commands)
+
+# OpenID Connect commands (issue #7): `secondlock oidc ...`, registered by importing them.
+from secondlock import cli_oidc  # noqa: E402,F401

@@ -29,3 +29,9 @@ def prune(
     console.print(f"Deleted {events} activity {'entry' if events == 1 else 'entries'} older "
                   f"than {keep} days and {sessions} expired "
                   f"{'session' if sessions == 1 else 'sessions'}.")
+    # OpenID Connect (issue #7): expired codes and tokens.
+    from secondlock.services.oidc import OidcServices
+
+    with cli_services(settings) as services:
+        oidc_rows = OidcServices.build(services.rt).tokens.prune()
+    console.print(f"Deleted {oidc_rows} expired OpenID Connect codes and tokens.")

@@ -167,6 +167,14 @@ class Settings(BaseModel):
             return self.sms_provider
         return "off" if self.env == "production" else "outbox"
 
+    # OpenID Connect provider (issue #7) ---------------------------------------------------
+    #: Minutes an OIDC access token (and an ID token) is valid.
+    oidc_access_token_minutes: int = Field(default=15, ge=1, le=60)
+    #: Absolute lifetime of a refresh-token family in days (rotation does not extend it).
+    oidc_refresh_token_days: int = Field(default=30, ge=1, le=90)
+    #: ID-token signature algorithm for new signing keys.
+    oidc_signing_alg: Literal["ES256", "RS256"] = "ES256"
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_proxies(cls, value: Any) -> Any:

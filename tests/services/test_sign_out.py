@@ -32,10 +32,10 @@ def test_it_ends_every_session_and_device_but_the_one_kept(services: Services) -
         remember_device(s, account_id=created.id, info=INFO, now=now, days=30)
         s.commit()
     with db.write() as s:
-        ended = sign_out_everywhere(s, created.id, keep_session_id=keep_id)
+        ended = sign_out_everywhere(s, created.id, now=now, keep_session_id=keep_id)
         s.commit()
     assert (ended.sessions, ended.devices) == (1, 1)
-    assert ended.detail == "sessions=1 devices=1"
+    assert ended.detail == "sessions=1 devices=1 shop_tokens=0"
     assert services.sessions.authenticate(kept).id == keep_id
     services.sessions.authenticate(bystander)  # another account is untouched
     with pytest.raises(NotAuthenticatedError):
@@ -43,5 +43,5 @@ def test_it_ends_every_session_and_device_but_the_one_kept(services: Services) -
     with db.read() as s:
         assert TrustedDevices(s).for_account(created.id, now) == []
     with db.write() as s:
-        assert sign_out_everywhere(s, created.id).sessions == 1  # now the kept one too
+        assert sign_out_everywhere(s, created.id, now=now).sessions == 1  # the kept one too
         s.commit()

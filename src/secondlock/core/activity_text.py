@@ -14,7 +14,7 @@ from secondlock.core.i18n import msg, pmsg
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
 KINDS: dict[str, tuple[str, ...]] = {
     "sign-in": ("login", "login_password", "login_second_step", "logout", "reauth",
-                "trusted_device_used"),
+                "trusted_device_used", "oidc_signed_in"),
     "security": ("account_created", "email_verified", "mfa_enabled", "mfa_disabled",
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
@@ -90,6 +90,12 @@ _SENTENCES: dict[str, str] = {
     "admin_sign_out": msg("An operator signed the account out of every device"),
     "security_key_flagged": msg("Blocked a security key: its signature counter went "
                                 "backwards, so it may have been copied"),
+    # OpenID Connect (issue #7)
+    "oidc_signed_in": msg("Signed in to a shop through SecondLock"),
+    "oidc_code_replayed": msg("A shop's sign-in code was used twice; what it gave was revoked"),
+    "oidc_refresh_replayed": msg("An old shop token was used again; that shop's access was "
+                                 "revoked"),
+    "oidc_app_disconnected": msg("Disconnected a shop from the account"),
 }
 
 

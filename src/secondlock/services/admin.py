@@ -118,7 +118,7 @@ class AdminService:
         account = self._account(email)
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            ended = sign_out_everywhere(s, account.id)
+            ended = sign_out_everywhere(s, account.id, now=now)
             if require_new_password:
                 Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="admin_sign_out", info=info, success=True,

@@ -21,4 +21,7 @@ def reencrypt_all(rt: Runtime) -> int:
             row.secret_key_id, row.secret_blob = sealed.key_id, sealed.blob
             changed += 1
         s.commit()
-    return changed
+    # OIDC signing keys (issue #7) are sealed with the same keyring.
+    from secondlock.services.oidc.keys import reseal_signing_keys
+
+    return changed + reseal_signing_keys(rt)

@@ -44,7 +44,7 @@ class NotMeService:
                     msg("This link was already used or has expired. If you still think someone "
                         "else is using your account, sign in and change your password, or use "
                         "the link in a newer email from us."))
-            ended = sign_out_everywhere(s, account.id)
+            ended = sign_out_everywhere(s, account.id, now=now)
             Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
                                   account_id=account.id, detail=ended.detail))

@@ -93,7 +93,8 @@ class PasswordChangeService:
         with self.rt.db.write() as s:
             store_password(s, view.account_id, password_hash, now, through_reset=False)
             ResetTokens(s).void_all(view.account_id, now)  # AR-2: a change voids reset links
-            ended = sign_out_everywhere(s, view.account_id, keep_session_id=view.id)
+            ended = sign_out_everywhere(s, view.account_id, now=now,
+                                        keep_session_id=view.id)
             token = rotate_session(s, view, info, now) if rotate else None
             Activity(s).add(event(at=now, name="password_changed", info=info, success=True,
                                   account_id=view.account_id,

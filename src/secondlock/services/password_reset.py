@@ -166,7 +166,7 @@ class PasswordResetService:
                 raise ResetLinkExpiredError(EXPIRED_TEXT)
             store_password(s, account_id, password_hash, now, through_reset=True)
             ResetTokens(s).void_all(account_id, now)
-            ended = sign_out_everywhere(s, account_id)
+            ended = sign_out_everywhere(s, account_id, now=now)
             Activity(s).add(event(at=now, name="password_reset", info=info, success=True,
                                   account_id=account_id, detail=ended.detail))
             s.commit()

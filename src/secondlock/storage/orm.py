@@ -299,3 +299,7 @@ class WebAuthnChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+# --- OpenID Connect provider (issue #7): its tables live in their own module -------------
+from secondlock.storage import oidc_orm  # noqa: E402, F401  (registers the tables on Base)

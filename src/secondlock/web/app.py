@@ -89,6 +89,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.include_router(health.router)
     app.router.routes[0:0] = fast_lane()
     html_error = install_pages(app, settings)
+    # OpenID Connect provider (issue #7)
+    from secondlock.web.oidc.install import install as install_oidc
+
+    install_oidc(app, settings, services)
     problems.install(app, html_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)

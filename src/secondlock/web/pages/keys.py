@@ -29,6 +29,7 @@ from secondlock.storage.repositories import SessionView
 from secondlock.web.cookies import set_device_cookie, set_session_cookie
 from secondlock.web.csrf import check_csrf
 from secondlock.web.deps import request_info
+from secondlock.web.oidc.return_to import redirect_after_sign_in
 from secondlock.web.pages.mfa import clear_mfa_cookie, read_mfa_cookie
 from secondlock.web.pages.rendering import (
     FormFields,
@@ -201,7 +202,7 @@ def router(pages: Pages) -> APIRouter:
                                 methods=pending[1], method="webauthn", error=exc,
                                 remember_days=settings.trusted_device_days)
         assert result.session is not None
-        response = redirect("/account")
+        response = redirect_after_sign_in(request, settings, "/account")
         set_session_cookie(response, settings, result.session.token)
         clear_mfa_cookie(response, settings)
         if result.device_token is not None:
@@ -220,7 +221,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.render(request, "login.html", status=status, headers=headers,
                                 email="", error=exc, min_length=0)
         assert result.session is not None
-        response = redirect("/account")
+        response = redirect_after_sign_in(request, settings, "/account")
         set_session_cookie(response, settings, result.session.token)
         if read_mfa_cookie(request, settings):
             clear_mfa_cookie(response, settings)

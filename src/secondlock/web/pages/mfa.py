@@ -25,6 +25,7 @@ from secondlock.web.cookies import (
     set_session_cookie,
 )
 from secondlock.web.deps import request_info
+from secondlock.web.oidc.return_to import redirect_after_sign_in
 from secondlock.web.pages import oob as oob_pages
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
@@ -67,7 +68,7 @@ def after_password(request: Request, settings: Settings, result: LoginResult) ->
     """Where a correct password leads: the account, or the second step. A remembered
     device gets its replacement token; a device token that no longer works is dropped."""
     if result.session is not None:
-        response = redirect("/account")
+        response = redirect_after_sign_in(request, settings, "/account")  # OIDC: back to the shop
         set_session_cookie(response, settings, result.session.token)
         if read_mfa_cookie(request, settings):
             clear_mfa_cookie(response, settings)
@@ -139,8 +140,9 @@ def router(pages: Pages) -> APIRouter:
         if result.session is None:
             return expired()
         # The account page reads how many recovery codes are left and nudges when few are.
-        response = redirect("/account?notice=recovery-code-used" if method == "recovery_code"
-                            else "/account")
+        response = redirect_after_sign_in(  # OIDC: back to the shop when a sign-in waits
+            request, settings, "/account?notice=recovery-code-used"
+            if method == "recovery_code" else "/account")
         set_session_cookie(response, settings, result.session.token)
         clear_mfa_cookie(response, settings)
         if result.device_token is not None:

@@ -1,0 +1,100 @@
+"""``secondlock oidc ...``: register shops (OIDC clients) and rotate ID-token signing keys.
+
+Imported by ``secondlock.cli``; the commands call services, never SQL. A client secret is
+printed once, at creation, and only its hash is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from secondlock.cli import (
+    app,
+    cli_services,
+    console,
+    err_console,
+    fail,
+    prepare_schema,
+    settings_or_exit,
+)
+from secondlock.services.oidc import OidcServices
+
+oidc_app = typer.Typer(help="OpenID Connect: register shops and rotate signing keys.",
+                       no_args_is_help=True)
+
+
+@oidc_app.command("add-client")
+def add_client(
+    name: Annotated[str, typer.Argument(help="The shop's name, shown on the consent page.")],
+    redirect_uri: Annotated[list[str], typer.Option(
+        "--redirect-uri", help="An exact redirect URI (repeat for several).")],
+    post_logout_redirect_uri: Annotated[list[str] | None, typer.Option(
+        "--post-logout-redirect-uri", help="Where RP-initiated logout may send the shopper "
+                                           "(repeat for several).")] = None,
+    public: Annotated[bool, typer.Option(
+        "--public", help="A client that cannot keep a secret (single-page or mobile app): "
+                         "no secret, PKCE only.")] = False,
+    first_party: Annotated[bool, typer.Option(
+        "--first-party", help="Your own shop: no consent screen.")] = False,
+) -> None:
+    """Register a shop. Prints its client id, and its secret once."""
+    settings = settings_or_exit()
+    prepare_schema(settings)
+    with cli_services(settings) as services:
+        oidc = OidcServices.build(services.rt)
+        try:
+            created = oidc.clients.add(name, redirect_uri, public=public,
+                                       first_party=first_party,
+                                       post_logout_redirect_uris=post_logout_redirect_uri)
+        except ValueError as exc:
+            fail(str(exc))
+    console.print(f"client_id     {created.client_id}")
+    if created.client_secret is not None:
+        console.print(f"client_secret {created.client_secret}")
+        err_console.print("Store the secret now: it is not shown again.")
+
+
+@oidc_app.command("list-clients")
+def list_clients() -> None:
+    """The registered shops and their redirect URIs (never secrets)."""
+    settings = settings_or_exit()
+    prepare_schema(settings)
+    with cli_services(settings) as services:
+        rows = OidcServices.build(services.rt).clients.list()
+    if not rows:
+        console.print("No clients yet. Add one with `secondlock oidc add-client`.")
+        return
+    for row in rows:  # one line per client: readable, and easy to grep in scripts
+        kind = "public" if row.secret_hash is None else "confidential"
+        kind += ", first-party" if row.first_party else ""
+        uris = " ".join(row.redirect_uris.split())
+        console.print(f"{row.id}  {escape(row.name)}  ({kind})  {escape(uris)}")
+
+
+@oidc_app.command("remove-client")
+def remove_client(client_id: Annotated[str, typer.Argument(help="The client id.")]) -> None:
+    """Remove a shop; its codes, tokens and consents go with it."""
+    settings = settings_or_exit()
+    prepare_schema(settings)
+    with cli_services(settings) as services:
+        removed = OidcServices.build(services.rt).clients.remove(client_id)
+    if not removed:
+        fail(f"no client with id {client_id}")
+    console.print(f"Removed client {escape(client_id)}.")
+
+
+@oidc_app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Start signing ID tokens with a new key; the old one stays published until the tokens
+    it signed have expired."""
+    settings = settings_or_exit()
+    prepare_schema(settings)
+    with cli_services(settings) as services:
+        kid = OidcServices.build(services.rt).keys.rotate()
+    console.print(f"New signing key {kid} is active.")
+
+
+app.add_typer(oidc_app, name="oidc")

@@ -1,0 +1,100 @@
+"""Registered shops (OIDC clients): added, listed and removed by the operator's CLI."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from secondlock.core.tokens import hash_token
+from secondlock.services.runtime import Runtime
+from secondlock.storage.oidc_orm import OidcClient
+from secondlock.storage.repositories.oidc import OidcClients
+
+MAX_URI_CHARS = 512
+#: What a client id can look like (ours are 32 hex digits); anything else is not looked up.
+CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    #: Shown once; only its hash is kept. None for a public client.
+    client_secret: str | None
+
+
+def check_redirect_uri(uri: str) -> str:
+    """A redirect URI a client may register: absolute http(s) with no fragment; plain http
+    only for localhost (RFC 8252 §8.3 loopback, and development).
+
+    Raises:
+        ValueError: with a one-line reason.
+    """
+    parts = urlsplit(uri)
+    if len(uri) > MAX_URI_CHARS or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{uri!r} is not an absolute http(s) URL")
+    if parts.fragment:
+        raise ValueError(f"{uri!r} must not have a #fragment")
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise ValueError(f"{uri!r} must use https (http only for localhost)")
+    return uri
+
+
+def secret_matches(row: OidcClient, secret: str | None) -> bool:
+    if row.secret_hash is None or not secret or len(secret) > 256:
+        return False
+    return hmac.compare_digest(row.secret_hash, hash_token(secret))
+
+
+class ClientService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def add(self, name: str, redirect_uris: list[str], *, public: bool = False,
+            first_party: bool = False, post_logout_redirect_uris: list[str] | None = None,
+            ) -> NewClient:
+        """Register a client. Raises ValueError for a bad name or URI."""
+        name = name.strip()
+        if not name or len(name) > 128:
+            raise ValueError("the name must be 1 to 128 characters")
+        if not redirect_uris:
+            raise ValueError("give at least one --redirect-uri")
+        uris = [check_redirect_uri(u) for u in redirect_uris]
+        logout_uris = [check_redirect_uri(u) for u in post_logout_redirect_uris or []]
+        client_id = secrets.token_hex(16)  # never starts with '-' (safe as a CLI argument)
+        secret = None if public else secrets.token_urlsafe(32)
+        with self.rt.db.write() as s:
+            OidcClients(s).add(OidcClient(
+                id=client_id, name=name, secret_hash=hash_token(secret) if secret else None,
+                redirect_uris="\n".join(uris), post_logout_redirect_uris="\n".join(logout_uris),
+                first_party=first_party, created_at=self.rt.clock.now()))
+            s.commit()
+        return NewClient(client_id=client_id, client_secret=secret)
+
+    def get(self, client_id: str) -> OidcClient | None:
+        if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
+            return None
+        with self.rt.db.read() as s:
+            return OidcClients(s).get(client_id)
+
+    def registered_origins(self) -> set[str]:
+        """The origins of every registered redirect URI: the only ones CORS lets in."""
+        origins = set()
+        for row in self.list():
+            for uri in row.redirect_uris.split():
+                parts = urlsplit(uri)
+                origins.add(f"{parts.scheme}://{parts.netloc}".lower())
+        return origins
+
+    def list(self) -> list[OidcClient]:
+        with self.rt.db.read() as s:
+            return OidcClients(s).all()
+
+    def remove(self, client_id: str) -> bool:
+        """Delete a client with its codes, tokens and consents."""
+        with self.rt.db.write() as s:
+            removed = OidcClients(s).delete(client_id)
+            s.commit()
+        return removed

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from secondlock.config import Settings
+from secondlock.core.clock import FixedClock
+from secondlock.notifications.dispatch import BlockingNotifier
+from secondlock.notifications.outbox import OutboxMailer
+from secondlock.services.oidc import OidcServices
+from secondlock.storage.db import Database
+from secondlock.web.app import build_runtime
+
+
+@pytest.fixture
+def oidc(settings: Settings, clock: FixedClock, outbox: OutboxMailer,
+         database: Database) -> OidcServices:
+    rt = build_runtime(settings, notifier=BlockingNotifier(outbox), clock=clock,
+                       database=database)
+    return OidcServices.build(rt)
