@@ -61,7 +61,7 @@ def test_high_value_order_needs_a_fresh_second_factor(provider: Provider, page: 
         page.wait_for_url(re.compile(r".*/login$"))
         page.fill("#email", shopper.email)
         page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(re.compile(r".*/login/verify"))
         provider.clock.advance(seconds=30)
         page.fill("#code", provider.totp_code(shopper))

@@ -35,8 +35,9 @@ AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa",
                  # SMS and email codes (#4). RFC 8176 has "sms" (a confirmation by text
                  # message) but no value for email. An email code is never a second factor
                  # (security checklist OOB-8, issue #7): the mailbox often falls with the
-                 # password. So it gets "otp" plus our own "email" marker and never "mfa".
-                 "sms": "pwd sms mfa", "email": "pwd otp email",
+                 # password. So it gets only our own "email" marker (core.assurance claims
+                 # it as "otp" of the same channel), never "otp" or "mfa" in the session.
+                 "sms": "pwd sms mfa", "email": "pwd email",
                  # A security key after the password; a synced passkey gets "swk" instead
                  # (core.webauthn.amr_for decides from the key's backup-eligible flag).
                  "webauthn": "pwd hwk mfa"}
