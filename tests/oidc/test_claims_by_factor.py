@@ -4,13 +4,15 @@ Each shopper signs in through the JSON API exactly as a shop's own front end wou
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from secondlock.notifications.outbox import OutboxMailer
 from tests.api.oob_helpers import PHONE, last_mail_code, last_sms_code, sms_outbox
 from tests.conftest import PASSWORD
-from tests.oidc.conftest import Provider, Shopper
-from tests.oidc.flow import sign_in
+from tests.oidc.conftest import Provider, Shopper, csrf_of, refresh_target
+from tests.oidc.flow import redeem, sign_in, start, verify_id_token
 from tests.softkey import SoftKey
 
 MFA = "urn:secondlock:mfa"
@@ -108,3 +110,36 @@ def test_a_synced_passkey_without_a_password_claims_swk_and_user(provider: Provi
         "credential": passkey.get(options.json(), provider.url)}))
     _, claims = sign_in(provider, provider.register(), Shopper(email, session))
     assert (claims["amr"], claims["acr"]) == (["swk", "user", "mfa"], PHISHING_RESISTANT)
+
+
+def test_phishing_resistance_asked_by_a_shop_is_earned_with_the_security_key(
+        provider: Provider) -> None:
+    """An account with an app and a key, signed in with the app (acr mfa): a shop that asks
+    for phishing resistance gets the key-only step-up page, and then the stronger claims."""
+    shopper = provider.with_totp("kai@example.com")
+    key = SoftKey()
+    auth = {"Authorization": f"Bearer {shopper.session_token}"}
+    add_key(provider, auth, key)
+    registered = provider.register()
+    started = start(provider, registered, acr_values=PHISHING_RESISTANT)
+    with provider.browser(shopper) as browser:
+        first = browser.get(started.url)
+        assert first.status_code == 303, first.text
+        location = first.headers["location"]
+        assert location.startswith("/oidc/confirm?")
+        page = browser.get(location)
+        assert 'action="/oidc/confirm/key"' in page.text
+        assert 'name="code"' not in page.text  # an app code cannot earn this
+        csrf = csrf_of(page.text)
+        options = browser.post("/account/confirm/key/options", headers={"X-CSRF-Token": csrf})
+        assert options.status_code == 200, options.text
+        done = browser.post("/oidc/confirm/key", data={
+            "csrf_token": csrf, "request": urlsplit(location).query,
+            "credential": json.dumps(key.get(options.json(), provider.url))})
+        assert done.status_code == 200, done.text
+        back = browser.get(refresh_target(done.text))
+    assert back.status_code == 302, back.text
+    token = redeem(provider, started, back.headers["location"])
+    claims = verify_id_token(provider, registered, token["id_token"], started.nonce)
+    assert claims["acr"] == PHISHING_RESISTANT
+    assert "hwk" in claims["amr"]

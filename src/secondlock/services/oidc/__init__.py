@@ -20,7 +20,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories.oidc import OidcConsents
 
 #: Second steps the step-up page can ask for (the confirm-it's-you page's methods).
-STEP_UP_METHODS = ("totp", "recovery_code")
+STEP_UP_METHODS = ("totp", "recovery_code", "webauthn")
 
 
 class ConsentService:

@@ -16,7 +16,7 @@ from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from secondlock.core.assurance import ACR_PWD
+from secondlock.core.assurance import ACR_PHISHING_RESISTANT, ACR_PWD
 from secondlock.core.errors import SecondLockError
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.authorization import (
@@ -39,6 +39,7 @@ from secondlock.web.deps import request_info
 from secondlock.web.oidc.adapter import oidc_request, to_response
 from secondlock.web.oidc.endpoints import oidc_of
 from secondlock.web.oidc.return_to import CONTINUE_PATH, remember
+from secondlock.web.pages.keys import key_credential
 from secondlock.web.pages.mfa import CODE_METHODS
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
@@ -184,7 +185,13 @@ def router(pages: Pages) -> APIRouter:
         client = oidc_of(request).clients.get(dict(parse_qsl(query)).get("client_id", ""))
         switch = clean_query(query) + "&" + urlencode({"method": "recovery_code" if method ==
                                                        "totp" else "totp"})
+        methods = pages.services(request).authenticators.summary(view.account_id).methods \
+            if view.mfa_enabled else ()
+        # A shop that asks for phishing resistance gets it only from a security key.
+        key_only = ACR_PHISHING_RESISTANT in dict(parse_qsl(query)).get("acr_values", "").split()
         return pages.render(request, "oidc_confirm.html", status=status, headers=headers,
+                            has_keys="webauthn" in methods,
+                            key_only=key_only and "webauthn" in methods,
                             user=view, client_name=client.name if client else "The shop",
                             request_query=query, method=method, error=error,
                             switch_url="/oidc/confirm?" + switch,
@@ -224,6 +231,22 @@ def router(pages: Pages) -> APIRouter:
                 reauth.reauth(view, info, password=form.get("password", ""))
         except SecondLockError as exc:
             return confirm_page(request, view, query, method, error=exc)
+        return interstitial(request, "/oidc/authorize?" + query, "Continue")
+
+    @routes.post("/oidc/confirm/key")
+    def confirm_with_key(request: Request, form: FormFields) -> Response:
+        """Step-up with a security key or passkey (the only way to phishing resistance)."""
+        query = clean_query(form.get("request", ""))
+        if not pages.csrf_ok(request, form):
+            return pages.csrf_failed(request, "/oidc/confirm?" + query)
+        view = pages.current(request)
+        if view is None:
+            return pages.to_login(request)
+        try:
+            pages.services(request).webauthn_sign_in.verify_reauth(
+                view, key_credential(form), request_info(request))
+        except SecondLockError as exc:
+            return confirm_page(request, view, query, "totp", error=exc)
         return interstitial(request, "/oidc/authorize?" + query, "Continue")
 
     return routes

@@ -50,7 +50,7 @@ class OptionsBody(BaseModel):
     name: str | None = Field(default=None, max_length=64)
 
 
-def _credential(form: dict[str, str]) -> object:
+def key_credential(form: dict[str, str]) -> object:
     """The hidden field's JSON; anything unreadable becomes None (the service refuses it)."""
     raw = form.get("credential", "")
     if not raw or len(raw) > MAX_CREDENTIAL_JSON_CHARS:
@@ -113,7 +113,7 @@ def router(pages: Pages) -> APIRouter:
         name = form.get("name") or None
         try:
             done = pages.services(request).webauthn_keys.register(
-                view, _credential(form), name, request_info(request))
+                view, key_credential(form), name, request_info(request))
         except ReauthRequiredError:
             return confirm_first("/account/security")
         except SecondLockError as exc:
@@ -192,7 +192,7 @@ def router(pages: Pages) -> APIRouter:
             return _expired()
         try:
             result = pages.services(request).webauthn_sign_in.verify_second_step(
-                pending[0], _credential(form), request_info(request),
+                pending[0], key_credential(form), request_info(request),
                 remember=form.get("remember_device") == "1")
         except (MfaTokenExpiredError, NotAuthenticatedError):
             return _expired()
@@ -215,7 +215,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/login")
         try:
             result = pages.services(request).webauthn_sign_in.verify_passwordless(
-                _credential(form), request_info(request))
+                key_credential(form), request_info(request))
         except SecondLockError as exc:
             status, headers = error_status(exc)
             return pages.render(request, "login.html", status=status, headers=headers,
@@ -255,7 +255,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/confirm?" + urlencode(
                 {"next": next_path}))
         try:
-            pages.services(request).webauthn_sign_in.verify_reauth(view, _credential(form),
+            pages.services(request).webauthn_sign_in.verify_reauth(view, key_credential(form),
                                                                    request_info(request))
         except SecondLockError as exc:
             status, headers = error_status(exc)
