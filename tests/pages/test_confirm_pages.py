@@ -84,3 +84,24 @@ def test_confirm_only_returns_to_account_pages(client: TestClient, bad_next: str
         "next": bad_next, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
         follow_redirects=False)
     assert done.headers["location"] == "/account/security?notice=confirmed"
+
+
+def test_confirming_gives_the_browser_a_new_session_token(client: TestClient,
+                                                          clock: FixedClock) -> None:
+    """SES-3: after a fresh confirmation the old cookie value no longer opens anything."""
+    page_signup(client, EMAIL, PASSWORD)
+    enrolled = enroll_app(client, clock)
+    clock.advance(minutes=11)
+    before = client.cookies["secondlock_session"]
+    page = client.get("/account/confirm?next=%2Faccount%2Fsecurity")
+    done = client.post("/account/confirm", data={
+        "next": "/account/security", "method": "totp",
+        "code": code_at(enrolled.secret, clock.now()), "csrf_token": csrf_of(page.text)},
+        follow_redirects=False)
+    assert done.status_code == 303
+    after = client.cookies["secondlock_session"]
+    assert after != before
+    assert client.get("/account/security").status_code == 200  # the same session goes on
+    client.cookies.clear()
+    client.cookies.set("secondlock_session", before)
+    assert client.get("/account", follow_redirects=False).headers["location"] == "/login"

@@ -129,6 +129,21 @@ class SessionService:
             s.commit()
         return ended
 
+    def rotate(self, view: SessionView) -> str:
+        """A new token for the same session after a privilege change (a fresh confirmation
+        with a factor or the password, SES-3): a token someone planted or copied before
+        stops working. Returns the new token.
+
+        Raises:
+            NotAuthenticatedError: the session ended meanwhile.
+        """
+        token = new_token()
+        with self.rt.db.write() as s:
+            if not Sessions(s).replace_token(view.id, hash_token(token)):
+                raise NotAuthenticatedError(msg("Your session has expired. Sign in again."))
+            s.commit()
+        return token
+
     def prune_expired(self) -> int:
         """Delete sessions past their absolute or idle timeout; returns how many."""
         now = self.rt.clock.now()

@@ -73,6 +73,12 @@ class Sessions:
             stmt = stmt.where(SessionRow.account_id == account_id)
         return bool(self.db.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
+    def replace_token(self, session_id: str, token_hash: bytes) -> bool:
+        """Give the session a new token; the old one stops working at once."""
+        result = self.db.execute(update(SessionRow).where(SessionRow.id == session_id)
+                                 .values(token_hash=token_hash))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def delete_others(self, account_id: str, keep_id: str | None) -> int:
         stmt = delete(SessionRow).where(SessionRow.account_id == account_id)
         if keep_id is not None:

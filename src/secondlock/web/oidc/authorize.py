@@ -231,7 +231,8 @@ def router(pages: Pages) -> APIRouter:
                 reauth.reauth(view, info, password=form.get("password", ""))
         except SecondLockError as exc:
             return confirm_page(request, view, query, method, error=exc)
-        return interstitial(request, "/oidc/authorize?" + query, "Continue")
+        return pages.renew_session(
+            request, interstitial(request, "/oidc/authorize?" + query, "Continue"), view)
 
     @routes.post("/oidc/confirm/key")
     def confirm_with_key(request: Request, form: FormFields) -> Response:
@@ -247,6 +248,7 @@ def router(pages: Pages) -> APIRouter:
                 view, key_credential(form), request_info(request))
         except SecondLockError as exc:
             return confirm_page(request, view, query, "totp", error=exc)
-        return interstitial(request, "/oidc/authorize?" + query, "Continue")
+        return pages.renew_session(
+            request, interstitial(request, "/oidc/authorize?" + query, "Continue"), view)
 
     return routes

@@ -263,6 +263,6 @@ def router(pages: Pages) -> APIRouter:
                                  user=view, headers=headers, links=[(
                                      "/account/confirm?" + urlencode({"next": next_path}),
                                      "Try again")])
-        return redirect(next_path + "?notice=confirmed")
+        return pages.renew_session(request, redirect(next_path + "?notice=confirmed"), view)
 
     return routes

@@ -66,6 +66,6 @@ def router(pages: Pages) -> APIRouter:
                 reauth.reauth(view, info, password=form.get("password", ""))
         except SecondLockError as exc:
             return confirm_page(request, view, next_path, method, error=exc)
-        return redirect(next_path + "?notice=confirmed")
+        return pages.renew_session(request, redirect(next_path + "?notice=confirmed"), view)
 
     return routes

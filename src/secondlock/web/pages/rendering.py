@@ -24,7 +24,7 @@ from secondlock.core.i18n import msg
 from secondlock.services import Services
 from secondlock.storage.repositories import SessionView
 from secondlock.translations import use_language
-from secondlock.web.cookies import clear_session_cookie, read_session_cookie
+from secondlock.web.cookies import clear_session_cookie, read_session_cookie, set_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
 from secondlock.web.deps import services_of
 from secondlock.web.i18n import finalize, here, install_i18n, request_language
@@ -177,6 +177,12 @@ class Pages:
                      "blocked, or when another site tried to send the form. Open the page "
                      "again and retry."),
             links=[(back, msg("Open the page again"))])
+
+    def renew_session(self, request: Request, response: Response, view: SessionView) -> Response:
+        """After a fresh confirmation ("confirm it's you"), the browser gets a new session
+        token for the same session (SES-3); the old cookie value stops working."""
+        set_session_cookie(response, self.settings, self.services(request).sessions.rotate(view))
+        return response
 
     def to_login(self, request: Request) -> Response:
         """Redirect to the sign-in page, dropping a stale session cookie."""
