@@ -105,3 +105,25 @@ def test_bad_tokens_get_a_clear_error(client: TestClient) -> None:
         response = client.post(NOT_ME, json=body)
         assert response.status_code in (400, 422), body
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_confirmed_second_address_gets_every_alert_with_its_own_link(
+        client: TestClient, outbox: OutboxMailer,
+        account_factory: Callable[..., MadeAccount]) -> None:
+    """AUD-4: an email factor at another address hears about security events too."""
+    from tests.api.oob_helpers import last_mail_code
+
+    made = account_factory()
+    backup = "ada.backup@example.org"
+    started = client.post("/api/v1/me/authenticators/email", json={"email": backup},
+                          headers=made.auth)
+    assert started.status_code == 201, started.text
+    assert client.post(f"/api/v1/me/authenticators/{started.json()['id']}/confirm",
+                       json={"code": last_mail_code(outbox, backup)},
+                       headers=made.auth).status_code == 200  # 2FA on: an alert
+    to_owner, to_backup = not_me_links(outbox, made.email), not_me_links(outbox, backup)
+    assert len(to_owner) == 1
+    assert len(to_backup) == 1
+    assert to_owner != to_backup
+    assert client.post(NOT_ME, json={"token": token_of(to_backup[0])}).status_code == 204
+    assert client.get("/api/v1/me", headers=made.auth).status_code == 401
