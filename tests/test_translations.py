@@ -25,9 +25,8 @@ TEMPLATES = PACKAGE / "web" / "templates"
 #: they show English in every language until they are (the lead's follow-up).
 NOT_YET_WRAPPED = {
     "_key_confirm.html", "_key_error_box.html", "_key_second_step.html",
-    "_passkey_login.html", "_security_keys.html", "confirm_oob.html",
-    "login_verify_oob.html", "oob_enroll.html", "oob_macros.html", "outbox.html",
-    "security_oob.html", "oidc_apps.html", "oidc_confirm.html", "oidc_consent.html",
+    "_passkey_login.html", "_security_keys.html", "outbox.html",
+    "oidc_apps.html", "oidc_confirm.html", "oidc_consent.html",
     "oidc_continue.html", "oidc_logout.html",
 }
 
