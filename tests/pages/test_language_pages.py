@@ -8,9 +8,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
 from tests.conftest import PASSWORD
-from tests.pages.helpers import audit, csrf_of, page_signup
+from tests.pages.helpers import audit, csrf_of, enroll_app, page_login, page_signup
 
 EMAIL = "grete@example.com"
 GERMAN = {"Accept-Language": "de-CH,de;q=0.9,en;q=0.5"}
@@ -130,3 +131,57 @@ def test_a_signed_in_switch_changes_the_language_of_the_mail(
     assert latest.subject.startswith("Willkommen bei ")
     assert "Wir haben einen neuen Bestätigungslink gesendet" in client.get(
         resent.headers["location"], headers={"Accept-Language": "en"}).text
+
+
+def test_the_sign_in_page_is_german(client: TestClient) -> None:
+    page = client.get("/login", headers=GERMAN).text
+    assert "<h1>Anmelden</h1>" in page
+    assert "Passwort vergessen?" in page
+    assert 'Neu hier? <a href="/signup">Konto erstellen</a>' in page
+    assert "Forgot your password?" not in page
+
+
+def test_the_second_step_is_german(client: TestClient, clock: FixedClock) -> None:
+    client.headers.update(GERMAN)
+    page_signup(client, EMAIL, PASSWORD)
+    enroll_app(client, clock)
+    client.cookies.clear()
+    assert page_login(client, EMAIL, PASSWORD).headers["location"] == "/login/verify"
+    page = client.get("/login/verify").text
+    assert "Zweiter Schritt: Bestätigen Sie, dass Sie es sind" in page
+    assert "Geben Sie jetzt den Code aus Ihrer Authenticator-App ein." in page
+    assert "Handy verloren?" in page
+    assert ">Weiter</button>" in page
+    recovery = client.get("/login/verify?method=recovery_code").text
+    assert "Geben Sie jetzt einen Ihrer Wiederherstellungscodes ein." in recovery
+
+
+def test_the_security_page_is_german(client: TestClient, clock: FixedClock) -> None:
+    client.headers.update(GERMAN)
+    page_signup(client, EMAIL, PASSWORD)
+    off = client.get("/account/security").text
+    assert "<h1>Sicherheit</h1>" in off
+    assert 'Zwei-Faktor-Authentifizierung: <span class="badge badge--off">ausgeschaltet</span>' \
+        in off
+    assert "Möglichkeiten für den zweiten Schritt" in off
+    assert "Noch keine Authenticator-App." in off
+    enroll_app(client, clock)
+    on = client.get("/account/security").text
+    assert 'Zwei-Faktor-Authentifizierung: <span class="badge badge--on">eingeschaltet</span>' \
+        in on
+    assert "10 von 10 übrig" in on
+    assert "Neue Codes erstellen" in on
+    assert "Neuer Name für iPhone" in on
+
+
+def test_the_forgot_password_pages_are_german(client: TestClient) -> None:
+    client.headers.update(GERMAN)
+    page = client.get("/password-reset").text
+    assert "<h1>Passwort zurücksetzen</h1>" in page
+    assert "Wir senden Ihnen einen Link" in page
+    assert 'Doch wieder eingefallen? <a href="/login">Anmelden</a>' in page
+    sent = client.post("/password-reset", data={"email": EMAIL, "csrf_token": csrf_of(page)})
+    assert sent.status_code == 200
+    assert "Sehen Sie in Ihren E-Mails nach" in sent.text
+    assert f"Falls ein Konto {EMAIL} verwendet" in sent.text
+    assert "Zurück zur Anmeldung" in sent.text

@@ -24,6 +24,7 @@ from secondlock.core.errors import (
     RateLimitedError,
     SecondFactorRequiredError,
 )
+from secondlock.core.i18n import msg
 from secondlock.core.phones import parse_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import retry_after
@@ -74,12 +75,12 @@ class OobService:
         require_recent_auth(self.rt, view)
         settings = self.rt.settings
         if settings.resolved_sms_provider == "off":
-            raise DeliveryFailedError("Text messages are not available on this service. "
-                                      "Add an authenticator app instead.")
+            raise DeliveryFailedError(msg("Text messages are not available on this service. "
+                                          "Add an authenticator app instead."))
         number = parse_phone(phone, settings.sms_default_region)
         if not region_allowed(number, settings.sms_countries):
-            raise InvalidPhoneError("We cannot send text messages to numbers in that country. "
-                                    "Use an authenticator app instead.")
+            raise InvalidPhoneError(msg("We cannot send text messages to numbers in that "
+                                        "country. Use an authenticator app instead."))
         return self._enroll(view, "sms", number, name, info)
 
     def enroll_email(self, view: SessionView, email: str | None, name: str | None,
@@ -106,7 +107,7 @@ class OobService:
             destination = Destinations(s).of([authenticator_id]).get(authenticator_id)
         if row is None or row.confirmed_at is not None or destination is None \
                 or row.pending_expires_at is None or row.pending_expires_at <= now:
-            raise NotFoundError("This setup has expired or does not exist. Start again.")
+            raise NotFoundError(msg("This setup has expired or does not exist. Start again."))
         sent = self.sender.send(Target(view.account_id, "enroll", row.id, row.type,
                                        destination, authenticator_id=row.id,
                                        not_after=row.pending_expires_at), info)
@@ -122,7 +123,7 @@ class OobService:
             make_room_for_pending(repo, view.account_id, now)
             if any(dest == destination for _, dest in
                    Destinations(s).confirmed(view.account_id, channel)):
-                raise ConflictError("This is already one of your second factors.")
+                raise ConflictError(msg("This is already one of your second factors."))
             repo.add(Authenticator(id=row_id, account_id=view.account_id, type=channel,
                                    name=clean_name(name, DEFAULT_NAMES[channel]),
                                    created_at=now, pending_expires_at=expires))
@@ -147,12 +148,12 @@ class OobService:
     def _factor(self, account_id: str, method: str) -> tuple[str, str]:
         """The factor (id, destination) codes of ``method`` go to: the oldest confirmed."""
         if method not in OOB_METHODS:
-            raise NotFoundError("Codes are sent only by text message or email.")
+            raise NotFoundError(msg("Codes are sent only by text message or email."))
         with self.rt.db.read() as s:
             factors = Destinations(s).confirmed(account_id, method)
         if not factors:
-            raise NotFoundError("No phone is set up for this account." if method == "sms"
-                                else "No email address is set up for codes.")
+            raise NotFoundError(msg("No phone is set up for this account.") if method == "sms"
+                                else msg("No email address is set up for codes."))
         row, destination = factors[0]
         return row.id, destination
 
@@ -202,12 +203,12 @@ class OobService:
             SecondFactorRequiredError, NotFoundError, RateLimitedError, DeliveryFailedError.
         """
         if not view.mfa_enabled:
-            raise SecondFactorRequiredError("Two-factor authentication is off: confirm with "
-                                            "your password.")
+            raise SecondFactorRequiredError(msg("Two-factor authentication is off: confirm "
+                                                "with your password."))
         if method == "email" and not email_session_counts(self.rt, view.account_id):
-            raise SecondFactorRequiredError(
+            raise SecondFactorRequiredError(msg(
                 "An email code is not enough for this change: confirm with your "
-                "authenticator app, security key or phone.")
+                "authenticator app, security key or phone."))
         factor_id, destination = self._factor(view.account_id, method)
         return self.sender.send(Target(view.account_id, "reauth", view.id, method,
                                        destination, authenticator_id=factor_id), info)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import delivery_codes as dc
+from secondlock.core.i18n import msg
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import Accounts, Authenticators
@@ -27,8 +28,8 @@ from secondlock.storage.repositories.delivery import (
 OOB_METHODS = ("sms", "email")
 #: Factors that make an email code too weak for "confirm it's you" (issue #7, OOB-8).
 STRONGER_THAN_EMAIL = ("totp", "webauthn", "sms")
-FACTOR_LABELS = {"totp": "Authenticator app", "sms": "Text messages (SMS)",
-                 "email": "Email codes", "webauthn": "Security key or passkey"}
+FACTOR_LABELS = {"totp": msg("Authenticator app"), "sms": msg("Text messages (SMS)"),
+                 "email": msg("Email codes"), "webauthn": msg("Security key or passkey")}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core import delivery_codes as dc
 from secondlock.core.delivery_errors import DeliveryFailedError
 from secondlock.core.errors import RateLimitedError
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.network import throttle_group
 from secondlock.core.phones import mask_email, mask_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
@@ -81,8 +82,8 @@ class CodeSender:
         settings = self.rt.settings
         if target.channel == "sms" and not region_allowed(target.destination,
                                                           settings.sms_countries):
-            raise DeliveryFailedError("We cannot send text messages to this number's country. "
-                                      "Use another way to confirm it's you.")
+            raise DeliveryFailedError(msg("We cannot send text messages to this number's "
+                                          "country. Use another way to confirm it's you."))
         code = dc.new_code()
         ttl = dc.code_ttl(settings.oob_code_minutes)
         expires_at = now + ttl
@@ -92,8 +93,9 @@ class CodeSender:
             row = self._challenge(s, target, now)
             wait = retry_after(row.next_send_at, now) if row.code_hash is not None else None
             if wait is not None:
-                raise RateLimitedError(wait, f"A code was just sent. You can ask for a new one "
-                                       f"in {wait} seconds.")
+                raise RateLimitedError(wait, nmsg(
+                    "A code was just sent. You can ask for a new one in %(n)d second.",
+                    "A code was just sent. You can ask for a new one in %(n)d seconds.", wait))
             self._check_budgets(s, target, info, now)
             digest = dc.hash_code(self.rt.secret_key, account_id=target.account_id,
                                   purpose=target.purpose, challenge_id=row.id, code=code)
@@ -101,8 +103,8 @@ class CodeSender:
             if not DeliveryCodes(s).issue(row.id, digest, now=now, expires_at=expires_at,
                                           next_send_at=now + timedelta(seconds=cooldown),
                                           destination=target.destination):
-                raise RateLimitedError(dc.FIRST_COOLDOWN_SECONDS, "A code was just sent. "
-                                       "Wait a moment before asking for another.")
+                raise RateLimitedError(dc.FIRST_COOLDOWN_SECONDS, msg(
+                    "A code was just sent. Wait a moment before asking for another."))
             CodeSends(s).add(CodeSend(at=now, channel=target.channel,
                                       account_id=target.account_id,
                                       destination_key=self._destination_key(target),
@@ -164,14 +166,19 @@ class CodeSender:
                 "SECONDLOCK_SMS_BUDGET_GLOBAL_HOUR; no SMS is sent until the count falls "
                 "(about %d s). Check for SMS pumping, then raise the budget if it is real "
                 "traffic.", budget.limit, refusal.retry_after)
-            raise RateLimitedError(refusal.retry_after, "Text messages are paused for a while "
-                                   "on our side. Use another way to sign in, or try later.")
+            raise RateLimitedError(refusal.retry_after, msg(
+                "Text messages are paused for a while on our side. Use another way to sign "
+                "in, or try later."))
         logger.warning("code send budget used up scope=%s channel=%s window=%ds limit=%d "
                        "account=%s", budget.scope, target.channel,
                        int(budget.window.total_seconds()), budget.limit, target.account_id)
-        noun = "text messages" if target.channel == "sms" else "emails with codes"
-        raise RateLimitedError(refusal.retry_after, f"We sent too many {noun} for now. Use "
-                               f"another way to confirm it's you, or try again later.")
+        if target.channel == "sms":
+            raise RateLimitedError(refusal.retry_after, msg(
+                "We sent too many text messages for now. Use another way to confirm it's "
+                "you, or try again later."))
+        raise RateLimitedError(refusal.retry_after, msg(
+            "We sent too many emails with codes for now. Use another way to confirm it's "
+            "you, or try again later."))
 
     def _deliver(self, target: Target, code: str, ttl: timedelta, challenge_id: str,
                  now: datetime) -> None:
@@ -190,6 +197,6 @@ class CodeSender:
             with self.rt.db.write() as s:
                 DeliveryCodes(s).allow_send_now(challenge_id, now)
                 s.commit()
-            raise DeliveryFailedError("We could not send the text message right now. Try "
-                                      "again in a moment, or use another way to confirm it's "
-                                      "you.") from exc
+            raise DeliveryFailedError(msg("We could not send the text message right now. Try "
+                                          "again in a moment, or use another way to confirm "
+                                          "it's you.")) from exc

@@ -20,6 +20,7 @@ from secondlock.core.errors import (
     WeakPasswordError,
     WrongPasswordError,
 )
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
@@ -50,7 +51,7 @@ def rotate_session(s: DbSession, view: SessionView, info: RequestInfo, now: date
         NotAuthenticatedError: the session ended meanwhile (it is not brought back).
     """
     if not Sessions(s).delete(view.id):
-        raise NotAuthenticatedError("Your session has ended. Sign in again.")
+        raise NotAuthenticatedError(msg("Your session has ended. Sign in again."))
     token = new_token()
     Sessions(s).add(SessionRow(id=str(uuid.uuid4()), token_hash=hash_token(token),
                                account_id=view.account_id, created_at=view.created_at,
@@ -86,8 +87,8 @@ class PasswordChangeService:
         self.rt.policy.check(new_password, email=account.email, blocklist=self.rt.blocklist,
                              has_second_factor=account.mfa_enabled_at is not None)
         if self.rt.hasher.verify(account.password_hash, new_password):
-            raise WeakPasswordError("reused", "Choose a password different from the one you "
-                                    "have now.")
+            raise WeakPasswordError("reused", msg("Choose a password different from the one you "
+                                                "have now."))
         password_hash = self.rt.hasher.hash(new_password)  # slow: outside any transaction
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
@@ -101,10 +102,10 @@ class PasswordChangeService:
                                   reason="forced" if forced else None, detail=ended.detail))
             s.commit()
         notify(self.rt, to=account.email, kind="password_changed", at=now, info=info,
-               subject="your password was changed",
-               headline="The password of your account was changed.",
-               details=["All other devices were signed out and remembered devices were "
-                        "forgotten."])
+               subject=msg("your password was changed"),
+               headline=msg("The password of your account was changed."),
+               details=[msg("All other devices were signed out and remembered devices were "
+                            "forgotten.")])
         return PasswordChanged(session_token=token, signed_out=ended.sessions)
 
     def _check_current(self, view: SessionView, stored_hash: str, password: str,
@@ -124,5 +125,5 @@ class PasswordChangeService:
                                   account_id=view.account_id, reason="bad_password",
                                   method="pwd"))
             s.commit()
-        raise WrongPasswordError("That is not your current password. If you forgot it, sign "
-                                 "out and use \"Forgot your password?\".")
+        raise WrongPasswordError(msg("That is not your current password. If you forgot it, "
+                                     "sign out and use \"Forgot your password?\"."))

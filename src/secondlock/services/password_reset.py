@@ -18,6 +18,7 @@ from secondlock.core.errors import (
     RateLimitedError,
     ResetLinkExpiredError,
 )
+from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.password_messages import password_reset_email
@@ -39,10 +40,10 @@ REQUESTS_PER_IP_PER_HOUR = 20
 LINK_PATH = "/password-reset/link"
 MAX_TOKEN_CHARS = 256
 
-EXPIRED_TEXT = ("This password reset link has expired or was already used. Links work once, "
-                "for 60 minutes, and only the newest one works. Ask for a new link.")
-INVALID_TEXT = ("This password reset link is not valid. Open the link from the email again, "
-                "or copy all of it into the address bar.")
+EXPIRED_TEXT = msg("This password reset link has expired or was already used. Links work "
+                   "once, for 60 minutes, and only the newest one works. Ask for a new link.")
+INVALID_TEXT = msg("This password reset link is not valid. Open the link from the email "
+                   "again, or copy all of it into the address bar.")
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,9 @@ class PasswordResetService:
             wait = seconds_locked(s, keys, now) if refused else None
             s.commit()
         if refused:
-            raise RateLimitedError(wait or 3600, "Too many password reset requests. Check "
-                                   "your inbox (and spam folder) for the link we sent, or "
-                                   "try again later.")
+            raise RateLimitedError(wait or 3600, msg(
+                "Too many password reset requests. Check your inbox (and spam folder) for the "
+                "link we sent, or try again later."))
         return normal
 
     def send_link(self, normal_email: str, info: RequestInfo) -> None:
@@ -171,14 +172,14 @@ class PasswordResetService:
                                   account_id=account_id, detail=ended.detail))
             s.commit()
         notify(self.rt, to=link.email, kind="password_reset", at=now, info=info,
-               subject="your password was reset",
-               headline="The password of your account was reset through the link we emailed "
-                        "you.",
-               details=["Every device was signed out and remembered devices were forgotten. "
-                        "Two-factor authentication stays as it was: signing in asks for your "
-                        "second factor as before.",
-                        "If you did not do this, someone can read your email: secure your "
-                        "mailbox first, then reset your password again."])
+               subject=msg("your password was reset"),
+               headline=msg("The password of your account was reset through the link we "
+                            "emailed you."),
+               details=[msg("Every device was signed out and remembered devices were "
+                            "forgotten. Two-factor authentication stays as it was: signing "
+                            "in asks for your second factor as before."),
+                        msg("If you did not do this, someone can read your email: secure "
+                            "your mailbox first, then reset your password again.")])
 
     @staticmethod
     def _hash(token: str) -> bytes:

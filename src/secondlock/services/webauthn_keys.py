@@ -112,10 +112,10 @@ class WebAuthnKeyService:
             account = Accounts(s).get(view.account_id)
             existing = WebAuthnCredentials(s).for_account(view.account_id)
             if account is None:
-                raise ConflictError("This account no longer exists.")
+                raise ConflictError(msg("This account no longer exists."))
             if len(existing) >= MAX_KEYS:
-                raise ConflictError(f"An account can have at most {MAX_KEYS} security keys. "
-                                    "Remove one you no longer use first.")
+                raise ConflictError(msg("An account can have at most %(n)d security keys. Remove "
+                                        "one you no longer use first.", n=MAX_KEYS))
             challenge = new_challenge(s, purpose="register", now=now,
                                       account_id=view.account_id, session_id=view.id,
                                       name=name[:MAX_NAME] if name else None)
@@ -136,8 +136,8 @@ class WebAuthnKeyService:
         parsed = webauthn.parse_credential(credential, kind="create")
         stored = take_challenge(self.rt, parsed, "register")
         if stored is None or stored.session_id != view.id:
-            raise RegistrationRejectedError("This setup expired or was already used. "
-                                            "Start adding the key again.")
+            raise RegistrationRejectedError(msg("This setup expired or was already used. "
+                                                "Start adding the key again."))
         key = webauthn.verify_new_key(parsed, expected_challenge=parsed.challenge,
                                       rp_id=self.rt.settings.rp_id,
                                       origin=self.rt.settings.origin)
@@ -189,5 +189,5 @@ class WebAuthnKeyService:
         return sorted(out, key=lambda k: k.created_at)
 
 
-_ALREADY = ("This security key is already registered. A key can belong to one account only; "
-            "if it is yours, you can already use it.")
+_ALREADY = msg("This security key is already registered. A key can belong to one account "
+               "only; if it is yours, you can already use it.")

@@ -26,6 +26,7 @@ from secondlock.core.errors import (
     NotFoundError,
     RateLimitedError,
 )
+from secondlock.core.i18n import msg, nmsg
 from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
@@ -54,7 +55,8 @@ from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuth
 PASSKEY_SCOPE = "passkey"
 #: Passwordless starts per IP group (IPv6 /64) within one ceremony window of 5 minutes.
 MAX_PASSWORDLESS_STARTS = 100
-_FAILED = "Your security key could not be verified. Try again, or use another way to sign in."
+_FAILED = msg("Your security key could not be verified. Try again, or use another way to "
+              "sign in.")
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class WebAuthnSignIn:
             pending = self._pending(MfaChallenges(s).by_token_hash(_token_hash(mfa_token)))
             keys = WebAuthnCredentials(s).usable(pending.account_id)
             if not keys:
-                raise NotFoundError("This account has no security key that can sign in.")
+                raise NotFoundError(msg("This account has no security key that can sign in."))
             challenge = new_challenge(s, purpose="second_step", now=now,
                                       account_id=pending.account_id,
                                       mfa_challenge_id=pending.id)
@@ -116,8 +118,8 @@ class WebAuthnSignIn:
         with self.rt.db.write() as s:
             if WebAuthnChallenges(s).count_live("passwordless", group, now) \
                     >= MAX_PASSWORDLESS_STARTS:
-                raise RateLimitedError(webauthn.CEREMONY_SECONDS, "Too many passkey sign-ins "
-                                       "were started from here. Wait a few minutes.")
+                raise RateLimitedError(webauthn.CEREMONY_SECONDS, msg(
+                    "Too many passkey sign-ins were started from here. Wait a few minutes."))
             challenge = new_challenge(s, purpose="passwordless", now=now, ip_group=group)
             s.commit()
         return webauthn.authentication_options(rp_id=self.rt.settings.rp_id, allow=[],
@@ -133,7 +135,7 @@ class WebAuthnSignIn:
         with self.rt.db.write() as s:
             keys = WebAuthnCredentials(s).usable(view.account_id)
             if not keys:
-                raise NotFoundError("This account has no security key that can be used.")
+                raise NotFoundError(msg("This account has no security key that can be used."))
             challenge = new_challenge(s, purpose="reauth", now=self.rt.clock.now(),
                                       account_id=view.account_id, session_id=view.id)
             s.commit()
@@ -160,8 +162,8 @@ class WebAuthnSignIn:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "second_step")
             if stored is None or stored.mfa_challenge_id != pending.id:
-                raise _Refused("challenge", "This sign-in took too long or was already "
-                               "tried. Try your key again.")
+                raise _Refused("challenge", msg("This sign-in took too long or was already "
+                                                "tried. Try your key again."))
             use = self._check(parsed, stored, account_id=account_id, require_uv=False, info=info)
         except (_Refused, AssertionRejectedError) as exc:
             self._second_step_failed(pending, attempt, info, exc)
@@ -171,7 +173,7 @@ class WebAuthnSignIn:
                 s.rollback()
                 self._second_step_failed(pending, attempt, info, self._cloned(use, info))
             if not MfaChallenges(s).consume(pending.id, now):
-                raise MfaTokenExpiredError("This sign-in was already completed.")
+                raise MfaTokenExpiredError(msg("This sign-in was already completed."))
             Throttles(s).reset(mfa_key(account_id))
             issued = issue_session(s, account_id=account_id, info=info, now=now,
                                    amr=webauthn.amr_for(backup_eligible=use.backup_eligible,
@@ -196,14 +198,17 @@ class WebAuthnSignIn:
         with self.rt.db.read() as s:
             wait = seconds_locked(s, [key], self.rt.clock.now())
         if wait is not None:
-            raise RateLimitedError(wait, "Too many failed passkey sign-ins from here. "
-                                   f"Wait {wait} seconds before trying again.")
+            raise RateLimitedError(wait, nmsg(
+                "Too many failed passkey sign-ins from here. Wait %(n)d second before trying "
+                "again.",
+                "Too many failed passkey sign-ins from here. Wait %(n)d seconds before trying "
+                "again.", wait))
         try:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "passwordless")
             if stored is None:
-                raise _Refused("challenge", "This sign-in took too long or was already "
-                               "tried. Try your passkey again.")
+                raise _Refused("challenge", msg("This sign-in took too long or was already "
+                                                "tried. Try your passkey again."))
             use = self._check(parsed, stored, account_id=None, require_uv=True, info=info)
             now = self.rt.clock.now()
             with self.rt.db.write() as s:
@@ -241,8 +246,8 @@ class WebAuthnSignIn:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "reauth")
             if stored is None or stored.session_id != view.id:
-                raise _Refused("challenge", "That took too long or was already tried. "
-                               "Try your key again.")
+                raise _Refused("challenge", msg("That took too long or was already tried. "
+                                                "Try your key again."))
             use = self._check(parsed, stored, account_id=view.account_id, require_uv=False,
                               info=info)
             with self.rt.db.write() as s:
@@ -269,10 +274,10 @@ class WebAuthnSignIn:
     # Shared --------------------------------------------------------------------------------
     def _pending(self, challenge: MfaChallenge | None) -> MfaChallenge:
         if challenge is None:
-            raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+            raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
         if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
-            raise MfaTokenExpiredError("This sign-in took too long or was already used. "
-                                       "Enter your email and password again.")
+            raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
+                                           "Enter your email and password again."))
         return challenge
 
     def _check(self, parsed: ParsedCredential, stored: WebAuthnChallenge, *,
@@ -282,20 +287,20 @@ class WebAuthnSignIn:
             found = WebAuthnCredentials(s).by_credential_id(parsed.credential_id)
             owner = Accounts(s).get(found[0].account_id) if found else None
         if found is None or owner is None:
-            raise _Refused("unknown_key", "This key is not registered here. Use a key you "
-                           "added to your account.")
+            raise _Refused("unknown_key", msg("This key is not registered here. Use a key you "
+                                              "added to your account."))
         cred, row = found
         if account_id is not None and cred.account_id != account_id:
-            raise _Refused("other_account", "This key belongs to another account. Use a key "
-                           "you added to your account.")
+            raise _Refused("other_account", msg("This key belongs to another account. Use a key "
+                                                "you added to your account."))
         if account_id is None and (parsed.user_handle is None or not hmac.compare_digest(
                 parsed.user_handle, owner.user_handle)):
             raise _Refused("user_handle")
         if stored.account_id is not None and stored.account_id != cred.account_id:
             raise _Refused("other_account")
         if cred.flagged_at is not None:
-            raise _Refused("flagged", "This key is blocked because it may have been copied. "
-                           "Use another way to sign in.")
+            raise _Refused("flagged", msg("This key is blocked because it may have been copied. "
+                                          "Use another way to sign in."))
         checked = webauthn.verify_assertion(
             parsed, expected_challenge=parsed.challenge, rp_id=self.rt.settings.rp_id,
             origin=self.rt.settings.origin, public_key=cred.public_key,
@@ -332,15 +337,16 @@ class WebAuthnSignIn:
         if first and account is not None:
             notify(self.rt, to=account.email, kind="security_key_flagged", at=now,
                    info=info,
-                   subject="a security key may have been copied",
-                   headline=f"We blocked your security key \u201c{use.name}\u201d.",
-                   details=["It signed with a counter that went backwards. That happens when "
-                            "a key was copied (cloned), so we no longer accept it.",
-                            "If you still have the key, remove it on your security page and "
-                            "add it again. If you think it was copied, also change your "
-                            "password."])
-        return _Refused("counter_regressed", "This key is blocked because it may have been "
-                        "copied. Use another way to sign in.")
+                   subject=msg("a security key may have been copied"),
+                   headline=msg("We blocked your security key \u201c%(name)s\u201d.",
+                                name=use.name),
+                   details=[msg("It signed with a counter that went backwards. That happens when "
+                                "a key was copied (cloned), so we no longer accept it."),
+                            msg("If you still have the key, remove it on your security page and "
+                                "add it again. If you think it was copied, also change your "
+                                "password.")])
+        return _Refused("counter_regressed", msg("This key is blocked because it may have been "
+                                                 "copied. Use another way to sign in."))
 
     def _second_step_failed(self, pending: MfaChallenge, attempt: int, info: RequestInfo,
                             exc: Exception) -> NoReturn:
@@ -362,7 +368,7 @@ class WebAuthnSignIn:
 
 def _token_hash(mfa_token: str) -> bytes:
     if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-        raise NotAuthenticatedError("This sign-in is not valid. Start again.")
+        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
     return hash_token(mfa_token)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from secondlock.core.i18n import msg
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.authorize import SCOPE_TEXT
 from secondlock.web.oidc.endpoints import oidc_of
 from secondlock.web.pages.rendering import FormFields, Pages, redirect
 
-NOTICES = {"disconnected": "The shop is disconnected. It has to ask you again to sign in.",
-           "already": "That shop was already disconnected."}
+NOTICES = {"disconnected": msg("The shop is disconnected. It has to ask you again to sign in."),
+           "already": msg("That shop was already disconnected.")}
 
 
 def router(pages: Pages) -> APIRouter:

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from secondlock.core.assurance import ACR_PHISHING_RESISTANT, ACR_PWD
 from secondlock.core.errors import SecondLockError
+from secondlock.core.i18n import msg
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.authorization import (
     CONSENT,
@@ -45,9 +46,9 @@ from secondlock.web.pages.rendering import FormFields, Pages, error_status, redi
 
 MAX_QUERY_CHARS = 2500
 SCOPE_TEXT = {
-    "openid": "Know who you are (a stable account number) and how you signed in",
-    "email": "See your email address",
-    "offline_access": "Stay connected while you are away (until you sign out of it)",
+    "openid": msg("Know who you are (a stable account number) and how you signed in"),
+    "email": msg("See your email address"),
+    "offline_access": msg("Stay connected while you are away (until you sign out of it)"),
 }
 
 
@@ -63,9 +64,9 @@ def router(pages: Pages) -> APIRouter:
 
     def bad_request(request: Request) -> Response:
         return pages.message(
-            request, status=400, title="This sign-in link does not work",
-            text="The shop sent you here with a sign-in request we cannot accept, so we did "
-                 "not send you back. Go back to the shop and try signing in again.")
+            request, status=400, title=msg("This sign-in link does not work"),
+            text=msg("The shop sent you here with a sign-in request we cannot accept, so we did "
+                     "not send you back. Go back to the shop and try signing in again."))
 
     def interstitial(request: Request, target: str, label: str) -> Response:
         return pages.render(request, "oidc_continue.html", target=target, label=label,
@@ -145,7 +146,7 @@ def router(pages: Pages) -> APIRouter:
     @routes.get(CONTINUE_PATH)
     def continue_to(request: Request) -> Response:
         return interstitial(request, "/oidc/authorize?" + clean_query(request.url.query),
-                            "Continue")
+                            msg("Continue"))
 
     @routes.get("/oidc/cancel")
     def cancel(request: Request) -> Response:
@@ -175,9 +176,9 @@ def router(pages: Pages) -> APIRouter:
         if form.get("decision") != "allow":
             denied = add_params_to_uri(data["redirect_uri"], [("error", "access_denied")] + (
                 [("state", data["state"])] if data.get("state") else []))
-            return interstitial(request, denied, "Back to the shop")
+            return interstitial(request, denied, msg("Back to the shop"))
         oidc.consents.grant(view.account_id, req.client.get_client_id(), req.scope or "")
-        return interstitial(request, "/oidc/authorize?" + query, "Continue")
+        return interstitial(request, "/oidc/authorize?" + query, msg("Continue"))
 
     def confirm_page(request: Request, view: SessionView, query: str, method: str, *,
                      error: SecondLockError | None = None) -> Response:
@@ -192,7 +193,7 @@ def router(pages: Pages) -> APIRouter:
         return pages.render(request, "oidc_confirm.html", status=status, headers=headers,
                             has_keys="webauthn" in methods,
                             key_only=key_only and "webauthn" in methods,
-                            user=view, client_name=client.name if client else "The shop",
+                            user=view, client_name=client.name if client else msg("The shop"),
                             request_query=query, method=method, error=error,
                             switch_url="/oidc/confirm?" + switch,
                             cancel_url="/oidc/cancel?" + clean_query(query))
@@ -232,7 +233,7 @@ def router(pages: Pages) -> APIRouter:
         except SecondLockError as exc:
             return confirm_page(request, view, query, method, error=exc)
         return pages.renew_session(
-            request, interstitial(request, "/oidc/authorize?" + query, "Continue"), view)
+            request, interstitial(request, "/oidc/authorize?" + query, msg("Continue")), view)
 
     @routes.post("/oidc/confirm/key")
     def confirm_with_key(request: Request, form: FormFields) -> Response:
@@ -249,6 +250,6 @@ def router(pages: Pages) -> APIRouter:
         except SecondLockError as exc:
             return confirm_page(request, view, query, "totp", error=exc)
         return pages.renew_session(
-            request, interstitial(request, "/oidc/authorize?" + query, "Continue"), view)
+            request, interstitial(request, "/oidc/authorize?" + query, msg("Continue")), view)
 
     return routes

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from joserfc.jwk import KeySet
 
+from secondlock.core.i18n import msg
 from secondlock.services.oidc import OidcServices
 from secondlock.web.cookies import clear_session_cookie
 from secondlock.web.deps import request_info
@@ -52,8 +53,8 @@ def router(pages: Pages) -> APIRouter:
         if target:
             response: Response = RedirectResponse(target, status_code=302)
         else:
-            response = pages.message(request, status=200, title="You are signed out",
-                                     text="You are signed out of your account here.")
+            response = pages.message(request, status=200, title=msg("You are signed out"),
+                                     text=msg("You are signed out of your account here."))
         clear_session_cookie(response, settings)
         return response
 
@@ -65,9 +66,9 @@ def router(pages: Pages) -> APIRouter:
             checked = endpoint.validate_request(req)
         except OAuth2Error:
             return pages.message(
-                request, status=400, title="This sign-out link does not work",
-                text="The shop sent a sign-out request we cannot accept, so nothing changed. "
-                     "You can sign out from your account page.")
+                request, status=400, title=msg("This sign-out link does not work"),
+                text=msg("The shop sent a sign-out request we cannot accept, so nothing changed. "
+                         "You can sign out from your account page."))
         view = pages.current(request)
         if checked.needs_confirmation:
             return pages.render(request, "oidc_logout.html", user=view)

@@ -24,6 +24,7 @@ from secondlock.core.errors import (
     ReauthRequiredError,
     SecondLockError,
 )
+from secondlock.core.i18n import msg
 from secondlock.core.webauthn import MAX_CREDENTIAL_JSON_CHARS
 from secondlock.storage.repositories import SessionView
 from secondlock.web.cookies import set_device_cookie, set_session_cookie
@@ -83,7 +84,7 @@ def router(pages: Pages) -> APIRouter:
         status, headers = error_status(exc)
         return pages.message(request, status=status, title=exc.title, text=exc.detail,
                              user=view, headers=headers,
-                             links=[("/account/security", "Back to security settings")])
+                             links=[("/account/security", msg("Back to security settings"))])
 
     # Adding, renaming, removing -------------------------------------------------------------
     @routes.post("/account/security/keys/options")
@@ -133,7 +134,7 @@ def router(pages: Pages) -> APIRouter:
         key_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(key_id):
-                raise NotFoundError("No such key.")
+                raise NotFoundError(msg("No such key."))
             pages.services(request).authenticators.rename(view, key_id, form.get("name", ""),
                                                           request_info(request))
         except NotFoundError:
@@ -152,7 +153,7 @@ def router(pages: Pages) -> APIRouter:
         key_id = form.get("authenticator_id", "")
         try:
             if not AUTHENTICATOR_ID.match(key_id):
-                raise NotFoundError("No such key.")
+                raise NotFoundError(msg("No such key."))
             turned_off = pages.services(request).authenticators.remove(view, key_id,
                                                                        request_info(request))
         except ReauthRequiredError:
@@ -262,7 +263,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.message(request, status=status, title=exc.title, text=exc.detail,
                                  user=view, headers=headers, links=[(
                                      "/account/confirm?" + urlencode({"next": next_path}),
-                                     "Try again")])
+                                     msg("Try again"))])
         return pages.renew_session(request, redirect(next_path + "?notice=confirmed"), view)
 
     return routes

@@ -23,6 +23,7 @@ from secondlock.core.errors import (
     ReauthRequiredError,
     SecondLockError,
 )
+from secondlock.core.i18n import msg
 from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
@@ -219,7 +220,7 @@ def router(pages: Pages) -> APIRouter:
         services, info = pages.services(request), request_info(request)
         try:
             if not AUTHENTICATOR_ID.match(factor_id):
-                raise NotFoundError("This setup has expired or does not exist.")
+                raise NotFoundError(msg("This setup has expired or does not exist."))
             done = services.authenticators.confirm(view, factor_id, form.get("code", ""), info)
         except NotFoundError:
             return redirect("/account/security?notice=setup-expired")
@@ -247,7 +248,7 @@ def router(pages: Pages) -> APIRouter:
         oob = pages.services(request).oob
         try:
             if not AUTHENTICATOR_ID.match(factor_id):
-                raise NotFoundError("This setup has expired or does not exist.")
+                raise NotFoundError(msg("This setup has expired or does not exist."))
             sent = oob.resend_enrollment(view, factor_id, request_info(request))
         except NotFoundError:
             return redirect("/account/security?notice=setup-expired")

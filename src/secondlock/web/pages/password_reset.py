@@ -21,6 +21,7 @@ from secondlock.core.errors import (
     ResetLinkExpiredError,
     WeakPasswordError,
 )
+from secondlock.core.i18n import msg
 from secondlock.services.password_reset import MAX_TOKEN_CHARS, RESET_LINK_MINUTES
 from secondlock.web.cookies import clear_session_cookie
 from secondlock.web.deps import request_info
@@ -48,7 +49,7 @@ def router(pages: Pages) -> APIRouter:
         status, _ = error_status(exc)
         response = pages.message(
             request, status=status, title=exc.title, text=exc.detail, headers=NO_REFERRER,
-            links=[("/password-reset", "Ask for a new link"), ("/login", "Sign in")])
+            links=[("/password-reset", msg("Ask for a new link")), ("/login", msg("Sign in"))])
         response.delete_cookie(reset_cookie_name(settings), path="/", httponly=True,
                                samesite="lax", secure=settings.is_https)
         return response
@@ -81,21 +82,23 @@ def router(pages: Pages) -> APIRouter:
         # every address (PW-8).
         background.add_task(service.send_link, normal, info)
         return pages.message(
-            request, status=200, title="Check your email",
-            text=f"If an account uses {email[:MAX_EMAIL_LENGTH]}, we sent it a link to "
-                 f"choose a new password. The link works once, for {RESET_LINK_MINUTES} "
-                 "minutes. Nothing arrived after a few minutes? Check the spam folder, and "
-                 "check that this is the address you signed up with.",
-            links=[("/login", "Back to sign in"), ("/password-reset", "Send another link")])
+            request, status=200, title=msg("Check your email"),
+            text=msg("If an account uses %(email)s, we sent it a link to choose a new "
+                     "password. The link works once, for %(minutes)d minutes. Nothing arrived "
+                     "after a few minutes? Check the spam folder, and check that this is the "
+                     "address you signed up with.",
+                     email=email[:MAX_EMAIL_LENGTH], minutes=RESET_LINK_MINUTES),
+            links=[("/login", msg("Back to sign in")),
+                   ("/password-reset", msg("Send another link"))])
 
     @routes.get("/password-reset/link")
     def open_link(request: Request) -> Response:
         token = request.query_params.get("token", "")
         try:
             if not token or len(token) > MAX_TOKEN_CHARS:
-                raise InvalidTokenError("The link is incomplete. Open the link from the "
-                                        "email again, or copy all of it into the address "
-                                        "bar.")
+                raise InvalidTokenError(msg("The link is incomplete. Open the link from the "
+                                            "email again, or copy all of it into the "
+                                            "address bar."))
             pages.services(request).password_reset.check_link(token)
         except (InvalidTokenError, ResetLinkExpiredError) as exc:
             return broken_link(request, exc)
@@ -139,10 +142,10 @@ def router(pages: Pages) -> APIRouter:
     @routes.get("/password-reset/done")
     def done(request: Request) -> Response:
         return pages.message(
-            request, status=200, title="Your password is changed",
-            text="Sign in with your new password. If two-factor authentication is on, you "
-                 "will still be asked for your code as usual. For your safety, every device "
-                 "was signed out.",
-            links=[("/login", "Sign in")])
+            request, status=200, title=msg("Your password is changed"),
+            text=msg("Sign in with your new password. If two-factor authentication is on, "
+                     "you will still be asked for your code as usual. For your safety, every "
+                     "device was signed out."),
+            links=[("/login", msg("Sign in"))])
 
     return routes
