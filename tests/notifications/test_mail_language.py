@@ -95,3 +95,26 @@ def test_a_notice_in_english_is_unchanged_and_german_translates_each_part() -> N
     assert "Gerät: Unbekanntes Gerät" in text
     assert "Das war ich nicht: https://shop.example/not-me?token=t" in text
     assert "Oder öffnen Sie diese Adresse: https://shop.example/not-me?token=t" in html
+
+
+def test_reset_mail_code_mail_and_text_message_follow_the_account_language() -> None:
+    from secondlock.notifications.code_messages import email_code_message
+    from secondlock.notifications.password_messages import password_reset_email
+    from secondlock.notifications.sms import sms_text
+
+    link = "https://accounts.tea.example/password-reset/link?token=abc"
+    reset = password_reset_email(to="ada@example.com", service_name="Tea", reset_url=link,
+                                 minutes_valid=60, origin="https://accounts.tea.example",
+                                 language="de")
+    assert reset.subject == "Tea: Passwort zurücksetzen"
+    assert link in reset.text
+    assert "läuft in 60 Minuten ab" in reset.text
+    code = email_code_message(to="ada@example.com", code="123456", service_name="Tea",
+                              minutes=10, purpose="login", language="de")
+    assert code.subject == "Tea-Code: 123456"
+    assert "Anmeldung abzuschließen" in code.text
+    assert sms_text("123456", "Tea", 10, "de").startswith("123456 ist Ihr Tea-Code.")
+    assert sms_text("123456", "Tea", 10).startswith("123456 is your Tea code.")
+    assert password_reset_email(to="a@example.com", service_name="Tea", reset_url=link,
+                                minutes_valid=60, origin="https://x").subject == \
+        "Tea: reset your password"

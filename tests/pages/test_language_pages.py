@@ -185,3 +185,14 @@ def test_the_forgot_password_pages_are_german(client: TestClient) -> None:
     assert "Sehen Sie in Ihren E-Mails nach" in sent.text
     assert f"Falls ein Konto {EMAIL} verwendet" in sent.text
     assert "Zurück zur Anmeldung" in sent.text
+
+
+def test_page_scripts_get_their_words_in_the_page_language(client: TestClient) -> None:
+    """The countdown, the password toggle and the security-key messages come from the page
+    (#sl-text), so German pages show German script texts too."""
+    german = client.get("/login", headers={"Accept-Language": "de"}).text
+    assert 'id="sl-text"' in german
+    assert 'data-hide-password="Passwort verbergen"' in german
+    assert "Nicht erhalten? Erneut senden in {clock}" in german
+    english = client.get("/login", headers={"Accept-Language": "en"}).text
+    assert 'data-hide-password="Hide password"' in english

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.notifications.messages import _html
+from secondlock.translations import translate
 
 
 def email_code_message(*, to: str, code: str, service_name: str, minutes: int,
-                       purpose: str) -> OutgoingEmail:
+                       purpose: str, language: str = DEFAULT_LANGUAGE) -> OutgoingEmail:
     """``purpose``: "login", "reauth" or "enroll" (only the wording changes)."""
-    why = {"enroll": "to confirm this address for two-factor sign-in",
-           "reauth": "to confirm it's you before a change to your account"}.get(
-        purpose, "to finish signing in")
-    lines = [f"Your {service_name} code {why} is:", "", f"    {code}", "",
-             f"It works once and expires in {minutes} minutes. Never share it, not even "
-             f"with {service_name} support.",
-             "If you did not ask for it, someone may know your password: change it."]
-    html = _html([f"Your {service_name} code {why} is:", code,
-                  f"It works once and expires in {minutes} minutes. Never share it.",
-                  "If you did not ask for it, someone may know your password: change it."])
-    return OutgoingEmail(to=to, subject=f"{service_name} code: {code}", text="\n".join(lines),
-                         html=html, kind=f"email_code_{purpose}")
+    def t(text: str) -> str:
+        return str(translate(text, language))
+
+    intro = {
+        "enroll": msg("Your %(service)s code to confirm this address for two-factor sign-in "
+                      "is:", service=service_name),
+        "reauth": msg("Your %(service)s code to confirm it's you before a change to your "
+                      "account is:", service=service_name),
+    }.get(purpose, msg("Your %(service)s code to finish signing in is:", service=service_name))
+    expires = t(msg("It works once and expires in %(minutes)d minutes. Never share it, not even "
+                    "with %(service)s support.", minutes=minutes, service=service_name))
+    unasked = t(msg("If you did not ask for it, someone may know your password: change it."))
+    lines = [t(intro), "", f"    {code}", "", expires, unasked]
+    html = _html([t(intro), code, expires, unasked], language=language)
+    subject = t(msg("%(service)s code: %(code)s", service=service_name, code=code))
+    return OutgoingEmail(to=to, subject=subject, text="\n".join(lines), html=html,
+                         kind=f"email_code_{purpose}")

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.notifications.messages import _html
+from secondlock.translations import translate
 
 
 def password_reset_email(*, to: str, service_name: str, reset_url: str,
-                         minutes_valid: int, origin: str) -> OutgoingEmail:
-    text = (
-        f"Someone asked to reset the password of your {service_name} account.\n\n"
-        f"To choose a new password, open the link below. It works once and expires in "
-        f"{minutes_valid} minutes.\n\n{reset_url}\n\n"
-        f"Your second factor stays on: after the reset you sign in with the new password "
-        f"and still confirm with your authenticator app or a recovery code.\n\n"
-        f"If you did not ask for this, ignore this message: your password stays as it is. "
-        f"Nobody can use the link without access to this mailbox. If it keeps happening, "
-        f"sign in at {origin}/login and review your account.\n"
-    )
+                         minutes_valid: int, origin: str,
+                         language: str = DEFAULT_LANGUAGE) -> OutgoingEmail:
+    def t(text: str) -> str:
+        return str(translate(text, language))
+
+    asked = t(msg("Someone asked to reset the password of your %(service)s account.",
+                  service=service_name))
+    ignore = t(msg("If you did not ask for this, ignore this message: your password stays as "
+                   "it is."))
+    text = "\n\n".join([
+        asked,
+        t(msg("To choose a new password, open the link below. It works once and expires in "
+              "%(minutes)d minutes.", minutes=minutes_valid)),
+        reset_url,
+        t(msg("Your second factor stays on: after the reset you sign in with the new password "
+              "and still confirm with your second factor or a recovery code.")),
+        ignore + " " + t(msg("Nobody can use the link without access to this mailbox. If it "
+                             "keeps happening, sign in at %(url)s and review your account.",
+                             url=f"{origin}/login")),
+    ]) + "\n"
     html = _html([
-        f"Someone asked to reset the password of your {service_name} account.",
-        f"To choose a new password, use the button below. The link works once and expires "
-        f"in {minutes_valid} minutes.",
-    ], ("Choose a new password", reset_url)).replace(
-        "</body>", "<p>If you did not ask for this, ignore this message: your password stays "
-                   "as it is.</p></body>")
-    return OutgoingEmail(to=to, subject=f"{service_name}: reset your password", text=text,
-                         html=html, kind="password_reset_link")
+        asked,
+        t(msg("To choose a new password, use the button below. The link works once and "
+              "expires in %(minutes)d minutes.", minutes=minutes_valid)),
+        ignore,
+    ], (t(msg("Choose a new password")), reset_url), language=language)
+    subject = t(msg("%(service)s: reset your password", service=service_name))
+    return OutgoingEmail(to=to, subject=subject, text=text, html=html,
+                         kind="password_reset_link")

@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from secondlock.config import Settings
+from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
 from secondlock.notifications.base import DeliveryError
+from secondlock.translations import translate
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +205,9 @@ def build_sms_gateway(settings: Settings) -> SmsGateway:
     return DisabledSms()
 
 
-def sms_text(code: str, service_name: str, minutes: int) -> str:
+def sms_text(code: str, service_name: str, minutes: int,
+             language: str = DEFAULT_LANGUAGE) -> str:
     """The text message: the code and the service name, nothing else to phish with."""
-    return (f"{code} is your {service_name} code. It expires in {minutes} minutes. "
-            f"Never share it, not even with {service_name} support.")
+    return str(translate(msg("%(code)s is your %(service)s code. It expires in %(minutes)d "
+                             "minutes. Never share it, not even with %(service)s support.",
+                             code=code, service=service_name, minutes=minutes), language))

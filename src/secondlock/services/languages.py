@@ -28,3 +28,11 @@ def language_of(rt: Runtime, email: str) -> str:
         account = Accounts(s).by_email(email)
         language = account.language if account is not None else DEFAULT_LANGUAGE
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def account_language(rt: Runtime, account_id: str) -> str:
+    """The language of the account with this id (English when there is none)."""
+    with rt.db.read() as s:
+        account = Accounts(s).get(account_id)
+        language = account.language if account is not None else DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -29,6 +29,7 @@ from secondlock.core.tokens import keyed_digest
 from secondlock.notifications.base import DeliveryError
 from secondlock.notifications.code_messages import email_code_message
 from secondlock.notifications.sms import sms_text
+from secondlock.services.languages import account_language
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm_oob import CodeSend, DeliveryCode
 from secondlock.storage.repositories.delivery import CodeSends, DeliveryCodes
@@ -184,13 +185,14 @@ class CodeSender:
                  now: datetime) -> None:
         minutes = int(ttl.total_seconds() // 60)
         name = self.rt.settings.service_name
+        language = account_language(self.rt, target.account_id)
         if target.channel == "email":
             self.rt.notifier.send_email(email_code_message(
                 to=target.destination, code=code, service_name=name, minutes=minutes,
-                purpose=target.purpose))
+                purpose=target.purpose, language=language))
             return
         try:
-            self.rt.sms.send_sms(target.destination, sms_text(code, name, minutes))
+            self.rt.sms.send_sms(target.destination, sms_text(code, name, minutes, language))
         except DeliveryError as exc:
             logger.warning("sms not sent purpose=%s account=%s error=%s", target.purpose,
                            target.account_id, exc)

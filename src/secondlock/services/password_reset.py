@@ -116,12 +116,13 @@ class PasswordResetService:
             Activity(s).add(event(at=now, name="password_reset_requested", info=info,
                                   success=True, account_id=account.id))
             to = account.email
+            language = account.language
             s.commit()
         settings = self.rt.settings
         self.rt.notifier.send_email(password_reset_email(
             to=to, service_name=settings.service_name, origin=settings.origin,
             reset_url=f"{settings.origin}{LINK_PATH}?token={token}",
-            minutes_valid=RESET_LINK_MINUTES))
+            minutes_valid=RESET_LINK_MINUTES, language=language))
 
     def request(self, email: str, info: RequestInfo) -> None:
         """``admit`` and ``send_link`` in one go (the CLI and tests; the web splits them)."""

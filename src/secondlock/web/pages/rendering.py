@@ -50,8 +50,9 @@ NOTICES = {
     "confirmed": msg("Thank you, that's confirmed. You can make the change now."),
     "app-added": msg("The authenticator app is added. You can use it when you sign in."),
     "app-renamed": msg("The authenticator app is renamed."),
-    "app-removed": msg("The authenticator app is removed."),
-    "app-gone": msg("That authenticator app was already removed."),
+    # The security page removes apps, phones and addresses through the same form.
+    "app-removed": msg("Removed. It no longer works for signing in."),
+    "app-gone": msg("That method was already removed."),
     "mfa-off": msg("Two-factor authentication is off. Signing in needs only your password now."),
     "codes-saved": msg("Good. Your new recovery codes are the only ones that work now."),
     "setup-expired": msg("That setup expired before it was finished. Start again."),

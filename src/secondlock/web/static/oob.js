@@ -2,6 +2,7 @@
 // Progressive enhancement only: without this file the button is always there and the
 // server refuses an early resend with a friendly message.
 "use strict";
+const slText = (key, english) => document.getElementById("sl-text")?.dataset[key] || english;
 document.querySelectorAll("[data-resend-in]").forEach((box) => {
   const button = box.querySelector("button");
   const label = box.querySelector("[data-countdown]");
@@ -11,11 +12,12 @@ document.querySelectorAll("[data-resend-in]").forEach((box) => {
   const tick = () => {
     const left = Math.ceil((until - Date.now()) / 1000);
     if (left > 0) {
-      label.textContent = `Didn't get it? Resend in ${clock(left)}`;
+      label.textContent = slText("resendIn", "Didn't get it? Resend in {clock}")
+        .replace("{clock}", clock(left));
       button.disabled = true;
       window.setTimeout(tick, 250);
     } else {
-      label.textContent = "Didn't get it?";
+      label.textContent = slText("didntGetIt", "Didn't get it?");
       button.disabled = false;
     }
   };

@@ -7,7 +7,9 @@ document.querySelectorAll("[data-password-toggle]").forEach((button) => {
   button.addEventListener("click", () => {
     const show = input.type === "password";
     input.type = show ? "text" : "password";
-    button.textContent = show ? "Hide password" : "Show password";
+    const words = document.getElementById("sl-text")?.dataset || {};
+    button.textContent = show ? (words.hidePassword || "Hide password")
+      : (words.showPassword || "Show password");
     input.focus();
   });
   // Never let the browser remember the plain-text state.

@@ -9,14 +9,16 @@
   const supported = typeof window.PublicKeyCredential === "function" &&
     !!navigator.credentials && window.isSecureContext;
 
+  // English here; the page's language from the #sl-text element when it has one.
+  const WORDS = document.getElementById("sl-text")?.dataset || {};
   const MESSAGES = {
-    NotAllowedError: "The request was cancelled or timed out. Try again, and touch or unlock your key when the browser asks.",
-    InvalidStateError: "This security key is already registered to your account. Use it to sign in, or add a different key.",
-    NotSupportedError: "This key or this browser does not support what is needed. Try another key or a current browser.",
-    SecurityError: "Your browser refused the request for this site. Open the site at its usual address and try again.",
-    AbortError: "The request was cancelled. Try again.",
-    unsupported: "This browser cannot use security keys or passkeys. Use a current browser, or another way to sign in.",
-    network: "We could not reach the server. Check your connection and try again.",
+    NotAllowedError: WORDS.notAllowed || "The request was cancelled or timed out. Try again, and touch or unlock your key when the browser asks.",
+    InvalidStateError: WORDS.invalidState || "This security key is already registered to your account. Use it to sign in, or add a different key.",
+    NotSupportedError: WORDS.notSupported || "This key or this browser does not support what is needed. Try another key or a current browser.",
+    SecurityError: WORDS.security || "Your browser refused the request for this site. Open the site at its usual address and try again.",
+    AbortError: WORDS.abort || "The request was cancelled. Try again.",
+    unsupported: WORDS.unsupported || "This browser cannot use security keys or passkeys. Use a current browser, or another way to sign in.",
+    network: WORDS.network || "We could not reach the server. Check your connection and try again.",
   };
 
   // base64url <-> ArrayBuffer, for browsers without the JSON helpers.
