@@ -9,7 +9,6 @@ submits an ordinary form with the answer in a hidden ``credential`` field, so th
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,13 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from secondlock.core.errors import (
     MfaTokenExpiredError,
     NotAuthenticatedError,
-    NotFoundError,
     ReauthRequiredError,
     SecondLockError,
 )
 from secondlock.core.i18n import msg
 from secondlock.core.webauthn import MAX_CREDENTIAL_JSON_CHARS
-from secondlock.storage.repositories import SessionView
 from secondlock.web.cookies import set_device_cookie, set_session_cookie
 from secondlock.web.csrf import check_csrf
 from secondlock.web.deps import request_info
@@ -40,10 +37,8 @@ from secondlock.web.pages.rendering import (
     redirect,
     safe_next,
 )
-from secondlock.web.pages.security import render_codes
+from secondlock.web.pages.security import failed, remove_factor, rename_factor, render_codes
 from secondlock.web.problems import STATUS_BY_CODE
-
-AUTHENTICATOR_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 
 
 class OptionsBody(BaseModel):
@@ -80,12 +75,6 @@ def router(pages: Pages) -> APIRouter:
         return JSONResponse({"code": "forbidden", "detail": "This page is out of date. "
                              "Reload it and try again."}, status_code=403)
 
-    def failed(request: Request, view: SessionView, exc: SecondLockError) -> Response:
-        status, headers = error_status(exc)
-        return pages.message(request, status=status, title=exc.title, text=exc.detail,
-                             user=view, headers=headers,
-                             links=[("/account/security", msg("Back to security settings"))])
-
     # Adding, renaming, removing -------------------------------------------------------------
     @routes.post("/account/security/keys/options")
     def add_options(request: Request, body: OptionsBody) -> Response:
@@ -118,7 +107,7 @@ def router(pages: Pages) -> APIRouter:
         except ReauthRequiredError:
             return confirm_first("/account/security")
         except SecondLockError as exc:
-            return failed(request, view, exc)
+            return failed(pages, request, view, exc)
         if done.recovery_codes:
             return render_codes(pages, request, view, done.recovery_codes,
                                 then="/account/security?notice=key-added", turned_on=True)
@@ -126,44 +115,11 @@ def router(pages: Pages) -> APIRouter:
 
     @routes.post("/account/security/keys/rename")
     def rename(request: Request, form: FormFields) -> Response:
-        view = pages.current(request)
-        if view is None:
-            return pages.to_login(request)
-        if not pages.csrf_ok(request, form):
-            return pages.csrf_failed(request, "/account/security")
-        key_id = form.get("authenticator_id", "")
-        try:
-            if not AUTHENTICATOR_ID.match(key_id):
-                raise NotFoundError(msg("No such key."))
-            pages.services(request).authenticators.rename(view, key_id, form.get("name", ""),
-                                                          request_info(request))
-        except NotFoundError:
-            return redirect("/account/security?notice=key-gone")
-        except SecondLockError as exc:
-            return failed(request, view, exc)
-        return redirect("/account/security?notice=key-renamed")
+        return rename_factor(pages, request, form, gone="key-gone", done="key-renamed")
 
     @routes.post("/account/security/keys/remove")
     def remove(request: Request, form: FormFields) -> Response:
-        view = pages.current(request)
-        if view is None:
-            return pages.to_login(request)
-        if not pages.csrf_ok(request, form):
-            return pages.csrf_failed(request, "/account/security")
-        key_id = form.get("authenticator_id", "")
-        try:
-            if not AUTHENTICATOR_ID.match(key_id):
-                raise NotFoundError(msg("No such key."))
-            turned_off = pages.services(request).authenticators.remove(view, key_id,
-                                                                       request_info(request))
-        except ReauthRequiredError:
-            return confirm_first("/account/security")
-        except NotFoundError:
-            return redirect("/account/security?notice=key-gone")
-        except SecondLockError as exc:
-            return failed(request, view, exc)
-        return redirect("/account/security?notice=" + ("mfa-off" if turned_off
-                                                       else "key-removed"))
+        return remove_factor(pages, request, form, gone="key-gone", done="key-removed")
 
     # Signing in -----------------------------------------------------------------------------
     @routes.post("/login/key/options")

@@ -50,14 +50,62 @@ def render_codes(pages: Pages, request: Request, view: SessionView, codes: list[
                         download_name=CODES_FILE, then=then, turned_on=turned_on)
 
 
+def failed(pages: Pages, request: Request, view: SessionView, exc: SecondLockError) -> Response:
+    """A change on the security page was refused: say why, with the way back."""
+    status, headers = error_status(exc)
+    return pages.message(request, status=status, title=exc.title, text=exc.detail,
+                         user=view, headers=headers,
+                         links=[("/account/security", msg("Back to security settings"))])
+
+
+def rename_factor(pages: Pages, request: Request, form: dict[str, str], *, gone: str,
+                  done: str) -> Response:
+    """Rename an app, phone, address or key (the form's ``authenticator_id``); ``gone`` and
+    ``done`` are the notices for a factor that no longer exists and for success."""
+    view = pages.current(request)
+    if view is None:
+        return pages.to_login(request)
+    if not pages.csrf_ok(request, form):
+        return pages.csrf_failed(request, "/account/security")
+    factor_id = form.get("authenticator_id", "")
+    try:
+        if not AUTHENTICATOR_ID.match(factor_id):
+            raise NotFoundError(msg("No such authenticator."))
+        pages.services(request).authenticators.rename(view, factor_id, form.get("name", ""),
+                                                      request_info(request))
+    except NotFoundError:
+        return redirect(f"/account/security?notice={gone}")
+    except SecondLockError as exc:
+        return failed(pages, request, view, exc)
+    return redirect(f"/account/security?notice={done}")
+
+
+def remove_factor(pages: Pages, request: Request, form: dict[str, str], *, gone: str,
+                  done: str) -> Response:
+    """Remove an app, phone, address or key; the last one turns 2FA off (needs a recent
+    sign-in: else "confirm it's you" first)."""
+    view = pages.current(request)
+    if view is None:
+        return pages.to_login(request)
+    if not pages.csrf_ok(request, form):
+        return pages.csrf_failed(request, "/account/security")
+    factor_id = form.get("authenticator_id", "")
+    try:
+        if not AUTHENTICATOR_ID.match(factor_id):
+            raise NotFoundError(msg("No such authenticator."))
+        turned_off = pages.services(request).authenticators.remove(view, factor_id,
+                                                                   request_info(request))
+    except ReauthRequiredError:
+        return confirm_first("/account/security")
+    except NotFoundError:
+        return redirect(f"/account/security?notice={gone}")
+    except SecondLockError as exc:
+        return failed(pages, request, view, exc)
+    return redirect("/account/security?notice=" + ("mfa-off" if turned_off else done))
+
+
 def router(pages: Pages) -> APIRouter:
     routes = APIRouter(prefix="/account/security", include_in_schema=False)
-
-    def failed(request: Request, view: SessionView, exc: SecondLockError) -> Response:
-        status, headers = error_status(exc)
-        return pages.message(request, status=status, title=exc.title, text=exc.detail,
-                             user=view, headers=headers,
-                             links=[("/account/security", msg("Back to security settings"))])
 
     @routes.get("")
     def security(request: Request) -> Response:
@@ -78,44 +126,11 @@ def router(pages: Pages) -> APIRouter:
 
     @routes.post("/apps/rename")
     def rename(request: Request, form: FormFields) -> Response:
-        view = pages.current(request)
-        if view is None:
-            return pages.to_login(request)
-        if not pages.csrf_ok(request, form):
-            return pages.csrf_failed(request, "/account/security")
-        app_id = form.get("authenticator_id", "")
-        try:
-            if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError(msg("No such authenticator."))
-            pages.services(request).authenticators.rename(view, app_id, form.get("name", ""),
-                                                          request_info(request))
-        except NotFoundError:
-            return redirect("/account/security?notice=app-gone")
-        except SecondLockError as exc:
-            return failed(request, view, exc)
-        return redirect("/account/security?notice=app-renamed")
+        return rename_factor(pages, request, form, gone="app-gone", done="app-renamed")
 
     @routes.post("/apps/remove")
     def remove(request: Request, form: FormFields) -> Response:
-        view = pages.current(request)
-        if view is None:
-            return pages.to_login(request)
-        if not pages.csrf_ok(request, form):
-            return pages.csrf_failed(request, "/account/security")
-        app_id = form.get("authenticator_id", "")
-        try:
-            if not AUTHENTICATOR_ID.match(app_id):
-                raise NotFoundError(msg("No such authenticator."))
-            turned_off = pages.services(request).authenticators.remove(
-                view, app_id, request_info(request))
-        except ReauthRequiredError:
-            return confirm_first("/account/security")
-        except NotFoundError:
-            return redirect("/account/security?notice=app-gone")
-        except SecondLockError as exc:
-            return failed(request, view, exc)
-        return redirect("/account/security?notice=" + ("mfa-off" if turned_off
-                                                       else "app-removed"))
+        return remove_factor(pages, request, form, gone="app-gone", done="app-removed")
 
     @routes.get("/turn-off")
     def turn_off_form(request: Request) -> Response:
@@ -138,7 +153,7 @@ def router(pages: Pages) -> APIRouter:
         except ReauthRequiredError:
             return confirm_first("/account/security/turn-off")
         except SecondLockError as exc:
-            return failed(request, view, exc)
+            return failed(pages, request, view, exc)
         return redirect("/account/security?notice=mfa-off")
 
     @routes.post("/recovery-codes")
@@ -154,7 +169,7 @@ def router(pages: Pages) -> APIRouter:
         except ReauthRequiredError:
             return confirm_first("/account/security")
         except SecondLockError as exc:
-            return failed(request, view, exc)
+            return failed(pages, request, view, exc)
         return render_codes(pages, request, view, codes,
                             then="/account/security?notice=codes-saved", turned_on=False)
 
