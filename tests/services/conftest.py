@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -51,3 +53,21 @@ def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     Base.metadata.create_all(engine)
     engine.dispose()
     return url
+
+
+def run_racers(target: Callable[..., None], worker_args: list[tuple[Any, ...]],
+               expected: int) -> list[str]:
+    """Start one spawned process per ``worker_args`` entry (each target ends with
+    ``barrier, results``), let all ``expected`` attempts go at once, collect their outcomes."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(expected)
+    results = ctx.Queue()
+    processes = [ctx.Process(target=target, args=(*args, barrier, results))
+                 for args in worker_args]
+    for p in processes:
+        p.start()
+    outcomes = [results.get(timeout=60) for _ in range(expected)]
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    return outcomes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from secondlock.core.totp import code_at
 from secondlock.services import Services
 from secondlock.storage.repositories import SessionView
 from tests.conftest import PASSWORD
-from tests.services.conftest import make_services
+from tests.services.conftest import make_services, run_racers
 
 INFO = RequestInfo(ip="198.51.100.7", user_agent="race")
 WORKERS = 2
@@ -62,19 +61,9 @@ def race(url: str, tmp_path: Path, clock: FixedClock, services: Services, method
         result = services.login.login("racer@example.com", PASSWORD, INFO)
         assert result.mfa_token is not None
         tokens.append(result.mfa_token)
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS * PER_WORKER)
-    results = ctx.Queue()
-    processes = [ctx.Process(target=_worker, args=(
-        url, str(tmp_path), clock.now(), tokens[i * PER_WORKER:(i + 1) * PER_WORKER],
-        method, code, barrier, results)) for i in range(WORKERS)]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=60) for _ in range(WORKERS * PER_WORKER)]
-    for p in processes:
-        p.join(timeout=30)
-        assert p.exitcode == 0
-    return outcomes
+    return run_racers(_worker, [
+        (url, str(tmp_path), clock.now(), tokens[i * PER_WORKER:(i + 1) * PER_WORKER], method,
+         code) for i in range(WORKERS)], WORKERS * PER_WORKER)
 
 
 def test_one_totp_code_raced_by_two_processes_succeeds_once(

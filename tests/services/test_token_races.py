@@ -3,7 +3,6 @@ token skips the code once before it is replaced, and a this-wasn't-me link acts 
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,8 @@ from secondlock.core.totp import code_at
 from secondlock.services import Services
 from secondlock.services.not_me_links import not_me_url
 from tests.conftest import PASSWORD
-from tests.services.test_races import INFO, enrolled, make_services
+from tests.services.conftest import make_services, run_racers
+from tests.services.test_races import INFO, enrolled
 
 EMAIL = "racer@example.com"
 WORKERS = 2
@@ -47,19 +47,8 @@ def _worker(url: str, data_dir: str, at: Any, action: str, token: str, barrier: 
 
 
 def race(url: str, tmp_path: Path, clock: FixedClock, action: str, token: str) -> list[str]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS * PER_WORKER)
-    results = ctx.Queue()
-    processes = [ctx.Process(target=_worker, args=(url, str(tmp_path), clock.now(), action,
-                                                   token, barrier, results))
-                 for _ in range(WORKERS)]
-    for p in processes:
-        p.start()
-    outcomes = [results.get(timeout=60) for _ in range(WORKERS * PER_WORKER)]
-    for p in processes:
-        p.join(timeout=30)
-        assert p.exitcode == 0
-    return outcomes
+    return run_racers(_worker, [(url, str(tmp_path), clock.now(), action, token)] * WORKERS,
+                      WORKERS * PER_WORKER)
 
 
 def test_one_device_token_raced_by_two_processes_skips_the_code_once(
