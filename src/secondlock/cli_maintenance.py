@@ -20,7 +20,8 @@ def prune(
         help="Keep this many days of activity (default: SECONDLOCK_ACTIVITY_RETENTION_DAYS, "
              "180).")] = None,
 ) -> None:
-    """Delete activity older than the retention period and sessions that have expired."""
+    """Delete activity older than the retention period, expired sessions, and every expired
+    code, link, challenge and remembered device."""
     settings = settings_or_exit()
     keep = days if days is not None else settings.activity_retention_days
     with cli_services(settings) as services:
@@ -35,3 +36,9 @@ def prune(
     with cli_services(settings) as services:
         oidc_rows = OidcServices.build(services.rt).tokens.prune()
     console.print(f"Deleted {oidc_rows} expired OpenID Connect codes and tokens.")
+    from secondlock.services.maintenance import prune_leftovers
+
+    with cli_services(settings) as services:
+        leftovers = prune_leftovers(services.rt)
+    console.print(f"Deleted {leftovers} expired sign-in challenges, links, remembered devices "
+                  "and code records.")

@@ -58,3 +58,32 @@ def test_prune_takes_the_retention_from_the_settings(invoke: Invoke,
     bad = invoke("prune", env={**cli_env, "SECONDLOCK_ACTIVITY_RETENTION_DAYS": "0"})
     assert bad.exit_code == 2
     assert "SECONDLOCK_ACTIVITY_RETENTION_DAYS" in bad.output
+
+
+def test_prune_deletes_expired_challenges_links_and_remembered_devices(
+        invoke: Invoke, cli_env: dict[str, str]) -> None:
+    from sqlalchemy import func, select
+
+    from secondlock.services.trusted_devices import remember_device
+    from secondlock.storage.orm import AccountToken, MfaChallenge, TrustedDevice
+
+    assert invoke("migrate", env=cli_env).exit_code == 0
+    now = datetime.now(UTC)
+    with services_for(cli_env) as services:
+        services.rt.clock = FixedClock(now - timedelta(days=40))
+        account_id = sign_up_and_in(services, "old@example.com")  # a confirmation link
+        with services.rt.db.write() as s:
+            remember_device(s, account_id=account_id, info=CLI_REQUEST,
+                            now=services.rt.clock.now(), days=30)
+            s.commit()
+        services.rt.clock = FixedClock(now)
+        fresh = sign_up_and_in(services, "new@example.com")  # a live link stays
+    result = invoke("prune", env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "expired sign-in challenges, links, remembered devices" in \
+        result.stdout.replace("\n", " ")
+    with services_for(cli_env) as services, services.rt.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(TrustedDevice)) == 0
+        owners = set(s.scalars(select(AccountToken.account_id)))
+        assert owners == {fresh}
+        assert s.scalar(select(func.count()).select_from(MfaChallenge)) == 0

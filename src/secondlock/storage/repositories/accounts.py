@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import (
@@ -54,6 +54,11 @@ class Tokens:
 
     def add(self, token: AccountToken) -> None:
         self.db.add(token)
+
+    def delete_expired(self, now: datetime) -> int:
+        """Mailed links past their expiry (used or not): they can never work again."""
+        result = self.db.execute(delete(AccountToken).where(AccountToken.expires_at <= now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def consume(self, token_hash: bytes, purpose: str, now: datetime) -> str | None:
         """Mark a live token used and return its account id; None when unusable.

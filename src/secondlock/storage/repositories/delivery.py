@@ -107,8 +107,9 @@ class DeliveryCodes:
             .values(used_at=now))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def prune(self, before: datetime) -> None:
-        self.db.execute(delete(DeliveryCode).where(DeliveryCode.expires_at < before))
+    def prune(self, before: datetime) -> int:
+        result = self.db.execute(delete(DeliveryCode).where(DeliveryCode.expires_at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class CodeSends:
@@ -137,8 +138,9 @@ class CodeSends:
             oldest = oldest.replace(tzinfo=UTC)
         return int(count or 0), oldest
 
-    def prune(self, before: datetime) -> None:
-        self.db.execute(delete(CodeSend).where(CodeSend.at < before))
+    def prune(self, before: datetime) -> int:
+        result = self.db.execute(delete(CodeSend).where(CodeSend.at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def confirm_factor(db: Session, authenticator_id: str, now: datetime) -> bool:

@@ -147,3 +147,8 @@ class MfaChallenges:
 
     def delete_for_account(self, account_id: str) -> None:
         self.db.execute(delete(MfaChallenge).where(MfaChallenge.account_id == account_id))
+
+    def delete_expired(self, now: datetime) -> int:
+        """Pending sign-ins past their 5 minutes (finished or not)."""
+        result = self.db.execute(delete(MfaChallenge).where(MfaChallenge.expires_at <= now))
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -85,6 +85,11 @@ class WebAuthnChallenges:
         self.db.add(row)
         self.db.flush()
 
+    def delete_expired(self, now: datetime) -> int:
+        result = self.db.execute(delete(WebAuthnChallenge).where(
+            WebAuthnChallenge.expires_at <= now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def count_live(self, purpose: str, ip_group: str, now: datetime) -> int:
         """Unexpired challenges of ``purpose`` started from one IP group."""
         return int(self.db.scalar(select(func.count(WebAuthnChallenge.id)).where(
