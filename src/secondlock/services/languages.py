@@ -22,11 +22,8 @@ def set_language(rt: Runtime, account_id: str, language: str) -> None:
             s.commit()
 
 
-def language_of(rt: Runtime, email: str) -> str:
-    """The language of the account with this address (English when there is none)."""
-    with rt.db.read() as s:
-        account = Accounts(s).by_email(email)
-        language = account.language if account is not None else DEFAULT_LANGUAGE
+def usable_language(language: str | None) -> str:
+    """The account's stored language when we have a catalog for it, else English."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
@@ -34,5 +31,4 @@ def account_language(rt: Runtime, account_id: str) -> str:
     """The language of the account with this id (English when there is none)."""
     with rt.db.read() as s:
         account = Accounts(s).get(account_id)
-        language = account.language if account is not None else DEFAULT_LANGUAGE
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+        return usable_language(account.language if account is not None else None)

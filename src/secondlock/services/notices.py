@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.orm import Session as DbSession
+
 from secondlock.core.devices import describe_device
 from secondlock.core.request_info import RequestInfo
 from secondlock.notifications.messages import security_notice
-from secondlock.services.languages import language_of
-from secondlock.services.not_me_links import link_for
+from secondlock.services.languages import usable_language
+from secondlock.services.not_me_links import not_me_url
 from secondlock.services.runtime import Runtime
+from secondlock.storage.orm import Account
 from secondlock.storage.repositories import Accounts
 from secondlock.storage.repositories.delivery import Destinations
 
@@ -22,13 +25,26 @@ def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
     unless ``not_me_link`` is False (the mail that confirms the link was used).
 
     Write ``subject``, ``headline`` and ``details`` as ``msg("English text", name=value)``
-    (secondlock.core.i18n): the mail goes out in the account's own language."""
-    language = language_of(rt, to)
-    # AUD-4: every confirmed address hears about it, not only the account's own (an email
-    # factor at another address is a second place to notice a stranger). Each mail gets its
-    # own single-use link.
-    for address in (to, *_other_addresses(rt, to)):
-        url = link_for(rt, to) if not_me_link else None
+    (secondlock.core.i18n): the mail goes out in the account's own language.
+
+    AUD-4: every confirmed address hears about it, not only the account's own (an email
+    factor at another address is a second place to notice a stranger). One transaction
+    finds the account, its other addresses and issues one link per mail.
+    """
+    recipients: list[str] = [to]
+    urls: list[str | None] = []
+    language = usable_language(None)
+    with rt.db.write() as s:
+        account = Accounts(s).by_email(to)
+        if account is not None:
+            language = usable_language(account.language)
+            recipients += _other_addresses(s, account)
+            if not_me_link:
+                now = rt.clock.now()
+                urls = [not_me_url(s, origin=rt.settings.origin, account_id=account.id, now=now)
+                        for _ in recipients]
+                s.commit()
+    for address, url in zip(recipients, urls or [None] * len(recipients), strict=True):
         rt.notifier.send_email(security_notice(
             to=address, service_name=rt.settings.service_name, origin=rt.settings.origin,
             subject=subject, headline=headline, details=list(details),
@@ -37,12 +53,8 @@ def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
             language=language))
 
 
-def _other_addresses(rt: Runtime, email: str) -> list[str]:
+def _other_addresses(s: DbSession, account: Account) -> list[str]:
     """Confirmed email-factor addresses of the account other than its own."""
-    with rt.db.read() as s:
-        account = Accounts(s).by_email(email)
-        if account is None:
-            return []
-        found = [address for _, address in Destinations(s).confirmed(account.id, "email")]
-    own = email.casefold()
-    return sorted({a for a in found if a.casefold() != own})
+    own = account.email.casefold()
+    return sorted({address for _, address in Destinations(s).confirmed(account.id, "email")
+                   if address.casefold() != own})
