@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -20,8 +19,13 @@ from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
 from secondlock.services.runtime import Runtime
-from secondlock.services.sessions import IssuedSession, SessionService, issue_session
-from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
+from secondlock.services.sessions import SessionService
+from secondlock.services.sign_in import (
+    PASSWORD_AMR,
+    LoginResult,
+    complete_sign_in,
+    send_sign_in_notices,
+)
 from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
 from secondlock.services.trusted_devices import DeviceUse, use_device, warn_replay
 from secondlock.storage.orm import MfaChallenge
@@ -40,19 +44,6 @@ LOGIN_SCOPE = "login"
 
 MFA_TOKEN_MINUTES = 5
 THROTTLED_LOG_INTERVAL = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """Either a session (``authenticated``) or the pending second step (``mfa_required``)."""
-
-    status: str
-    account_id: str
-    session: IssuedSession | None = None
-    mfa_token: str | None = None
-    methods: tuple[str, ...] = ()
-    #: A new remembered-device token for the client to keep (replaces the one it sent).
-    device_token: str | None = None
 
 
 def available_methods(s: DbSession, account_id: str, *,
@@ -118,39 +109,35 @@ class LoginService:
             use = use_device(s, account_id=account.id, token=device_token, info=info, now=now) \
                 if device_token is not None and account.mfa_enabled_at is not None \
                 else DeviceUse("ask")
-            if use.outcome == "skip":
-                # Single-factor ("pwd"): sensitive changes still ask for a factor.
-                issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
-                                       absolute=self.sessions.absolute)
-                Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                      account_id=account.id, method=Method.REMEMBERED_DEVICE))
-                s.commit()
-                return LoginResult(status="authenticated", session=issued,
-                                   account_id=account.id, device_token=use.token)
-            if account.mfa_enabled_at is not None:
-                token = new_token()
-                MfaChallenges(s).add(MfaChallenge(
-                    id=str(uuid.uuid4()), token_hash=hash_token(token), account_id=account.id,
-                    created_at=now, expires_at=now + timedelta(minutes=MFA_TOKEN_MINUTES),
-                    ip=info.ip, user_agent=info.user_agent))
-                methods = available_methods(s, account.id, now=now)
-                Activity(s).add(event(at=now, name="login_password", info=info, success=True,
-                                      account_id=account.id, method=Method.PASSWORD))
+            if account.mfa_enabled_at is not None and use.outcome != "skip":
+                result = self._pending_second_step(s, account.id, info, now)
                 s.commit()
                 if use.replayed_account_id is not None:
                     warn_replay(self.rt, use.replayed_account_id, info)
-                return LoginResult(status="mfa_required", account_id=account.id,
-                                   mfa_token=token, methods=methods)
-            new_device = is_new_device(s, account.id, info.user_agent)
-            issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
-                                   absolute=self.sessions.absolute)
-            Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account.id, method=Method.PASSWORD,
-                                  detail=NEW_DEVICE if new_device else None))
+                return result
+            # A remembered device skips the code; the session is single-factor either way
+            # ("pwd"), so sensitive changes still ask for a factor.
+            signed_in = complete_sign_in(
+                s, self.rt, account_id=account.id, amr=PASSWORD_AMR, info=info,
+                method=Method.REMEMBERED_DEVICE if use.outcome == "skip" else Method.PASSWORD,
+                device_token=use.token)
             s.commit()
-        if new_device:
-            alert_new_device(self.rt, account.id, Method.PASSWORD, info)
-        return LoginResult(status="authenticated", session=issued, account_id=account.id)
+        send_sign_in_notices(self.rt, signed_in, info)
+        return signed_in.result()
+
+    def _pending_second_step(self, s: DbSession, account_id: str, info: RequestInfo,
+                             now: datetime) -> LoginResult:
+        """The password was right and the account has 2FA: a pending sign-in (its token)."""
+        token = new_token()
+        MfaChallenges(s).add(MfaChallenge(
+            id=str(uuid.uuid4()), token_hash=hash_token(token), account_id=account_id,
+            created_at=now, expires_at=now + timedelta(minutes=MFA_TOKEN_MINUTES),
+            ip=info.ip, user_agent=info.user_agent))
+        methods = available_methods(s, account_id, now=now)
+        Activity(s).add(event(at=now, name="login_password", info=info, success=True,
+                              account_id=account_id, method=Method.PASSWORD))
+        return LoginResult(status="mfa_required", account_id=account_id, mfa_token=token,
+                           methods=methods)
 
     def _count_attempt(self, key: str) -> int | None:
         """Count this attempt on the account key before checking the password (see
