@@ -18,7 +18,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
 from typing import Annotated, NoReturn
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from secondlock.core.errors import SecondLockError, WeakPasswordError
 from secondlock.core.request_info import CLI_REQUEST
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.services import Services
+from secondlock.storage.db import private_sqlite_file
 from secondlock.storage.migrate import alembic_config, upgrade
 from secondlock.web.app import build_mailer, build_runtime, create_app
 from secondlock.web.asgi import APP_FACTORY, log_config
@@ -246,7 +246,7 @@ def _migration_engine(url: str) -> Iterator[Engine]:
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(parsed.database)
     elif parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
     engine = create_engine(url, connect_args=connect_args)
