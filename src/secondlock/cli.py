@@ -14,7 +14,9 @@ from ``cli_services(settings)`` and report refusals with ``fail(...)``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,6 +159,7 @@ def serve(
 ) -> None:
     """Start the web service (migrates the embedded SQLite database first)."""
     settings = settings_or_exit()
+    _check_port(host, port)
     schema = prepare_schema(settings)
     # Build the app once here, so a broken setup stops now with one traceback instead of
     # uvicorn respawning crashing workers in a loop.
@@ -287,6 +290,22 @@ def _stop_with_exit_code_0_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Stop with one line, before the banner, when the port cannot be had (like uvicorn
+    binds it: SO_REUSEADDR, so a port in TIME_WAIT after a restart still counts as free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                other = port + 1 if port < 65535 else port - 1
+                fail(f"port {port} is in use: another SecondLock? try --port {other}")
+            fail(f"cannot listen on {_listen_url(host, port)} "
+                 f"({exc.strerror or type(exc).__name__})")
 
 
 def _listen_url(host: str, port: int) -> str:
