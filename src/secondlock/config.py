@@ -79,6 +79,8 @@ class Settings(BaseModel):
     trusted_device_days: int = Field(default=30, ge=1, le=30)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    #: A request body must arrive in full this many seconds after its headers (else 408).
+    body_timeout_seconds: float = Field(default=20, gt=0, le=600)
 
     # SMS and email codes (#4) ----------------------------------------------------------------
     #: ``outbox`` (console + /dev/outbox; development only), ``webhook``, ``twilio`` or ``off``.
