@@ -2,9 +2,13 @@
 
 A page handler is a module-level function that asks for what it needs:
 
+    SessionsForm = Annotated[Form, checked_form("/account/sessions")]
+
     @router.post("/account/sessions/revoke")
     def revoke(request: Request, pages: Renderer, view: SignedIn,
                form: SessionsForm) -> Response: ...
+
+and the module's ``router`` is listed in ``web.pages.install``.
 
 - ``Renderer``: the ``Pages`` object (templates, messages) built once by ``install``.
 - ``SignedIn``: the signed-in session. Without one the browser is sent to the sign-in page
@@ -15,8 +19,9 @@ A page handler is a module-level function that asks for what it needs:
   gets the friendly 403 page linking to ``back`` (``FormRefused``). Declare it after
   ``SignedIn`` so a signed-out browser is sent to sign in first.
 
-Plain ``def`` dependencies and handlers run in the threadpool (they call services); the
-form body is read by the async ``form_fields`` first.
+Handlers that call services are plain ``def`` functions, so FastAPI runs them in the
+threadpool; so is ``maybe_signed_in`` (it looks the session up). The dependencies that do no
+I/O are ``async`` and cost no thread hop; the form body is read by the async ``form_fields``.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ class FormRefused(Exception):
         self.back = back
 
 
-def pages_of(request: Request) -> Pages:
+async def pages_of(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
 
@@ -65,7 +70,7 @@ def maybe_signed_in(request: Request, pages: Renderer) -> SessionView | None:
 MaybeSignedIn = Annotated[SessionView | None, Depends(maybe_signed_in)]
 
 
-def signed_in(view: MaybeSignedIn) -> SessionView:
+async def signed_in(view: MaybeSignedIn) -> SessionView:
     if view is None:
         raise SignInRequired()
     return view
