@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from secondlock.core.assurance import ACR_PHISHING_RESISTANT
 from secondlock.core.errors import SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.authorize import clean_query, interstitial, request_back
@@ -38,8 +39,8 @@ def _confirm_page(pages: Pages, request: Request, view: SessionView, query: str,
     # A shop that asks for phishing resistance gets it only from a security key.
     key_only = ACR_PHISHING_RESISTANT in asked.get("acr_values", "").split()
     return pages.render(request, "oidc_confirm.html", status=status, headers=headers,
-                        has_keys="webauthn" in has, has_app="totp" in has,
-                        key_only=key_only and "webauthn" in has,
+                        has_keys=Method.WEBAUTHN in has, has_app=Method.TOTP in has,
+                        key_only=key_only and Method.WEBAUTHN in has,
                         user=view, client_name=client.name if client else msg("The shop"),
                         request_query=query, method=typed_method(method, has), error=error,
                         switch_url=lambda m: "/oidc/confirm?" + clean_query(query) + "&"
@@ -49,7 +50,7 @@ def _confirm_page(pages: Pages, request: Request, view: SessionView, query: str,
 
 def _strip_method(query: str) -> tuple[str, str]:
     items = parse_qsl(query, keep_blank_values=True)
-    method = next((v for k, v in items if k == "method"), "totp")
+    method = next((v for k, v in items if k == "method"), Method.TOTP)
     return urlencode([(k, v) for k, v in items if k != "method"]), method
 
 
@@ -85,8 +86,8 @@ def confirm_with_key(request: Request, pages: Renderer, form: StepUpForm,
     """Step-up with a security key or passkey (the only way to phishing resistance)."""
     query = clean_query(form.get("request", ""))
     try:
-        pages.services(request).webauthn_sign_in.verify_reauth(
+        pages.services(request).security_key_sign_in.verify_reauth(
             view, key_credential(form), request_info(request))
     except SecondLockError as exc:
-        return _confirm_page(pages, request, view, query, "totp", error=exc)
+        return _confirm_page(pages, request, view, query, Method.TOTP, error=exc)
     return _back_to_shop(pages, request, view, query)

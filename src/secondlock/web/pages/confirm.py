@@ -18,15 +18,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, SecondLockError
-from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
+from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
+from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
-from secondlock.web.pages.pending_sign_in import CODE_METHODS
 from secondlock.web.pages.rendering import Pages, error_status, redirect, safe_next
 
 #: The ways to confirm by typing a code, strongest first.
-REAUTH_METHODS = ("totp", "sms", "email", "recovery_code")
+REAUTH_METHODS = (Method.TOTP, Method.SMS, Method.EMAIL, Method.RECOVERY_CODE)
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,18 +42,18 @@ def ways(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...]:
     """The codes this account can confirm it's you with, strongest first (no email code
     where a stronger factor exists: see ``services.oob_codes.email_session_counts``)."""
     usable = tuple(m for m in REAUTH_METHODS if m in factors(pages, request, view))
-    if "email" in usable and not email_session_counts(pages.services(request).rt,
-                                                      view.account_id):
-        usable = tuple(m for m in usable if m != "email")
+    if Method.EMAIL in usable and not email_session_counts(pages.services(request).rt,
+                                                           view.account_id):
+        usable = tuple(m for m in usable if m != Method.EMAIL)
     return usable
 
 
 def typed_method(wanted: str | None, has: tuple[str, ...]) -> str:
     """The code the form asks for: the one wanted, else the app; a key-only account types
     a recovery code instead."""
-    method = wanted if wanted in CODE_METHODS else "totp"
-    if method == "totp" and "totp" not in has and "recovery_code" in has:
-        return "recovery_code"
+    method = wanted if wanted in CODE_METHODS else Method.TOTP
+    if method == Method.TOTP and Method.TOTP not in has and Method.RECOVERY_CODE in has:
+        return Method.RECOVERY_CODE
     return str(method)
 
 
@@ -67,7 +67,7 @@ def check_its_you(pages: Pages, request: Request, view: SessionView,
     try:
         pages.services(request).reauth.reauth(
             view, request_info(request), password=form.get("password", ""),
-            method=method if method in CODE_METHODS else "totp", code=form.get("code", ""))
+            method=method if method in CODE_METHODS else Method.TOTP, code=form.get("code", ""))
     except SecondLockError as exc:
         return exc
     return None
@@ -80,14 +80,14 @@ def _switch(next_path: str) -> Callable[[str], str]:
 def confirm_page(pages: Pages, request: Request, view: SessionView, next_path: str,
                  method: str, *, error: SecondLockError | None = None) -> Response:
     """The confirm form for ``method`` (a text or email code has its own page)."""
-    if view.mfa_enabled and method in OOB_METHODS:
+    if view.mfa_enabled and method in SMS_EMAIL_METHODS:
         return _code_sent_page(pages, request, view, next_path, method, error=error)
     status, headers = error_status(error) if error else (200, {})
     has = factors(pages, request, view)
     return pages.render(request, "confirm.html", status=status, headers=headers,
                         methods=ways(pages, request, view), user=view, next_path=next_path,
                         method=typed_method(method, has), error=error,
-                        has_keys="webauthn" in has, has_app="totp" in has,
+                        has_keys=Method.WEBAUTHN in has, has_app=Method.TOTP in has,
                         switch_url=_switch(next_path))
 
 
@@ -95,9 +95,9 @@ def _code_sent_page(pages: Pages, request: Request, view: SessionView, next_path
                     method: str, *, error: SecondLockError | None = None) -> Response:
     """Confirm it's you with an SMS or email code: send it, then type it."""
     try:
-        pending = pages.services(request).oob.pending_reauth(view, method)
+        pending = pages.services(request).sms_email_codes.pending_reauth(view, method)
     except NotFoundError:
-        return redirect(_switch(next_path)("totp"))
+        return redirect(_switch(next_path)(Method.TOTP))
     status, headers = error_status(error) if error else (200, {})
     return pages.render(request, "confirm_oob.html", status=status, headers=headers,
                         user=view, next_path=next_path, method=method, error=error,
@@ -118,7 +118,7 @@ def confirm_form(request: Request, pages: Renderer, view: SignedIn) -> Response:
     method = request.query_params.get("method", "")
     if method not in CODE_METHODS:
         usable = ways(pages, request, view)
-        method = usable[0] if usable else "totp"
+        method = usable[0] if usable else Method.TOTP
     return confirm_page(pages, request, view, safe_next(request.query_params.get("next")),
                         method)
 
@@ -130,7 +130,7 @@ def confirm(request: Request, pages: Renderer, view: SignedIn, form: ConfirmForm
     if refused is not None:
         method = form.get("method", "")
         return confirm_page(pages, request, view, next_path,
-                            method if method in CODE_METHODS else "totp", error=refused)
+                            method if method in CODE_METHODS else Method.TOTP, error=refused)
     return pages.renew_session(request, redirect(next_path + "?notice=confirmed"), view)
 
 
@@ -140,10 +140,11 @@ def send_code(request: Request, pages: Renderer, view: SignedIn,
     """Send a text or email code to confirm it's you with."""
     next_path = safe_next(form.get("next"))
     method = form.get("method", "")
-    if method not in OOB_METHODS:
+    if method not in SMS_EMAIL_METHODS:
         return redirect("/account/confirm?" + urlencode({"next": next_path}))
     try:
-        pages.services(request).oob.send_reauth_code(view, method, request_info(request))
+        pages.services(request).sms_email_codes.send_reauth_code(view, method,
+                                                                 request_info(request))
     except SecondLockError as exc:
         return confirm_page(pages, request, view, next_path, method, error=exc)
     return redirect(_switch(next_path)(method))

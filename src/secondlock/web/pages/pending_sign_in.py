@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from secondlock.config import Settings
+from secondlock.core.methods import CODE_METHODS, Method
 from secondlock.services.login import LoginResult
-from secondlock.services.oob_codes import OOB_METHODS
 from secondlock.web.cookies import (
     clear_device_cookie,
     read_device_cookie,
@@ -24,10 +24,8 @@ from secondlock.web.pages.rendering import redirect
 
 #: Matches the pending sign-in's own lifetime (services.login.MFA_TOKEN_MINUTES).
 MFA_COOKIE_SECONDS = 300
-#: The second steps typed as a code, in the order they are offered.
-CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
 #: What the pending sign-in's cookie may name: the code methods plus a security key.
-PAGE_METHODS = ("webauthn", *CODE_METHODS)
+PAGE_METHODS = (Method.WEBAUTHN, *CODE_METHODS)
 MAX_COOKIE_CHARS = 512
 
 

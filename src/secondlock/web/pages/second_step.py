@@ -9,12 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import MfaTokenExpiredError, NotAuthenticatedError, SecondLockError
-from secondlock.services.oob_codes import OOB_METHODS
+from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
 from secondlock.web.deps import request_info
 from secondlock.web.pages import sms_email_codes
 from secondlock.web.pages.deps import Form, MaybeSignedIn, Renderer, checked_form
 from secondlock.web.pages.pending_sign_in import (
-    CODE_METHODS,
     PAGE_METHODS,
     expired,
     finish_sign_in,
@@ -28,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 def verify_page(pages: Pages, request: Request, methods: tuple[str, ...], method: str, *,
                 error: SecondLockError | None = None, token: str = "") -> Response:
     """The second step's form for ``method`` (with the ways to switch to the others)."""
-    if method in OOB_METHODS:
+    if method in SMS_EMAIL_METHODS:
         return sms_email_codes.verify_page(pages, request, token, methods, method,
                                            error=error)
     status, headers = error_status(error) if error else (200, {})
@@ -41,7 +40,7 @@ def _pick(methods: tuple[str, ...], wanted: str | None, *, codes_only: bool = Fa
     offered = CODE_METHODS if codes_only else PAGE_METHODS
     if wanted in offered:
         return str(wanted)
-    return next((m for m in methods if m in offered), "totp")
+    return next((m for m in methods if m in offered), Method.TOTP)
 
 
 @router.get("/login/verify")
@@ -78,4 +77,4 @@ def verify(request: Request, pages: Renderer,
     # The account page reads how many recovery codes are left and nudges when few are.
     return finish_sign_in(request, settings, result.session.token, result.device_token,
                      then="/account?notice=recovery-code-used"
-                     if method == "recovery_code" else "/account")
+                     if method == Method.RECOVERY_CODE else "/account")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import ReauthRequiredError, SecondLockError
+from secondlock.core.methods import Method
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.web.deps import request_info
 from secondlock.web.pages import sms_email_codes
@@ -28,13 +29,13 @@ router = APIRouter(prefix="/account/security", include_in_schema=False)
 def security(request: Request, pages: Renderer, view: SignedIn) -> Response:
     services = pages.services(request)
     apps = [a for a in services.authenticators.list(view.account_id)
-            if a.confirmed_at is not None and a.type == "totp"]
+            if a.confirmed_at is not None and a.type == Method.TOTP]
     summary = services.authenticators.summary(view.account_id)
     return pages.render(request, "security.html", user=view, apps=apps,
                         codes_left=summary.recovery_codes_remaining,
                         low_codes=LOW_CODES_THRESHOLD,
                         oob=sms_email_codes.security_section(pages, request, view),
-                        keys=services.webauthn_keys.keys(view.account_id))
+                        keys=services.security_keys.keys(view.account_id))
 
 
 @router.get("/turn-off")

@@ -23,6 +23,7 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.webauthn import MAX_CREDENTIAL_JSON_CHARS
 from secondlock.web.cookies import set_session_cookie
 from secondlock.web.csrf import check_csrf
@@ -101,7 +102,7 @@ def add_options(request: Request, body: OptionsBody, pages: Renderer,
     if not _json_csrf_ok(pages, request):
         return _refused()
     try:
-        options = pages.services(request).webauthn_keys.registration_options(view, body.name)
+        options = pages.services(request).security_keys.registration_options(view, body.name)
     except ReauthRequiredError as exc:
         return _json_error(exc, redirect="/account/confirm?" + urlencode(
             {"next": "/account/security"}))
@@ -114,7 +115,7 @@ def add_options(request: Request, body: OptionsBody, pages: Renderer,
 def add(request: Request, pages: Renderer, view: SignedIn, form: SecurityForm) -> Response:
     name = form.get("name") or None
     try:
-        done = pages.services(request).webauthn_keys.register(
+        done = pages.services(request).security_keys.register(
             view, key_credential(form), name, request_info(request))
     except ReauthRequiredError:
         return confirm_first("/account/security")
@@ -142,7 +143,7 @@ def sign_in_options(request: Request, pages: Renderer) -> Response:
     """Second-step options while a sign-in is pending (its cookie), else passwordless."""
     if not _json_csrf_ok(pages, request):
         return _refused()
-    sign_in = pages.services(request).webauthn_sign_in
+    sign_in = pages.services(request).security_key_sign_in
     pending = read_mfa_cookie(request, pages.settings)
     try:
         if request.query_params.get("step") == "second" and pending is not None:
@@ -164,7 +165,7 @@ def second_step(request: Request, pages: Renderer,
     if pending is None:
         return expired(settings)
     try:
-        result = pages.services(request).webauthn_sign_in.verify_second_step(
+        result = pages.services(request).security_key_sign_in.verify_second_step(
             pending[0], key_credential(form), request_info(request),
             remember=form.get("remember_device") == "1")
     except (MfaTokenExpiredError, NotAuthenticatedError):
@@ -172,7 +173,7 @@ def second_step(request: Request, pages: Renderer,
     except SecondLockError as exc:
         status, headers = error_status(exc)
         return pages.render(request, "login_verify.html", status=status, headers=headers,
-                            methods=pending[1], method="webauthn", error=exc,
+                            methods=pending[1], method=Method.WEBAUTHN, error=exc,
                             remember_days=settings.trusted_device_days)
     assert result.session is not None
     return finish_sign_in(request, settings, result.session.token, result.device_token)
@@ -183,7 +184,7 @@ def passwordless(request: Request, pages: Renderer,
                  form: Annotated[Form, checked_form("/login")]) -> Response:
     settings = pages.settings
     try:
-        result = pages.services(request).webauthn_sign_in.verify_passwordless(
+        result = pages.services(request).security_key_sign_in.verify_passwordless(
             key_credential(form), request_info(request))
     except SecondLockError as exc:
         status, headers = error_status(exc)
@@ -205,7 +206,7 @@ def confirm_options(request: Request, pages: Renderer, view: MaybeSignedIn) -> R
     if not _json_csrf_ok(pages, request):
         return _refused()
     try:
-        return JSONResponse(pages.services(request).webauthn_sign_in.reauth_options(view))
+        return JSONResponse(pages.services(request).security_key_sign_in.reauth_options(view))
     except SecondLockError as exc:
         return _json_error(exc)
 
@@ -214,7 +215,7 @@ def confirm_options(request: Request, pages: Renderer, view: MaybeSignedIn) -> R
 def confirm(request: Request, pages: Renderer, view: SignedIn, form: ConfirmForm) -> Response:
     next_path = safe_next(form.get("next"))
     try:
-        pages.services(request).webauthn_sign_in.verify_reauth(view, key_credential(form),
+        pages.services(request).security_key_sign_in.verify_reauth(view, key_credential(form),
                                                                request_info(request))
     except SecondLockError as exc:
         status, headers = error_status(exc)

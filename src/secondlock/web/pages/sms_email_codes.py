@@ -22,7 +22,7 @@ from secondlock.core.errors import (
     ReauthRequiredError,
     SecondLockError,
 )
-from secondlock.services.oob_codes import OOB_METHODS
+from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
@@ -32,7 +32,7 @@ from secondlock.web.pages.recovery_codes import render_codes
 from secondlock.web.pages.rendering import Pages, confirm_first, error_status, redirect
 
 #: Where each kind is added (the URLs are a public contract).
-START_PATHS = {"sms": "/account/security/phone", "email": "/account/security/email"}
+START_PATHS = {Method.SMS: "/account/security/phone", Method.EMAIL: "/account/security/email"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,13 +57,13 @@ def security_section(pages: Pages, request: Request, view: SessionView) -> OobSe
     services = pages.services(request)
     rows = [r for r in services.authenticators.list(view.account_id)
             if r.confirmed_at is not None]
-    masked = services.oob.destinations(view.account_id)
+    masked = services.sms_email_codes.destinations(view.account_id)
     factors = [ShownFactor(r.id, r.type, r.name, masked.get(r.id, ""))
-               for r in rows if r.type in OOB_METHODS]
+               for r in rows if r.type in SMS_EMAIL_METHODS]
     kinds = {r.type for r in rows}
     only_weak = None
-    if kinds and kinds <= set(OOB_METHODS):
-        only_weak = "sms" if "sms" in kinds else "email"
+    if kinds and kinds <= set(SMS_EMAIL_METHODS):
+        only_weak = Method.SMS if Method.SMS in kinds else Method.EMAIL
     return OobSection(factors=factors, only_weak=only_weak,
                       sms_available=pages.settings.resolved_sms_provider != "off")
 
@@ -72,11 +72,11 @@ def verify_page(pages: Pages, request: Request, token: str, methods: tuple[str, 
                 method: str, *, error: SecondLockError | None = None) -> Response:
     """The second step by SMS or email code (from ``second_step``)."""
     try:
-        pending = pages.services(request).oob.pending_login(token, method)
+        pending = pages.services(request).sms_email_codes.pending_login(token, method)
     except (MfaTokenExpiredError, NotAuthenticatedError):
         return expired(pages.settings)
     except NotFoundError:  # no such factor (any more): offer what the account has
-        others = [m for m in methods if m not in OOB_METHODS]
+        others = [m for m in methods if m not in SMS_EMAIL_METHODS]
         return redirect(f"/login/verify?method={others[0]}") if others \
             else expired(pages.settings)
     status, headers = error_status(error) if error else (200, {})
@@ -93,10 +93,11 @@ def send_login_code(request: Request, pages: Renderer,
     if pending is None:
         return expired(pages.settings)
     token, methods = pending
-    if method not in OOB_METHODS or method not in methods:
+    if method not in SMS_EMAIL_METHODS or method not in methods:
         return redirect("/login/verify")
     try:
-        pages.services(request).oob.send_login_code(token, method, request_info(request))
+        pages.services(request).sms_email_codes.send_login_code(token, method,
+                                                                request_info(request))
     except (MfaTokenExpiredError, NotAuthenticatedError):
         return expired(pages.settings)
     except SecondLockError as exc:
@@ -105,7 +106,7 @@ def send_login_code(request: Request, pages: Renderer,
 
 
 # Adding a phone or an address ----------------------------------------------------------
-def _start_page(pages: Pages, request: Request, view: SessionView, method: str, *,
+def _start_page(pages: Pages, request: Request, view: SessionView, method: Method, *,
                 value: str = "", name: str = "",
                 error: SecondLockError | None = None) -> Response:
     status, headers = error_status(error) if error else (200, {})
@@ -126,13 +127,13 @@ def _code_step(pages: Pages, request: Request, view: SessionView, method: str,
 
 
 def _start(pages: Pages, request: Request, view: SessionView, form: Form,
-           method: str) -> Response:
-    field = "phone" if method == "sms" else "email"
+           method: Method) -> Response:
+    field = "phone" if method == Method.SMS else "email"
     value, name = form.get(field, "").strip(), form.get("name", "").strip()
-    oob, info = pages.services(request).oob, request_info(request)
+    codes, info = pages.services(request).sms_email_codes, request_info(request)
     try:
-        sent = oob.enroll_sms(view, value, name or None, info) if method == "sms" \
-            else oob.enroll_email(view, value or None, name or None, info)
+        sent = codes.enroll_sms(view, value, name or None, info) if method == Method.SMS \
+            else codes.enroll_email(view, value or None, name or None, info)
     except ReauthRequiredError:
         return confirm_first(START_PATHS[method])
     except SecondLockError as exc:
@@ -141,37 +142,38 @@ def _start(pages: Pages, request: Request, view: SessionView, form: Form,
     return _code_step(pages, request, view, method, sent.id, sent.sent_to, sent.resend_in)
 
 
-@router.get(START_PATHS["sms"])
+@router.get(START_PATHS[Method.SMS])
 def phone_form(request: Request, pages: Renderer, view: SignedIn) -> Response:
-    return _start_page(pages, request, view, "sms")
+    return _start_page(pages, request, view, Method.SMS)
 
 
-@router.get(START_PATHS["email"])
+@router.get(START_PATHS[Method.EMAIL])
 def email_form(request: Request, pages: Renderer, view: SignedIn) -> Response:
-    return _start_page(pages, request, view, "email", value=view.email)
+    return _start_page(pages, request, view, Method.EMAIL, value=view.email)
 
 
-@router.post(START_PATHS["sms"])
+@router.post(START_PATHS[Method.SMS])
 def add_phone(request: Request, pages: Renderer, view: SignedIn,
-              form: Annotated[Form, checked_form(START_PATHS["sms"])]) -> Response:
-    return _start(pages, request, view, form, "sms")
+              form: Annotated[Form, checked_form(START_PATHS[Method.SMS])]) -> Response:
+    return _start(pages, request, view, form, Method.SMS)
 
 
-@router.post(START_PATHS["email"])
+@router.post(START_PATHS[Method.EMAIL])
 def add_email(request: Request, pages: Renderer, view: SignedIn,
-              form: Annotated[Form, checked_form(START_PATHS["email"])]) -> Response:
-    return _start(pages, request, view, form, "email")
+              form: Annotated[Form, checked_form(START_PATHS[Method.EMAIL])]) -> Response:
+    return _start(pages, request, view, form, Method.EMAIL)
 
 
 def _method_of(form: Form) -> str:
-    method = form.get("method", "sms")
-    return method if method in OOB_METHODS else "sms"
+    method = form.get("method", "")
+    return method if method in SMS_EMAIL_METHODS else Method.SMS
 
 
 @router.post("/account/security/factor/confirm")
 def confirm_factor(request: Request, pages: Renderer, view: SignedIn,
                    form: SecurityForm) -> Response:
     services, info = pages.services(request), request_info(request)
+    codes = services.sms_email_codes
     try:
         done = services.authenticators.confirm(view, factor_id(form, SETUP_GONE),
                                                form.get("code", ""), info)
@@ -180,7 +182,7 @@ def confirm_factor(request: Request, pages: Renderer, view: SignedIn,
     except SecondLockError as exc:
         pending_id = form.get("authenticator_id", "")
         return _code_step(pages, request, view, _method_of(form), pending_id,
-                          services.oob.destinations(view.account_id).get(pending_id, ""), 0,
+                          codes.destinations(view.account_id).get(pending_id, ""), 0,
                           error=exc)
     if not done.mfa_turned_on:
         return redirect("/account/security?notice=factor-added")
@@ -190,13 +192,13 @@ def confirm_factor(request: Request, pages: Renderer, view: SignedIn,
 
 @router.post("/account/security/factor/resend")
 def resend(request: Request, pages: Renderer, view: SignedIn, form: SecurityForm) -> Response:
-    oob, method = pages.services(request).oob, _method_of(form)
+    codes, method = pages.services(request).sms_email_codes, _method_of(form)
     try:
         pending_id = factor_id(form, SETUP_GONE)
-        sent = oob.resend_enrollment(view, pending_id, request_info(request))
+        sent = codes.resend_enrollment(view, pending_id, request_info(request))
     except NotFoundError:
         return redirect("/account/security?notice=setup-expired")
     except SecondLockError as exc:
         return _code_step(pages, request, view, method, pending_id,
-                          oob.destinations(view.account_id).get(pending_id, ""), 0, error=exc)
+                          codes.destinations(view.account_id).get(pending_id, ""), 0, error=exc)
     return _code_step(pages, request, view, method, pending_id, sent.sent_to, sent.resend_in)
