@@ -27,7 +27,6 @@ from secondlock.web.middleware import (
     SecurityHeadersMiddleware,
 )
 
-
 logger = logging.getLogger(__name__)
 
 #: How often every server sends the recovery reminders that are due (issue #15). Each
