@@ -28,7 +28,8 @@ from secondlock.core.tokens import hash_token
 from secondlock.services import Services
 from secondlock.services.sessions import TOUCH_INTERVAL
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.repositories import SESSION_VIEW, SessionView
+from secondlock.core.views import SessionView
+from secondlock.storage.repositories import SESSION_VIEW
 from secondlock.web.api.schemas import Me
 from secondlock.web.app import create_app
 from secondlock.web.deps import BearerToken

@@ -61,7 +61,7 @@ def list_clients() -> None:
         console.print("No clients yet. Add one with `secondlock oidc add-client`.")
         return
     for row in rows:  # one line per client: readable, and easy to grep in scripts
-        kind = "public" if row.secret_hash is None else "confidential"
+        kind = "public" if row.public else "confidential"
         kind += ", first-party" if row.first_party else ""
         uris = " ".join(row.redirect_uris.split())
         console.print(f"{row.id}  {escape(row.name)}  ({kind})  {escape(uris)}")

@@ -12,6 +12,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.password_attempts import LOGIN_SCOPE
@@ -19,7 +20,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.sign_in import AMR_BY_METHOD
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
-from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView, Throttles
+from secondlock.storage.repositories import Accounts, Activity, Sessions, Throttles
 
 
 class ReauthService:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Request, Response
 
-from secondlock.storage.orm import Authenticator
+from secondlock.services.factors import Factor
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import (
     AuthenticatorOut,
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/me", tags=["second factors"])
 AuthenticatorId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
 
 
-def _out(row: Authenticator) -> AuthenticatorOut:
+def _out(row: Factor) -> AuthenticatorOut:
     return AuthenticatorOut(id=row.id, type=row.type, name=row.name, created_at=row.created_at,
                             last_used_at=row.last_used_at, confirmed=row.confirmed_at is not None)
 

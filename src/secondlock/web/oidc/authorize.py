@@ -20,6 +20,7 @@ from secondlock.core.assurance import ACR_PHISHING_RESISTANT, ACR_PWD
 from secondlock.core.errors import SecondLockError
 from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS
+from secondlock.core.views import SessionView
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.authorization import (
     CONSENT,
@@ -36,7 +37,6 @@ from secondlock.services.oidc.authorization import (
 )
 from secondlock.services.oidc.provider import Client, OidcRequest
 from secondlock.services.oidc.tokens import Principal
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.adapter import oidc_request, to_response
 from secondlock.web.oidc.endpoints import oidc_of

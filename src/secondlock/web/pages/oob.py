@@ -25,8 +25,8 @@ from secondlock.core.errors import (
 )
 from secondlock.core.i18n import msg
 from secondlock.core.methods import SMS_EMAIL_METHODS
+from secondlock.core.views import SessionView
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.rendering import (
     FormFields,

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.translations import translate, use_language
 from secondlock.web.deps import request_info
 from secondlock.web.i18n import request_language
