@@ -103,8 +103,8 @@ def make_room_for_pending(repo: Authenticators, account_id: str, now: datetime) 
     """
     repo.delete_expired_pending(account_id, now)
     if repo.count_pending(account_id) >= MAX_PENDING:
-        raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups you "
-                               "already started before starting another one.")
+        raise RateLimitedError(PENDING_MINUTES * 60, msg(
+            "Finish or let expire the setups you already started before starting another one."))
 
 
 def clean_name(name: str | None, default: str) -> str:

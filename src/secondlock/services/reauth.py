@@ -44,8 +44,8 @@ class ReauthService:
                         "your two-factor methods or a recovery code."))
             if method == Method.EMAIL and not email_session_counts(self.rt, view.account_id):
                 raise SecondFactorRequiredError(
-                    "An email code is not enough for this change: confirm with your "
-                    "authenticator app, security key or phone.")
+                    msg("An email code is not enough for this change: confirm with your "
+                        "authenticator app, security key or phone."))
             self._check_code(view, method, code, info)
         else:
             if password is None:
