@@ -35,7 +35,7 @@ def script_keywords() -> list[str]:
 def extracted() -> dict[tuple[str | None, str], str]:
     """(context, msgid) -> where, for every string `./scripts/i18n` would extract."""
     with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     keywords = {**DEFAULT_KEYWORDS, **parse_keywords(script_keywords())}
     found: dict[tuple[str | None, str], str] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
@@ -77,6 +77,7 @@ def test_translations_keep_their_placeholders(language: str) -> None:
     for message in catalog(language):
         if not message.id or isinstance(message.id, tuple):
             continue
+        assert isinstance(message.id, str)
         assert sorted(placeholder.findall(message.id)) == \
             sorted(placeholder.findall(str(message.string))), message.id
 

@@ -62,6 +62,7 @@ def test_sign_up_in_german_shows_german_pages_and_sends_a_german_welcome(
     welcome = next(m.message for m in outbox.latest() if m.message.kind == "welcome")
     assert welcome.subject.startswith("Willkommen bei ")
     assert "Bitte bestätigen Sie" in welcome.text
+    assert welcome.html is not None
     assert 'lang="de"' in welcome.html
 
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from secondlock.core.errors import ReauthRequiredError
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.runtime import Runtime
-from secondlock.storage.repositories import SessionView
 
 
 def require_recent_auth(rt: Runtime, view: SessionView) -> None:

@@ -21,8 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from secondlock.config import Settings
 from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.services import Services
-from secondlock.storage.repositories import SessionView
 from secondlock.translations import use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie, set_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
