@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from secondlock.config import Settings
 from secondlock.core.methods import CODE_METHODS, Method
-from secondlock.services.login import LoginResult
+from secondlock.services.sign_in import LoginResult
 from secondlock.web.cookies import (
     clear_device_cookie,
     read_device_cookie,
