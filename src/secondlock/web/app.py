@@ -20,6 +20,7 @@ from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
 from secondlock.services import Runtime, Services
+from secondlock.services.pwned_passwords import PwnedPasswords
 from secondlock.storage.db import Database
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
@@ -61,6 +62,8 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         notifier=notifier,
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
+        pwned=PwnedPasswords(settings.pwned_passwords_url)
+        if settings.pwned_passwords == "api" else None,
     )
 
 
