@@ -30,7 +30,7 @@ def busy_port() -> Iterator[int]:
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
-    monkeypatch.setattr("secondlock.cli.uvicorn.run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr("secondlock.cli.serve.uvicorn.run", lambda *a, **k: calls.append((a, k)))
     return calls
 
 

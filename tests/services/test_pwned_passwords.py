@@ -138,9 +138,9 @@ def test_no_api_at_all_lets_the_password_through(caplog: pytest.LogCaptureFixtur
 
 
 def test_off_by_default(settings_factory: Callable[..., Settings]) -> None:
+    from secondlock.composition import build_runtime
     from secondlock.notifications.dispatch import BlockingNotifier
     from secondlock.notifications.outbox import OutboxMailer
-    from secondlock.web.app import build_runtime
 
     settings = settings_factory()
     assert settings.pwned_passwords == "off"

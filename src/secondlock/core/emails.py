@@ -42,7 +42,3 @@ def normalise_email(raw: str) -> str:
 def _lower_each(text: str) -> str:
     """Lower-case character by character, never mapping one character to several."""
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
-
-
-def local_part(email: str) -> str:
-    return email.rsplit("@", 1)[0]
