@@ -35,7 +35,7 @@ def list_authenticators(request: Request, token: BearerToken) -> list[Authentica
     return [_out(row) for row in services.authenticators.list(view.account_id)]
 
 
-@router.post("/authenticators/{authenticator_id}/confirm", responses=errors(401, 404, 429))
+@router.post("/authenticators/{authenticator_id:id}/confirm", responses=errors(401, 404, 429))
 def confirm(body: ConfirmRequest, request: Request, token: BearerToken,
             authenticator_id: str = AuthenticatorId) -> RecoveryCodesOut:
     """Confirm a pending authenticator with a code from it.
@@ -50,7 +50,7 @@ def confirm(body: ConfirmRequest, request: Request, token: BearerToken,
     return RecoveryCodesOut(recovery_codes=done.recovery_codes)
 
 
-@router.patch("/authenticators/{authenticator_id}", responses=errors(401, 404))
+@router.patch("/authenticators/{authenticator_id:id}", responses=errors(401, 404))
 def rename(body: Rename, request: Request, token: BearerToken,
            authenticator_id: str = AuthenticatorId) -> AuthenticatorOut:
     """Rename an authenticator ("iPhone", "Work Android")."""
@@ -60,7 +60,7 @@ def rename(body: Rename, request: Request, token: BearerToken,
                                                request_info(request)))
 
 
-@router.delete("/authenticators/{authenticator_id}", status_code=204, response_class=Response,
+@router.delete("/authenticators/{authenticator_id:id}", status_code=204, response_class=Response,
                responses=errors(401, 403, 404))
 def remove(request: Request, token: BearerToken,
            authenticator_id: str = AuthenticatorId) -> Response:
