@@ -18,7 +18,11 @@ from secondlock.services import Services
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
-from secondlock.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from secondlock.web.middleware import (
+    BodySizeLimitMiddleware,
+    BodyTimeoutMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
@@ -57,5 +61,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     install_oidc(app, settings, services)
     problems.install(app, html_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     return app

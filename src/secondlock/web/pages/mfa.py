@@ -17,7 +17,7 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS
-from secondlock.services.login import LoginResult
+from secondlock.services.sign_in import LoginResult
 from secondlock.web.cookies import (
     clear_device_cookie,
     read_device_cookie,
