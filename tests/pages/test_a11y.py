@@ -37,14 +37,14 @@ import pyotp
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from sqlalchemy import create_engine
 
 from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.orm import Base
+from secondlock.storage.base import Base
 from secondlock.web.app import create_app
 from secondlock.web.cookies import session_cookie_name
 from secondlock.web.i18n import LANGUAGE_COOKIE
@@ -221,9 +221,9 @@ def axe() -> str:
     return axe_source()
 
 
-def new_context(browser: Browser, live: Live, axe: str, viewport: dict[str, int],
+def new_context(browser: Browser, live: Live, axe: str, viewport: ViewportSize,
                 language: str, token: str | None = None) -> BrowserContext:
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
     context.add_init_script(script=axe)
     cookies = [{"name": LANGUAGE_COOKIE, "value": language, "url": live.url}]
     if token:
