@@ -46,6 +46,7 @@ REGISTRY: tuple[Language, ...] = (
     Language("en", "English"),
     Language("de", "Deutsch"),
     Language("es", "Español"),
+    Language("fr", "Français"),
 )
 DEFAULT_LANGUAGE = "en"
 
