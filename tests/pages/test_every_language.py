@@ -75,3 +75,10 @@ def test_sign_up_keeps_the_language_for_pages_and_mail(
     when = str(translate(msg("When: %(when)s", when=format_when(enrolled_at, language)),
                          language))
     assert when in notice.text
+
+
+@pytest.mark.parametrize("header", ["pt", "pt-PT,pt;q=0.9", "pt-BR", "es-ES;q=0.5, pt;q=0.8"])
+def test_portuguese_browsers_get_brazilian_portuguese(client: TestClient, header: str) -> None:
+    html = client.get("/login", headers={"Accept-Language": header}).text
+    assert '<html lang="pt-BR" dir="ltr">' in html
+    assert escaped(said("Forgot your password?", "pt_BR")) in html

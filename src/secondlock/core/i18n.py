@@ -47,6 +47,7 @@ REGISTRY: tuple[Language, ...] = (
     Language("de", "Deutsch"),
     Language("es", "Español"),
     Language("fr", "Français"),
+    Language("pt_BR", "Português (Brasil)"),
 )
 DEFAULT_LANGUAGE = "en"
 
