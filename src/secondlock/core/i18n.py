@@ -48,6 +48,7 @@ REGISTRY: tuple[Language, ...] = (
     Language("es", "Español"),
     Language("fr", "Français"),
     Language("pt_BR", "Português (Brasil)"),
+    Language("ru", "Русский"),
 )
 DEFAULT_LANGUAGE = "en"
 
