@@ -49,6 +49,7 @@ REGISTRY: tuple[Language, ...] = (
     Language("fr", "Français"),
     Language("pt_BR", "Português (Brasil)"),
     Language("ru", "Русский"),
+    Language("pl", "Polski"),
 )
 DEFAULT_LANGUAGE = "en"
 
