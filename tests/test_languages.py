@@ -99,7 +99,18 @@ def test_dates_numbers_and_countries_come_from_cldr(language: str) -> None:
     assert when != format_when(WHEN, "en"), "the month is not in the language"
     assert format_country("US", language) != "United States"
     assert format_country("DE", language) != "Germany"
-    assert format_number(1234.5, language) != "1,234.5"
+
+
+
+#: CLDR's separators (Arabic pages use Latin digits, as codes and phone numbers do).
+NUMBERS = {"de": "1.234.567,5", "es": "1.234.567,5", "fr": "1\u202f234\u202f567,5",
+           "pt_BR": "1.234.567,5", "ru": "1\xa0234\xa0567,5", "pl": "1\xa0234\xa0567,5",
+           "ar": "1,234,567.5"}
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_numbers_use_the_languages_separators(language: str) -> None:
+    assert format_number(1234567.5, language) == NUMBERS[language]
 
 
 def test_english_dates_numbers_and_countries_are_unchanged() -> None:

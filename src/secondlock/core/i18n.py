@@ -50,6 +50,7 @@ REGISTRY: tuple[Language, ...] = (
     Language("pt_BR", "Português (Brasil)"),
     Language("ru", "Русский"),
     Language("pl", "Polski"),
+    Language("ar", "العربية", rtl=True),
 )
 DEFAULT_LANGUAGE = "en"
 
