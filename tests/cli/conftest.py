@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from secondlock.cli import app
+from secondlock.composition import build_runtime
 from secondlock.config import load_settings
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
-from secondlock.web.app import build_runtime
 from tests.conftest import PG_ENV
 
 Invoke = Callable[..., Result]

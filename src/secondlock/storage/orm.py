@@ -2,62 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     false,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out, on SQLite (which has no time zones) too."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from secondlock.storage.base import Base, UTCDateTime
 
 
 class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    #: Normalised (NFKC + casefold) address; unique, so "Ada@x" and "ada@x" are one account.
+    #: Normalised address (core.emails: lower case, IDNA domain); unique, so "Ada@x" and
+    #: "ada@x" are one account.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -241,9 +209,6 @@ class TrustedDeviceToken(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-# SMS and email codes (#4) live in their own module; importing it registers the tables.
-from secondlock.storage import orm_oob  # noqa: E402, F401
-
 # --- WebAuthn (security keys and passkeys) ---------------------------------------------------
 
 class WebAuthnCredential(Base):
@@ -300,6 +265,3 @@ class WebAuthnChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-
-# --- OpenID Connect provider (issue #7): its tables live in their own module -------------
-from secondlock.storage import oidc_orm  # noqa: E402, F401  (registers the tables on Base)
