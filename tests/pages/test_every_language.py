@@ -1,17 +1,21 @@
-"""A page and a mail in every language, through the app: the browser's Accept-Language picks
-the pages' language, the account keeps it, and its mail comes in it."""
+"""A page, a mail and a text message in every language, through the app: the browser's
+Accept-Language picks the pages' language, the account keeps it, and its mail and its text
+messages come in it."""
 
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock
 from secondlock.core.i18n import LANGUAGES, language_info, msg, nmsg
 from secondlock.notifications.outbox import OutboxMailer
+from secondlock.notifications.sms import sms_text
 from secondlock.translations import format_when, translate
+from tests.api.oob_helpers import last_sms_code, sms_outbox
 from tests.conftest import PASSWORD
-from tests.pages.helpers import audit, enroll_app, page_signup
+from tests.pages.helpers import audit, enroll_app, page_signup, submit
 
 OTHERS = sorted(set(LANGUAGES) - {"en"})
 
@@ -82,3 +86,18 @@ def test_portuguese_browsers_get_brazilian_portuguese(client: TestClient, header
     html = client.get("/login", headers={"Accept-Language": header}).text
     assert '<html lang="pt-BR" dir="ltr">' in html
     assert escaped(said("Forgot your password?", "pt_BR")) in html
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_the_code_text_message_is_in_the_accounts_language(
+        client: TestClient, app: FastAPI, language: str) -> None:
+    gateway = sms_outbox(app)
+    client.headers.update({"Accept-Language": language_info(language).tag})
+    page_signup(client, f"texts-{language.lower()}@example.com", PASSWORD)
+    del client.headers["Accept-Language"]  # the account's language, not the browser's
+    started = submit(client, "/account/security/phone", "/account/security/phone",
+                     {"phone": "+1 201 555 0123", "name": ""})
+    assert started.status_code == 200, started.text
+    code = last_sms_code(gateway)
+    assert gateway.latest()[0].body == sms_text(code, "SecondLock", 10, language)
+    assert sms_text(code, "SecondLock", 10, language) != sms_text(code, "SecondLock", 10)
