@@ -21,6 +21,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
+from secondlock.web.api.docs import install_openapi
 from secondlock.web.middleware import (
     BodySizeLimitMiddleware,
     BodyTimeoutMiddleware,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
     install_oidc(app, settings, services)
     problems.install(app, html_error)
+    install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)

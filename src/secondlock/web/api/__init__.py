@@ -6,13 +6,15 @@ from fastapi import APIRouter
 
 from secondlock.web.api import (
     accounts,
+    authenticator_app,
     authenticators,
     login,
     me,
-    oob,
     password,
     recovery,
-    webauthn,
+    recovery_codes,
+    security_keys,
+    sms_email_codes,
 )
 from secondlock.web.api.docs import API_PREFIX
 
@@ -22,8 +24,10 @@ router = APIRouter(prefix=API_PREFIX)
 router.include_router(me.router)
 router.include_router(login.router)
 router.include_router(accounts.router)
+router.include_router(authenticator_app.router)
 router.include_router(authenticators.router)
+router.include_router(recovery_codes.router)
 router.include_router(password.router)
-router.include_router(oob.router)  # SMS and email codes (#4)
-router.include_router(webauthn.router)
+router.include_router(sms_email_codes.router)
+router.include_router(security_keys.router)
 router.include_router(recovery.router)  # lost every factor (#15)
