@@ -30,7 +30,11 @@ from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, checked_form
 from secondlock.web.pages.rendering import Pages, error_status, redirect
 
-NO_STORE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+#: Pages with a token in the address or about a recovery: never cached. (Forms keep the
+#: site's own Referrer-Policy, which the CSRF Origin check needs; only the mailed link's
+#: redirect is "no-referrer".)
+NO_STORE = {"Cache-Control": "no-store"}
+NO_REFERRER = {"Referrer-Policy": "no-referrer", **NO_STORE}
 WIZARD = "/account/security/totp?notice=recovered"
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +117,7 @@ def open_link(request: Request, pages: Renderer) -> Response:
     except (InvalidTokenError, RecoveryLinkExpiredError) as exc:
         return _broken(pages, request, exc)
     response = redirect("/recovery/continue")
-    response.headers.update(NO_STORE)
+    response.headers.update(NO_REFERRER)
     settings = pages.settings
     response.set_cookie(cookie_name(settings), token,
                         max_age=settings.recovery_delay + 7 * 24 * 3600, httponly=True,
