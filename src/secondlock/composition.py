@@ -17,6 +17,7 @@ from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
+from secondlock.services.pwned_passwords import PwnedPasswords
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
 from secondlock.storage.migrate import (
@@ -73,4 +74,6 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         notifier=notifier,
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
+        pwned=PwnedPasswords(settings.pwned_passwords_url)
+        if settings.pwned_passwords == "api" else None,
     )

@@ -86,7 +86,8 @@ class PasswordChangeService:
         forced = account.password_change_required
         if current_password is not None or not forced:
             self._check_current(view, account.password_hash, current_password or "", info)
-        self.rt.policy.check(new_password, email=account.email, blocklist=self.rt.blocklist,
+        self.rt.policy.check(new_password, email=account.email,
+                             blocklist=self.rt.new_password_blocklist,
                              has_second_factor=account.mfa_enabled_at is not None)
         if self.rt.hasher.verify(account.password_hash, new_password):
             raise WeakPasswordError("reused", msg("Choose a password different from the one you "

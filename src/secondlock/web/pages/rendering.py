@@ -1,8 +1,9 @@
 """Shared plumbing for the HTML pages: templates, CSRF tokens, the signed-in session.
 
-Every page handler gets a ``Pages`` object (built once in ``install``) instead of reading
-globals. Handlers that call services are plain ``def`` functions, so FastAPI runs them in
-the threadpool; the form body is read by the async ``form_fields`` dependency first.
+``Pages`` (built once in ``install``) renders templates and the standard pages; handlers get
+it, the signed-in session and the checked form from the dependencies in ``deps``. Handlers
+that call services are plain ``def`` functions, so FastAPI runs them in the threadpool; the
+form body is read by the async ``form_fields`` dependency first.
 """
 
 from __future__ import annotations
