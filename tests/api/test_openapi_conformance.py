@@ -28,7 +28,7 @@ from sqlalchemy import create_engine
 
 from secondlock.config import Settings
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.storage.orm import Base
+from secondlock.storage.base import Base
 from secondlock.web.app import create_app
 from tests.conftest import PASSWORD, PG_ENV, TEST_SECRET, fresh_postgres
 
