@@ -302,4 +302,8 @@ class WebAuthnChallenge(Base):
 
 
 # --- OpenID Connect provider (issue #7): its tables live in their own module -------------
-from secondlock.storage import oidc_orm  # noqa: E402, F401  (registers the tables on Base)
+# The outbox and webhook endpoints (issue #13) too.
+from secondlock.storage import (  # noqa: E402  (registers the tables on Base)
+    oidc_orm,  # noqa: F401
+    orm_outbox,  # noqa: F401
+)
