@@ -332,4 +332,8 @@ from secondlock import cli_admin, cli_maintenance  # noqa: E402,F401
 app.add_typer(admin_app, name="admin", hidden=not admin_app.registered_commands)
 
 # OpenID Connect commands (issue #7): `secondlock oidc ...`, registered by importing them.
-from secondlock import cli_oidc  # noqa: E402,F401
+# The outbox and webhooks (issue #13): `secondlock outbox`, `secondlock webhooks ...`.
+from secondlock import (  # noqa: E402
+    cli_oidc,  # noqa: F401
+    cli_outbox,  # noqa: F401
+)

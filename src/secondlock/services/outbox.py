@@ -23,7 +23,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm_outbox import PENDING, OutboxMessage
-from secondlock.storage.repositories.outbox import Outbox, WebhookEndpoints
+from secondlock.storage.repositories.outbox import ChannelStats, Outbox, WebhookEndpoints
 
 #: The webhook event types of the contract.
 EVENT_TYPES = (
@@ -133,3 +133,48 @@ def emit_event(rt: Runtime, s: DbSession, event_type: str, *, account_id: str,
     return [enqueue(rt, s, channel="webhook", kind=event_type, account_id=account_id,
                     endpoint_id=endpoint.id, payload={"body": document})
             for endpoint in endpoints]
+
+
+# What the operator sees and does (``secondlock outbox``, ``secondlock prune``) -------------
+
+def outbox_status(rt: Runtime) -> list[ChannelStats]:
+    with rt.db.read() as s:
+        return Outbox(s).stats()
+
+
+def failed_messages(rt: Runtime, limit: int = 20) -> list[OutboxMessage]:
+    with rt.db.read() as s:
+        return Outbox(s).failed(limit)
+
+
+def retry_message(rt: Runtime, message_id: str) -> bool:
+    """Send a failed (or waiting) message again now; False when there is no such message
+    or it already went out."""
+    now = rt.clock.now()
+    with rt.db.write() as s:
+        row = Outbox(s).get(message_id)
+        if row is None:
+            return False
+        hours = rt.settings.webhook_retry_hours if row.channel == "webhook" \
+            else rt.settings.message_retry_hours
+        done = Outbox(s).retry(message_id, now, now + timedelta(hours=hours))
+        s.commit()
+    return done
+
+
+def retry_failed(rt: Runtime) -> int:
+    now = rt.clock.now()
+    with rt.db.write() as s:
+        count = Outbox(s).retry_all_failed(now, now + timedelta(
+            hours=rt.settings.message_retry_hours))
+        s.commit()
+    return count
+
+
+def prune_sent(rt: Runtime, days: int | None = None) -> int:
+    """Delete rows sent or dropped more than ``days`` (default: the setting) ago."""
+    keep = days if days is not None else rt.settings.outbox_retention_days
+    with rt.db.write() as s:
+        count = Outbox(s).prune(rt.clock.now() - timedelta(days=keep))
+        s.commit()
+    return count

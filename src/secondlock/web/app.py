@@ -20,6 +20,7 @@ from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
 from secondlock.services import Runtime, Services
+from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.storage.db import Database
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
@@ -65,11 +66,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     notifier = LoopNotifier(mailer or build_mailer(settings))
     rt = build_runtime(settings, notifier=notifier, clock=clock, database=database)
     services = Services.build(rt)
+    # The outbox (#13): this process sends what any process queued.
+    dispatcher = Dispatcher(rt, mailer=notifier.mailer)
+    rt.outbox_wake = dispatcher.wake
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
+        await dispatcher.start()
         yield
+        await dispatcher.stop()
         await notifier.drain()
         await notifier.mailer.close()
         rt.sms.close()
@@ -81,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.state.settings = settings
     app.state.services = services
     app.state.notifier = notifier
+    app.state.dispatcher = dispatcher
 
     from secondlock.web.pages import install as install_pages
 
