@@ -14,6 +14,7 @@ from ``cli_services(settings)`` and report refusals with ``fail(...)``.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -158,6 +159,7 @@ def serve(
     """Start the web service (migrates the embedded SQLite database first)."""
     settings = settings_or_exit()
     schema = prepare_schema(settings)
+    _metrics_dir(settings)
     # Build the app once here, so a broken setup stops now with one traceback instead of
     # uvicorn respawning crashing workers in a loop.
     create_app(settings)
@@ -287,6 +289,19 @@ def _stop_with_exit_code_0_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """Workers share their counters through prometheus-client's multiprocess files (#13);
+    it reads the variable when first imported, so set it before any app is built."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir / "metrics"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"SECONDLOCK_DATA_DIR: cannot create {folder} for metrics ({exc.strerror})")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 def _listen_url(host: str, port: int) -> str:

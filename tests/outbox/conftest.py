@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,18 @@ from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
 from secondlock.web.app import build_runtime
+from tests.conftest import PG_ENV
+
+
+@pytest.fixture
+def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The environment for a real ``secondlock serve`` (as in tests/cli/test_serve.py)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECONDLOCK_")}
+    env["SECONDLOCK_DATA_DIR"] = str(tmp_path / "data")
+    env["PYTHONUNBUFFERED"] = "1"
+    if os.environ.get(PG_ENV):
+        env["SECONDLOCK_DATABASE_URL"] = request.getfixturevalue("database_url")
+    return env
 
 
 @pytest.fixture

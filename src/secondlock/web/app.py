@@ -25,6 +25,8 @@ from secondlock.storage.db import Database
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
+from secondlock.web.metrics import Metrics, RequestTimer
+from secondlock.web.metrics import router as metrics_router
 from secondlock.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 
@@ -67,7 +69,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     rt = build_runtime(settings, notifier=notifier, clock=clock, database=database)
     services = Services.build(rt)
     # The outbox (#13): this process sends what any process queued.
-    dispatcher = Dispatcher(rt, mailer=notifier.mailer)
+    metrics = Metrics(rt)
+    rt.db.signal_listeners.append(metrics.on_signals)
+    dispatcher = Dispatcher(rt, mailer=notifier.mailer, on_result=metrics.on_message)
     rt.outbox_wake = dispatcher.wake
 
     @asynccontextmanager
@@ -94,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     # The API first: the session check is the hot path, and routes match in order.
     app.include_router(api_router)
     app.include_router(health.router)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(metrics_router(metrics, token))
     app.router.routes[0:0] = fast_lane()
     html_error = install_pages(app, settings)
     # OpenID Connect provider (issue #7)
@@ -103,4 +109,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     problems.install(app, html_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
+    app.add_middleware(RequestTimer, metrics=metrics)
     return app
