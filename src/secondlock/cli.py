@@ -163,14 +163,26 @@ def serve(
     # Build the app once here, so a broken setup stops now with one traceback instead of
     # uvicorn respawning crashing workers in a loop.
     create_app(settings)
-    _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
+    if settings.log_format == "json":
+        import logging.config
+
+        from secondlock.web.logs import json_log_config
+
+        logging.config.dictConfig(json_log_config())
+        logging.getLogger("secondlock.serve").info(
+            "starting", extra={"version": __version__, "env": settings.env,
+                               "listen": _listen_url(host, port), "workers": workers,
+                               "origin": settings.origin, "schema": schema,
+                               "database": display_url(settings.resolved_database_url)})
+    else:
+        _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
     _stop_with_exit_code_0_on_sigterm()
     # One code path for any number of workers: each process builds its app from the
     # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
     # uvicorn must not rewrite the client address.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, lifespan="on",
-                log_config=log_config(), timeout_graceful_shutdown=10)
+                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
 
 
 @app.command()

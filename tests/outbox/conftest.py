@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
@@ -19,6 +20,20 @@ from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
 from secondlock.web.app import build_runtime
 from tests.conftest import PG_ENV
+from tests.notifications.conftest import Inbox, free_port
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on loopback, as in tests/notifications."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from secondlock.storage.db import Database
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
+from secondlock.web.logs import RequestIdMiddleware
 from secondlock.web.metrics import Metrics, RequestTimer
 from secondlock.web.metrics import router as metrics_router
 from secondlock.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -110,4 +111,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     app.add_middleware(RequestTimer, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware, trusted_proxies=settings.trusted_proxies,
+                       log_requests=settings.log_format == "json")
     return app
