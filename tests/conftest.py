@@ -23,7 +23,7 @@ from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.storage.migrate import upgrade
-from secondlock.storage.orm import Base
+from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -83,7 +83,7 @@ def fresh_postgres(url: str) -> str:
     """An empty, migrated schema of this run's own on the server at ``url``."""
     scoped = isolated(url)
     engine = create_engine(scoped)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     engine.dispose()
@@ -96,7 +96,7 @@ def database_url(tmp_path: Path) -> str:
         return fresh_postgres(os.environ[PG_ENV])
     url = f"sqlite:///{tmp_path / 'secondlock.db'}"
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
     return url
 

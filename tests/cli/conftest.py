@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from secondlock.cli import app
+from secondlock.composition import build_runtime
 from secondlock.config import load_settings
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
-from secondlock.web.app import build_runtime
 from tests.conftest import PG_ENV
 
 Invoke = Callable[..., Result]
@@ -27,6 +27,10 @@ def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SECONDLOCK_") and not name.startswith("SECONDLOCK_TEST_"):
             monkeypatch.delenv(name)
+    # ``serve`` points the metrics of its workers at a folder through this variable; an
+    # in-process run must not leave it behind for the tests after it.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
 
 
 @pytest.fixture

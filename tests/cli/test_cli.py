@@ -29,7 +29,7 @@ from tests.conftest import PASSWORD, PG_ENV, postgres_url
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Records what ``serve`` would run instead of binding a port."""
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr("secondlock.cli.uvicorn.run",
+    monkeypatch.setattr("secondlock.cli.serve.uvicorn.run",
                         lambda *args, **kwargs: calls.append((args, kwargs)))
     return calls
 

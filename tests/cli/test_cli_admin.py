@@ -19,7 +19,7 @@ def account_with_totp(services: Services) -> tuple[str, str]:
     session = services.login.login("ada@example.com", PASSWORD, CLI_REQUEST).session
     assert session is not None
     view = services.sessions.authenticate(session.token)
-    started = services.authenticators.enroll_totp(view, "Pixel", CLI_REQUEST)
+    started = services.authenticator_app.enroll(view, "Pixel", CLI_REQUEST)
     services.authenticators.confirm(view, started.id,
                                     code_at(started.secret, services.rt.clock.now()), CLI_REQUEST)
     return started.secret, started.id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from secondlock.core.delivery_errors import InvalidPhoneError
 from secondlock.core.phones import (
     mask_email,
     mask_phone,
@@ -12,6 +11,7 @@ from secondlock.core.phones import (
     phone_region,
     region_allowed,
 )
+from secondlock.core.sms_email_code_errors import InvalidPhoneError
 
 
 @pytest.mark.parametrize(("raw", "region", "e164"), [

@@ -98,9 +98,9 @@ def test_a_notice_in_english_is_unchanged_and_german_translates_each_part() -> N
 
 
 def test_reset_mail_code_mail_and_text_message_follow_the_account_language() -> None:
-    from secondlock.notifications.code_messages import email_code_message
     from secondlock.notifications.password_messages import password_reset_email
     from secondlock.notifications.sms import sms_text
+    from secondlock.notifications.sms_email_code_messages import email_code_message
 
     link = "https://accounts.tea.example/password-reset/link?token=abc"
     reset = password_reset_email(to="ada@example.com", service_name="Tea", reset_url=link,

@@ -178,7 +178,7 @@ def test_key_rotation_keeps_the_old_key_published_until_its_tokens_expire(
     registered = provider.register()
     _, claims_before = sign_in(provider, registered, provider.password_only())
     old = {k["kid"] for k in httpx.get(discover(provider)["jwks_uri"]).json()["keys"]}
-    new_kid = provider.oidc.keys.rotate()
+    new_kid = provider.oidc.signing_keys.rotate()
     published = {k["kid"] for k in httpx.get(discover(provider)["jwks_uri"]).json()["keys"]}
     assert published == old | {new_kid}
     provider.clock.advance(hours=2)

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from secondlock.composition import build_runtime
 from secondlock.config import Settings
-from secondlock.core.clock import FixedClock
+from secondlock.core.clock import Clock, FixedClock
 from secondlock.notifications.base import DeliveryError, OutgoingEmail
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
@@ -18,7 +19,6 @@ from secondlock.services.outbox import queue_email
 from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
-from secondlock.web.app import build_runtime
 from tests.conftest import PG_ENV
 from tests.notifications.conftest import Inbox, free_port
 
@@ -39,12 +39,18 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture
 def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """The environment for a real ``secondlock serve`` (as in tests/cli/test_serve.py)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECONDLOCK_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SECONDLOCK_", "PROMETHEUS_MULTIPROC"))}
     env["SECONDLOCK_DATA_DIR"] = str(tmp_path / "data")
     env["PYTHONUNBUFFERED"] = "1"
     if os.environ.get(PG_ENV):
         env["SECONDLOCK_DATABASE_URL"] = request.getfixturevalue("database_url")
     return env
+
+
+def build_rt(settings: Settings, clock: Clock) -> Runtime:
+    return build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
+                         clock=clock, database=Database(settings.resolved_database_url))
 
 
 @pytest.fixture

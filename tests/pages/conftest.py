@@ -23,7 +23,7 @@ from sqlalchemy import create_engine
 from secondlock.config import Settings
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.orm import Base
+from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
 from tests.conftest import TEST_SECRET
 
@@ -47,7 +47,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir: Path = tmp_path_factory.mktemp("live")
     database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
     engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
 
     sock = socket.socket()

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
+from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from secondlock.storage.db import Database
-from secondlock.storage.orm import Base
-from secondlock.web.app import build_runtime
+from secondlock.storage.schema import metadata
 from tests.conftest import TEST_SECRET
 
 
@@ -50,7 +50,7 @@ def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return url
     url = f"sqlite:///{tmp_path / 'race.db'}"
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
     return url
 

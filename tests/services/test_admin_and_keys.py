@@ -11,7 +11,7 @@ from secondlock.core.request_info import CLI_REQUEST, RequestInfo
 from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
-from secondlock.services.keys import reencrypt_all
+from secondlock.services.key_rotation import reencrypt_all
 from secondlock.storage.orm import ActivityEvent, Authenticator
 from tests.conftest import PASSWORD, TEST_SECRET
 
@@ -23,7 +23,7 @@ def with_totp(services: Services, clock: FixedClock) -> tuple[str, str]:
     session = services.login.login("ada@example.com", PASSWORD, INFO).session
     assert session is not None
     view = services.sessions.authenticate(session.token)
-    started = services.authenticators.enroll_totp(view, "phone", INFO)
+    started = services.authenticator_app.enroll(view, "phone", INFO)
     services.authenticators.confirm(view, started.id, code_at(started.secret, clock.now()), INFO)
     clock.advance(seconds=30)
     return started.secret, started.id

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from secondlock.core.clock import FixedClock
 from secondlock.core.errors import InvalidCredentialsError
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.storage.orm import Base
+from secondlock.storage.schema import metadata
 from tests.conftest import PASSWORD
 from tests.services.test_races import INFO, make_services
 
@@ -29,7 +29,7 @@ def race_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return url
     url = f"sqlite:///{tmp_path / 'race.db'}"
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
     return url
 

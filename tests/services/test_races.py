@@ -47,7 +47,7 @@ def enrolled(services: Services, clock: FixedClock) -> tuple[str, list[str], str
     session = services.login.login("racer@example.com", PASSWORD, INFO).session
     assert session is not None
     view: SessionView = services.sessions.authenticate(session.token)
-    started = services.authenticators.enroll_totp(view, "phone", INFO)
+    started = services.authenticator_app.enroll(view, "phone", INFO)
     done = services.authenticators.confirm(view, started.id, code_at(started.secret,
                                                                      clock.now()), INFO)
     clock.advance(seconds=60)

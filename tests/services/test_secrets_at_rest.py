@@ -25,7 +25,7 @@ def test_database_file_holds_no_secret_in_the_clear(services: Services,
     session = services.login.login("ada@example.com", PASSWORD, INFO).session
     assert session is not None
     view = services.sessions.authenticate(session.token)
-    started = services.authenticators.enroll_totp(view, "phone", INFO)
+    started = services.authenticator_app.enroll(view, "phone", INFO)
     done = services.authenticators.confirm(view, started.id,
                                            code_at(started.secret, clock.now()), INFO)
     clock.advance(seconds=30)

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from secondlock.storage.migrate import alembic_config, upgrade
-from secondlock.storage.orm import Base
+from secondlock.storage.schema import metadata
 from tests.conftest import PG_ENV
 
 
@@ -59,7 +59,7 @@ def test_migrated_schema_matches_the_models(empty_database_url: str) -> None:
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
     finally:
         engine.dispose()

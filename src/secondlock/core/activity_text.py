@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secondlock.core.i18n import msg, pmsg
+from secondlock.core.methods import Method
 
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -36,26 +37,26 @@ KIND_LABELS: dict[str, str] = {
 #: How each method reads after "with" or "from" ("Signed in with ..."). A context of its
 #: own, because other languages decline it differently than a method named on its own.
 METHOD_WORDS: dict[str, str] = {
-    "pwd": pmsg("method after with", "your password"),
-    "totp": pmsg("method after with", "an authenticator app"),
-    "recovery_code": pmsg("method after with", "a recovery code"),
-    "sms": pmsg("method after with", "a text message code"),
-    "email": pmsg("method after with", "an email code"),
-    "webauthn": pmsg("method after with", "a security key"),
-    "passkey": pmsg("method after with", "a passkey"),
-    "trusted_device": pmsg("method after with", "a remembered device"),
+    Method.PASSWORD: pmsg("method after with", "your password"),
+    Method.TOTP: pmsg("method after with", "an authenticator app"),
+    Method.RECOVERY_CODE: pmsg("method after with", "a recovery code"),
+    Method.SMS: pmsg("method after with", "a text message code"),
+    Method.EMAIL: pmsg("method after with", "an email code"),
+    Method.WEBAUTHN: pmsg("method after with", "a security key"),
+    Method.PASSKEY: pmsg("method after with", "a passkey"),
+    Method.REMEMBERED_DEVICE: pmsg("method after with", "a remembered device"),
 }
 
 #: The same methods named on their own ("Added ...", "Removed ...").
 METHOD_NAMES: dict[str, str] = {
-    "pwd": pmsg("method named", "your password"),
-    "totp": pmsg("method named", "an authenticator app"),
-    "recovery_code": pmsg("method named", "a recovery code"),
-    "sms": pmsg("method named", "a text message code"),
-    "email": pmsg("method named", "an email code"),
-    "webauthn": pmsg("method named", "a security key"),
-    "passkey": pmsg("method named", "a passkey"),
-    "trusted_device": pmsg("method named", "a remembered device"),
+    Method.PASSWORD: pmsg("method named", "your password"),
+    Method.TOTP: pmsg("method named", "an authenticator app"),
+    Method.RECOVERY_CODE: pmsg("method named", "a recovery code"),
+    Method.SMS: pmsg("method named", "a text message code"),
+    Method.EMAIL: pmsg("method named", "an email code"),
+    Method.WEBAUTHN: pmsg("method named", "a security key"),
+    Method.PASSKEY: pmsg("method named", "a passkey"),
+    Method.REMEMBERED_DEVICE: pmsg("method named", "a remembered device"),
 }
 
 _FAILED_SIGN_IN: dict[str, str] = {

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from secondlock.core.methods import Method
+
 ACR_PWD = "urn:secondlock:pwd"  # noqa: S105 - an acr value, not a password
 ACR_MFA = "urn:secondlock:mfa"
 ACR_PHISHING_RESISTANT = "urn:secondlock:phishing-resistant"
@@ -34,25 +36,25 @@ SAME_CHANNEL = "same_channel"      # an email code: the mailbox also resets the 
 
 
 @dataclass(frozen=True)
-class Method:
+class AmrToken:
     #: RFC 8176 values this method contributes to ``amr``.
     claims: tuple[str, ...]
     kind: str
 
 
 #: Session method token -> claims and kind. Unknown tokens (and "mfa") add nothing.
-METHODS: dict[str, Method] = {
-    "pwd": Method(("pwd",), KNOWLEDGE),
-    "otp": Method(("otp",), POSSESSION),
+METHODS: dict[str, AmrToken] = {
+    "pwd": AmrToken(("pwd",), KNOWLEDGE),
+    "otp": AmrToken(("otp",), POSSESSION),
     # A recovery code is a single-use one-time password from the printed sheet (RFC 8176
     # has no value of its own for it).
-    "rc": Method(("otp",), POSSESSION),
-    "sms": Method(("sms",), POSSESSION),
-    "hwk": Method(("hwk",), BOUND_KEY),
-    "swk": Method(("swk",), BOUND_KEY),
-    "user": Method(("user",), USER_VERIFIED),
-    "pin": Method(("pin",), USER_VERIFIED),
-    "email": Method(("otp",), SAME_CHANNEL),
+    "rc": AmrToken(("otp",), POSSESSION),
+    "sms": AmrToken(("sms",), POSSESSION),
+    "hwk": AmrToken(("hwk",), BOUND_KEY),
+    "swk": AmrToken(("swk",), BOUND_KEY),
+    "user": AmrToken(("user",), USER_VERIFIED),
+    "pin": AmrToken(("pin",), USER_VERIFIED),
+    "email": AmrToken(("otp",), SAME_CHANNEL),
 }
 
 
@@ -108,9 +110,9 @@ def satisfies(acr: str, required: str | None) -> bool:
 
 
 #: The strongest level each second-factor kind of an account can reach on a step-up.
-REACHABLE_BY_FACTOR = {
-    "totp": ACR_MFA, "recovery_code": ACR_MFA, "sms": ACR_MFA,
-    "webauthn": ACR_PHISHING_RESISTANT,
+REACHABLE_BY_FACTOR: dict[str, str] = {
+    Method.TOTP: ACR_MFA, Method.RECOVERY_CODE: ACR_MFA, Method.SMS: ACR_MFA,
+    Method.WEBAUTHN: ACR_PHISHING_RESISTANT,
 }
 
 

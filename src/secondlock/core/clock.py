@@ -34,8 +34,3 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._now = at
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

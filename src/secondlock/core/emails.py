@@ -26,7 +26,3 @@ def normalise_email(raw: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidEmailError(msg("Enter a valid email address, like name@example.com.")) from exc
     return info.normalized.casefold()
-
-
-def local_part(email: str) -> str:
-    return email.rsplit("@", 1)[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from secondlock.core.delivery_errors import InvalidPhoneError
+from secondlock.core.sms_email_code_errors import InvalidPhoneError
 
 MAX_PHONE_INPUT = 40
 #: Number types that cannot receive a text message: refused at enrollment.

@@ -7,22 +7,23 @@ from dataclasses import dataclass
 from secondlock.services.accounts import AccountService
 from secondlock.services.activity import ActivityService
 from secondlock.services.admin import AdminService
-from secondlock.services.authenticators import AuthenticatorService
 from secondlock.services.checkup import CheckupService
+from secondlock.services.factors import AuthenticatorService
 from secondlock.services.login import LoginService
+from secondlock.services.methods.authenticator_app import AuthenticatorAppService
+from secondlock.services.methods.recovery_codes import RecoveryCodeService
+from secondlock.services.methods.security_key_sign_in import SecurityKeySignIn
+from secondlock.services.methods.security_keys import SecurityKeyService
+from secondlock.services.methods.sms_email_codes import SmsEmailCodeService
 from secondlock.services.not_me import NotMeService
-from secondlock.services.oob import OobService
 from secondlock.services.password_change import PasswordChangeService
 from secondlock.services.password_reset import PasswordResetService
 from secondlock.services.reauth import ReauthService
-from secondlock.services.recovery import RecoveryCodeService
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
 from secondlock.services.trusted_devices import TrustedDeviceService
-from secondlock.services.webauthn_keys import WebAuthnKeyService
-from secondlock.services.webauthn_login import WebAuthnSignIn
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Services:
     second_step: SecondStepService
     reauth: ReauthService
     authenticators: AuthenticatorService
+    authenticator_app: AuthenticatorAppService
     recovery_codes: RecoveryCodeService
     admin: AdminService
     activity: ActivityService
@@ -43,9 +45,9 @@ class Services:
     # Password reset and change (issue #4).
     password_reset: PasswordResetService
     password_change: PasswordChangeService
-    oob: OobService  # SMS and email codes (#4)
-    webauthn_keys: WebAuthnKeyService
-    webauthn_sign_in: WebAuthnSignIn
+    sms_email_codes: SmsEmailCodeService
+    security_keys: SecurityKeyService
+    security_key_sign_in: SecurityKeySignIn
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -56,14 +58,15 @@ class Services:
                    second_step=SecondStepService(rt, sessions, factor),
                    reauth=ReauthService(rt, factor),
                    authenticators=AuthenticatorService(rt),
+                   authenticator_app=AuthenticatorAppService(rt),
                    recovery_codes=RecoveryCodeService(rt), admin=AdminService(rt),
                    activity=ActivityService(rt), trusted_devices=TrustedDeviceService(rt),
                    not_me=NotMeService(rt), checkup=CheckupService(rt),
                    password_reset=PasswordResetService(rt),
                    password_change=PasswordChangeService(rt),
-                   oob=OobService(rt),
-                   webauthn_keys=WebAuthnKeyService(rt),
-                   webauthn_sign_in=WebAuthnSignIn(rt, sessions, factor))
+                   sms_email_codes=SmsEmailCodeService(rt),
+                   security_keys=SecurityKeyService(rt),
+                   security_key_sign_in=SecurityKeySignIn(rt, sessions, factor))
 
 
 __all__ = ["Runtime", "Services"]

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core.emails import MAX_EMAIL_LENGTH, normalise_email
 from secondlock.core.errors import InvalidCredentialsError, InvalidEmailError, RateLimitedError
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.passwords import MAX_PASSWORD_LENGTH
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY, IP_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
-from secondlock.services.oob_codes import email_code_allowed_now
+from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
 from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
@@ -32,15 +33,13 @@ from secondlock.storage.repositories import (
     RecoveryCodes,
     Throttles,
 )
-from secondlock.storage.repositories.webauthn import WebAuthnCredentials
+from secondlock.storage.repositories.security_keys import WebAuthnCredentials
 
 LOGIN_SCOPE = "login"
 
 
 MFA_TOKEN_MINUTES = 5
 THROTTLED_LOG_INTERVAL = timedelta(minutes=1)
-#: Strongest first, as the sign-in page offers them.
-METHOD_ORDER = ("webauthn", "totp", "sms", "email", "recovery_code")
 
 
 @dataclass(frozen=True)
@@ -61,13 +60,13 @@ def available_methods(s: DbSession, account_id: str, *,
     """What this account can use for its second step right now. Given ``now`` (a sign-in),
     an email code is left out right after a password reset through that same mailbox."""
     kinds = set(Authenticators(s).confirmed_types(account_id))
-    if now is not None and "email" in kinds and not email_code_allowed_now(s, account_id, now):
-        kinds.discard("email")
-    if "webauthn" in kinds and not WebAuthnCredentials(s).has_usable(account_id):
-        kinds.discard("webauthn")  # every key is blocked (flagged as possibly cloned)
+    if now is not None and Method.EMAIL in kinds and not email_code_allowed_now(s, account_id, now):
+        kinds.discard(Method.EMAIL)
+    if Method.WEBAUTHN in kinds and not WebAuthnCredentials(s).has_usable(account_id):
+        kinds.discard(Method.WEBAUTHN)  # every key is blocked (flagged as possibly cloned)
     if RecoveryCodes(s).remaining(account_id):
-        kinds.add("recovery_code")
-    return tuple(m for m in METHOD_ORDER if m in kinds)
+        kinds.add(Method.RECOVERY_CODE)
+    return tuple(m for m in SECOND_FACTORS if m in kinds)
 
 
 class LoginService:
@@ -124,7 +123,7 @@ class LoginService:
                 issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
                                        absolute=self.sessions.absolute)
                 Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                      account_id=account.id, method="trusted_device"))
+                                      account_id=account.id, method=Method.REMEMBERED_DEVICE))
                 s.commit()
                 return LoginResult(status="authenticated", session=issued,
                                    account_id=account.id, device_token=use.token)
@@ -136,7 +135,7 @@ class LoginService:
                     ip=info.ip, user_agent=info.user_agent))
                 methods = available_methods(s, account.id, now=now)
                 Activity(s).add(event(at=now, name="login_password", info=info, success=True,
-                                      account_id=account.id, method="pwd"))
+                                      account_id=account.id, method=Method.PASSWORD))
                 s.commit()
                 if use.replayed_account_id is not None:
                     warn_replay(self.rt, use.replayed_account_id, info)
@@ -146,11 +145,11 @@ class LoginService:
             issued = issue_session(s, account_id=account.id, amr="pwd", info=info, now=now,
                                    absolute=self.sessions.absolute)
             Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account.id, method="pwd",
+                                  account_id=account.id, method=Method.PASSWORD,
                                   detail=NEW_DEVICE if new_device else None))
             s.commit()
         if new_device:
-            alert_new_device(self.rt, account.id, "pwd", info)
+            alert_new_device(self.rt, account.id, Method.PASSWORD, info)
         return LoginResult(status="authenticated", session=issued, account_id=account.id)
 
     def _count_attempt(self, key: str) -> int | None:
@@ -176,7 +175,7 @@ class LoginService:
             if not activity.seen_since(event="login", reason="throttled", ip=info.ip,
                                        since=now - THROTTLED_LOG_INTERVAL):
                 activity.add(event(at=now, name="login", info=info, success=False,
-                                   reason="throttled", method="pwd"))
+                                   reason="throttled", method=Method.PASSWORD))
             s.commit()
         raise RateLimitedError(wait, nmsg("Too many failed sign-ins. For your safety, wait "
                                           "%(n)d second before trying again.",
@@ -194,7 +193,7 @@ class LoginService:
                 Throttles(s).set_lock(keys[0], lock)
             record_failure(s, keys[1], IP_LOGIN_POLICY, now)
             Activity(s).add(event(at=now, name="login", info=info, success=False,
-                                  account_id=account_id, reason=reason, method="pwd"))
+                                  account_id=account_id, reason=reason, method=Method.PASSWORD))
             s.commit()
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from secondlock.services.oob_sending import SEND_LOG_DAYS
+from secondlock.services.methods.sms_email_code_sending import SEND_LOG_DAYS
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import MfaChallenges, Tokens, TrustedDevices
-from secondlock.storage.repositories.delivery import CodeSends, DeliveryCodes
-from secondlock.storage.repositories.webauthn import WebAuthnChallenges
+from secondlock.storage.repositories.security_keys import WebAuthnChallenges
+from secondlock.storage.repositories.sms_email_codes import CodeSends, DeliveryCodes
 
 #: How long an expired pending sign-in or mailed link is kept to answer "expired".
 EXPIRED_GRACE = timedelta(days=7)

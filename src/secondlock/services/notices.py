@@ -15,7 +15,7 @@ from secondlock.services.not_me_links import not_me_url
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Account
 from secondlock.storage.repositories import Accounts
-from secondlock.storage.repositories.delivery import Destinations
+from secondlock.storage.repositories.sms_email_codes import Destinations
 
 
 def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from secondlock.services.outbox import outbox_status
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Throttle
-from secondlock.storage.repositories.delivery import CodeSends
 from secondlock.storage.repositories.outbox import ChannelStats
+from secondlock.storage.repositories.sms_email_codes import CodeSends
 from secondlock.storage.repositories.throttles import lock_kind
 
 

@@ -21,6 +21,7 @@ from secondlock.core.errors import (
     WrongPasswordError,
 )
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
@@ -123,7 +124,7 @@ class PasswordChangeService:
             record_failure(s, key, ACCOUNT_LOGIN_POLICY, now)
             Activity(s).add(event(at=now, name="password_changed", info=info, success=False,
                                   account_id=view.account_id, reason="bad_password",
-                                  method="pwd"))
+                                  method=Method.PASSWORD))
             s.commit()
         raise WrongPasswordError(msg("That is not your current password. If you forgot it, "
                                      "sign out and use \"Forgot your password?\"."))

@@ -9,13 +9,14 @@ from secondlock.core.errors import (
     SecondFactorRequiredError,
 )
 from secondlock.core.i18n import msg
+from secondlock.core.methods import CODE_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.services.activity import event
 from secondlock.services.login import LOGIN_SCOPE
-from secondlock.services.oob_codes import email_session_counts
+from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.runtime import Runtime
-from secondlock.services.second_factor import CODE_METHODS, SecondFactor
+from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import AMR_BY_METHOD
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
 from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView, Throttles
@@ -40,7 +41,7 @@ class ReauthService:
                 raise SecondFactorRequiredError(
                     msg("Two-factor authentication is on: confirm with a code from one of "
                         "your two-factor methods or a recovery code."))
-            if method == "email" and not email_session_counts(self.rt, view.account_id):
+            if method == Method.EMAIL and not email_session_counts(self.rt, view.account_id):
                 raise SecondFactorRequiredError(
                     "An email code is not enough for this change: confirm with your "
                     "authenticator app, security key or phone.")
@@ -59,7 +60,7 @@ class ReauthService:
                 Sessions(s).set_auth_time(view.id, now)
             Activity(s).add(event(at=now, name="reauth", info=info, success=True,
                                   account_id=view.account_id,
-                                  method=method if view.mfa_enabled else "pwd"))
+                                  method=method if view.mfa_enabled else Method.PASSWORD))
             s.commit()
 
     def _check_password(self, view: SessionView, password: str, info: RequestInfo) -> None:
@@ -75,7 +76,7 @@ class ReauthService:
                 record_failure(s, key, ACCOUNT_LOGIN_POLICY, now)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=False,
                                       account_id=view.account_id, reason="bad_password",
-                                      method="pwd"))
+                                      method=Method.PASSWORD))
                 s.commit()
             raise InvalidCredentialsError(msg("That password is not correct."))
         with self.rt.db.write() as s:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from secondlock.core.errors import ReauthRequiredError
 from secondlock.core.i18n import msg
-from secondlock.services.oob_codes import email_session_counts
+from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import SessionView
 

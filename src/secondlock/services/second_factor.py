@@ -21,15 +21,19 @@ from secondlock.core import recovery_codes, totp
 from secondlock.core.crypto import Sealed
 from secondlock.core.errors import RateLimitedError
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_after
+from secondlock.services.methods.sms_email_code_checks import (
+    LiveCode,
+    claim_live,
+    digest_for,
+    load_live,
+)
 from secondlock.services.notices import notify
-from secondlock.services.oob_codes import OOB_METHODS, LiveCode, claim_live, digest_for, load_live
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import Authenticators, RecoveryCodes, Throttles
-
-CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
 
 
 def mfa_key(account_id: str) -> str:
@@ -93,22 +97,22 @@ class SecondFactor:
 
         SMS/email codes are bound to a challenge: ``bound_to`` is (purpose, binding).
         """
-        if method in OOB_METHODS:  # SMS and email codes: services/oob_codes.py
+        if method in SMS_EMAIL_METHODS:  # SMS and email codes: services/oob_codes.py
             live = load_live(s, account_id, method, *bound_to) if bound_to else None
             return [StoredFactor(live.row_id, oob=live)] if live else []
-        if method == "totp":
+        if method == Method.TOTP:
             return [StoredFactor(row.id, secret=open_totp_secret(self.rt, row),
                                  last_step=row.last_used_step)
                     for row in Authenticators(s).for_account(account_id, confirmed_only=True,
-                                                             type_="totp")]
-        if method == "recovery_code":
+                                                             type_=Method.TOTP)]
+        if method == Method.RECOVERY_CODE:
             return [StoredFactor(row.id, code_hash=row.code_hash)
                     for row in RecoveryCodes(s).unused(account_id)]
         return []
 
     def match(self, stored: list[StoredFactor], method: str, code: str) -> Candidate | None:
         """Compare a code with the loaded factors; no I/O. Call after ``take_attempt``."""
-        if method == "totp":
+        if method == Method.TOTP:
             cleaned = totp.clean_code(code)
             if cleaned is None:
                 return None
@@ -119,16 +123,16 @@ class SecondFactor:
                                        last_step=factor.last_step,
                                        drift=self.rt.settings.totp_drift_steps)
                 if step is not None:
-                    return Candidate("totp", factor.row_id, step)
-        elif method == "recovery_code":
+                    return Candidate(Method.TOTP, factor.row_id, step)
+        elif method == Method.RECOVERY_CODE:
             compact = recovery_codes.normalise(code)
             if compact is None:
                 return None
             for factor in stored:
                 assert factor.code_hash is not None
                 if recovery_codes.matches(factor.code_hash, compact):
-                    return Candidate("recovery_code", factor.row_id)
-        elif method in OOB_METHODS:  # compared in claim(), after the try is counted
+                    return Candidate(Method.RECOVERY_CODE, factor.row_id)
+        elif method in SMS_EMAIL_METHODS:  # compared in claim(), after the try is counted
             for factor in stored:
                 digest = digest_for(self.rt, factor.oob, code) if factor.oob else None
                 if digest is not None:
@@ -138,11 +142,11 @@ class SecondFactor:
     def claim(self, s: DbSession, candidate: Candidate, account_id: str) -> bool:
         """Use the code once, inside the caller's transaction; clears the failure counter."""
         now = self.rt.clock.now()
-        if candidate.method == "totp" and candidate.step is not None:
+        if candidate.method == Method.TOTP and candidate.step is not None:
             ok = Authenticators(s).claim_step(candidate.row_id, candidate.step, now)
-        elif candidate.method == "recovery_code":
+        elif candidate.method == Method.RECOVERY_CODE:
             ok = RecoveryCodes(s).consume(candidate.row_id, account_id, now)
-        elif candidate.method in OOB_METHODS and candidate.digest is not None:
+        elif candidate.method in SMS_EMAIL_METHODS and candidate.digest is not None:
             ok = claim_live(s, candidate.row_id, candidate.digest, now)
         else:
             ok = False

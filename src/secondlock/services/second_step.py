@@ -7,22 +7,23 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
-from secondlock.core.delivery_errors import SAME_CHANNEL_TEXT, SameChannelError
 from secondlock.core.errors import (
     InvalidCodeError,
     MfaTokenExpiredError,
     NotAuthenticatedError,
 )
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.sms_email_code_errors import SAME_CHANNEL_TEXT, SameChannelError
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
 from secondlock.services.login import LoginResult
+from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
 from secondlock.services.notices import notify
-from secondlock.services.oob_codes import email_code_allowed_now
 from secondlock.services.runtime import Runtime
-from secondlock.services.second_factor import CODE_METHODS, Candidate, SecondFactor
+from secondlock.services.second_factor import Candidate, SecondFactor
 from secondlock.services.sessions import IssuedSession, SessionService, issue_session
 from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
 from secondlock.services.trusted_devices import forget_all_devices, remember_device
@@ -31,16 +32,16 @@ from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, R
 
 #: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
 PARTIAL_SUCCESS_ALERT_AFTER = 3
-AMR_BY_METHOD = {"totp": "pwd otp mfa", "recovery_code": "pwd rc mfa",
+AMR_BY_METHOD: dict[str, str] = {Method.TOTP: "pwd otp mfa", Method.RECOVERY_CODE: "pwd rc mfa",
                  # SMS and email codes (#4). RFC 8176 has "sms" (a confirmation by text
                  # message) but no value for email. An email code is never a second factor
                  # (security checklist OOB-8, issue #7): the mailbox often falls with the
                  # password. So it gets only our own "email" marker (core.assurance claims
                  # it as "otp" of the same channel), never "otp" or "mfa" in the session.
-                 "sms": "pwd sms mfa", "email": "pwd email",
+                 Method.SMS: "pwd sms mfa", Method.EMAIL: "pwd email",
                  # A security key after the password; a synced passkey gets "swk" instead
                  # (core.webauthn.amr_for decides from the key's backup-eligible flag).
-                 "webauthn": "pwd hwk mfa"}
+                 Method.WEBAUTHN: "pwd hwk mfa"}
 
 
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
@@ -94,13 +95,13 @@ class SecondStepService:
         """
         with self.rt.db.read() as s:
             challenge = self._challenge(s, mfa_token)
-            if method == "email" and not email_code_allowed_now(s, challenge.account_id,
+            if method == Method.EMAIL and not email_code_allowed_now(s, challenge.account_id,
                                                                  self.rt.clock.now()):
                 raise SameChannelError(SAME_CHANNEL_TEXT)
             stored = self.factor.load(s, challenge.account_id, method,
                                       bound_to=("login", challenge.id))
         account_id = challenge.account_id
-        if method == "recovery_code":
+        if method == Method.RECOVERY_CODE:
             with self.rt.db.write() as s:
                 attempt = self.factor.take_attempt(s, account_id)
                 s.commit()
@@ -140,9 +141,9 @@ class SecondStepService:
                                   account_id=account_id, method=candidate.method,
                                   detail=NEW_DEVICE if new_device else None))
             remaining = RecoveryCodes(s).remaining(account_id) \
-                if candidate.method == "recovery_code" else None
+                if candidate.method == Method.RECOVERY_CODE else None
             device_token = None
-            if candidate.method == "recovery_code":
+            if candidate.method == Method.RECOVERY_CODE:
                 forget_all_devices(s, account_id)  # a lost factor: start trust afresh
             elif remember:
                 device_token = remember_device(s, account_id=account_id, info=info, now=now,
@@ -199,12 +200,12 @@ class SecondStepService:
 
 
 def _hint(method: str) -> str:
-    if method == "totp":
+    if method == Method.TOTP:
         return msg("That code did not work. Codes change every 30 seconds: type the one shown "
                    "now. If codes keep failing, set your phone's time to automatic.")
-    if method == "recovery_code":
+    if method == Method.RECOVERY_CODE:
         return msg("That recovery code did not work. Each code works only once.")
-    if method in ("sms", "email"):
+    if method in SMS_EMAIL_METHODS:
         return msg("That code did not work. Type the code from the newest message: asking for "
                    "a new code makes the older ones stop working.")
     return msg("That code did not work.")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
@@ -36,7 +37,7 @@ def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInf
     if account is None:
         return
     device = describe_device(info.user_agent)
-    if method in ("pwd", "trusted_device"):
+    if method in (Method.PASSWORD, Method.REMEMBERED_DEVICE):
         headline = msg("Someone signed in to your account with your password from a device "
                        "we have not seen before: %(device)s.", device=device)
     else:

@@ -2,55 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     false,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out, on SQLite (which has no time zones) too."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from secondlock.storage.base import Base, UTCDateTime
 
 
 class Account(Base):
@@ -241,9 +208,6 @@ class TrustedDeviceToken(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
-# SMS and email codes (#4) live in their own module; importing it registers the tables.
-from secondlock.storage import orm_oob  # noqa: E402, F401
-
 # --- WebAuthn (security keys and passkeys) ---------------------------------------------------
 
 class WebAuthnCredential(Base):
@@ -300,10 +264,3 @@ class WebAuthnChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-
-# --- OpenID Connect provider (issue #7): its tables live in their own module -------------
-# The outbox and webhook endpoints (issue #13) too.
-from secondlock.storage import (  # noqa: E402  (registers the tables on Base)
-    oidc_orm,  # noqa: F401
-    orm_outbox,  # noqa: F401
-)

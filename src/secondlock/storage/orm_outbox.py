@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from secondlock.storage.orm import Base, UTCDateTime
+from secondlock.storage.base import Base, UTCDateTime
 
 #: Row states. ``pending`` rows are due at ``next_attempt_at``; the others are final.
 PENDING = "pending"

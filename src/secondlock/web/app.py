@@ -5,23 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import lru_cache
 
 from fastapi import FastAPI
 
 from secondlock import __version__
+from secondlock.composition import Database, build_mailer, build_runtime
 from secondlock.config import Settings
-from secondlock.core.blocklist import PasswordBlocklist
-from secondlock.core.clock import Clock, SystemClock
-from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
-from secondlock.notifications.base import Mailer, Notifier
+from secondlock.core.clock import Clock
+from secondlock.notifications.base import Mailer
 from secondlock.notifications.dispatch import LoopNotifier
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import build_sms_gateway
-from secondlock.notifications.smtp import SmtpMailer
-from secondlock.services import Runtime, Services
+from secondlock.services import Services
 from secondlock.services.outbox_dispatcher import Dispatcher
-from secondlock.storage.db import Database
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
@@ -29,38 +23,6 @@ from secondlock.web.logs import RequestIdMiddleware
 from secondlock.web.metrics import Metrics, RequestTimer
 from secondlock.web.metrics import router as metrics_router
 from secondlock.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
-
-
-@lru_cache(maxsize=4)
-def default_blocklist(min_length: int) -> PasswordBlocklist:
-    return PasswordBlocklist.load_default(min_length=min_length)
-
-
-def build_mailer(settings: Settings) -> Mailer:
-    if settings.smtp_url is not None:
-        return SmtpMailer(settings.smtp_url.get_secret_value(), settings.mail_from)
-    return OutboxMailer()
-
-
-def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
-                  database: Database | None = None) -> Runtime:
-    """Wire the services' dependencies; used by the app factory and the CLI."""
-    return Runtime(
-        settings=settings,
-        db=database or Database(settings.resolved_database_url),
-        clock=clock or SystemClock(),
-        hasher=PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
-                                             memory_kib=settings.argon2_memory_kib,
-                                             parallelism=settings.argon2_parallelism),
-                              max_parallel=settings.argon2_threads),
-        policy=PasswordPolicy(min_length=settings.password_min_length,
-                              min_length_single_factor=settings.password_min_length_single_factor,
-                              service_name=settings.service_name),
-        blocklist=default_blocklist(settings.password_min_length),
-        notifier=notifier,
-        keyring=settings.keyring(),
-        sms=build_sms_gateway(settings),
-    )
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,

@@ -37,6 +37,12 @@ METHODS = {"pwd", "totp", "sms", "email", "recovery_code", "webauthn", "passkey"
 
 
 def multiprocess_dir() -> str | None:
+    """The shared folder, when prometheus-client really runs in multiprocess mode (it
+    decided so when first imported; a variable set later changes nothing)."""
+    from prometheus_client import values
+
+    if values.ValueClass is values.MutexValue:
+        return None
     return os.environ.get(MULTIPROC_ENV) or None
 
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services.oidc import OidcServices
 from secondlock.storage.db import Database
-from secondlock.web.app import build_runtime
 
 
 @pytest.fixture

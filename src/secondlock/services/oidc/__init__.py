@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secondlock.core.assurance import reachable_acr
+from secondlock.core.methods import Method
 from secondlock.services.login import available_methods
 from secondlock.services.oidc.apps import ConnectedApps
 from secondlock.services.oidc.clients import ClientService, NewClient
-from secondlock.services.oidc.keys import SigningKeyService
 from secondlock.services.oidc.provider import Provider
+from secondlock.services.oidc.signing_keys import SigningKeyService
 from secondlock.services.oidc.tokens import Principal, TokenService, revoke_account_tokens
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories.oidc import OidcConsents
 
 #: Second steps the step-up page can ask for (the confirm-it's-you page's methods).
-STEP_UP_METHODS = ("totp", "recovery_code", "webauthn")
+STEP_UP_METHODS = (Method.TOTP, Method.RECOVERY_CODE, Method.WEBAUTHN)
 
 
 class ConsentService:
@@ -42,7 +43,7 @@ class ConsentService:
 class OidcServices:
     rt: Runtime
     clients: ClientService
-    keys: SigningKeyService
+    signing_keys: SigningKeyService
     tokens: TokenService
     consents: ConsentService
     provider: Provider
@@ -53,7 +54,7 @@ class OidcServices:
         clients = ClientService(rt)
         keys = SigningKeyService(rt)
         tokens = TokenService(rt, keys)
-        return cls(rt=rt, clients=clients, keys=keys, tokens=tokens,
+        return cls(rt=rt, clients=clients, signing_keys=keys, tokens=tokens,
                    consents=ConsentService(rt), provider=Provider(clients, tokens),
                    apps=ConnectedApps(rt))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from urllib.parse import urlsplit
 
 from secondlock.core.tokens import hash_token
 from secondlock.services.runtime import Runtime
-from secondlock.storage.oidc_orm import OidcClient
+from secondlock.storage.orm_oidc import OidcClient
 from secondlock.storage.repositories.oidc import OidcClients
 
 MAX_URI_CHARS = 512
@@ -40,12 +39,6 @@ def check_redirect_uri(uri: str) -> str:
     if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
         raise ValueError(f"{uri!r} must use https (http only for localhost)")
     return uri
-
-
-def secret_matches(row: OidcClient, secret: str | None) -> bool:
-    if row.secret_hash is None or not secret or len(secret) > 256:
-        return False
-    return hmac.compare_digest(row.secret_hash, hash_token(secret))
 
 
 class ClientService:

@@ -29,7 +29,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.oidc.clients import ClientService
 from secondlock.services.oidc.tokens import CodeRequest, Principal, TokenService
-from secondlock.storage.oidc_orm import OidcClient, OidcCode, OidcToken
+from secondlock.storage.orm_oidc import OidcClient, OidcCode, OidcToken
 
 SCOPES_SUPPORTED = ["openid", "email", "offline_access"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]

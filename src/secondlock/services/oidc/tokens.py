@@ -23,9 +23,9 @@ from secondlock.core.assurance import assurance
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
-from secondlock.services.oidc.keys import SigningKeyService
+from secondlock.services.oidc.signing_keys import SigningKeyService
 from secondlock.services.runtime import Runtime
-from secondlock.storage.oidc_orm import OidcCode, OidcToken
+from secondlock.storage.orm_oidc import OidcCode, OidcToken
 from secondlock.storage.repositories import Accounts, Activity
 from secondlock.storage.repositories.oidc import OidcCodes, OidcTokens
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from secondlock.storage.oidc_orm import (
+from secondlock.storage.orm_oidc import (
     OidcClient,
     OidcCode,
     OidcConsent,

@@ -12,10 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
-from secondlock.storage.orm import (
-    Throttle,
-    UTCDateTime,
-)
+from secondlock.storage.base import UTCDateTime
+from secondlock.storage.orm import Throttle
 from secondlock.storage.signals import note
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from secondlock.services.oob_sending import CodeSent
+from secondlock.services.methods.sms_email_code_sending import CodeSent
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import Strict, Text, _clean_text
 from secondlock.web.deps import BearerToken, request_info, services_of
@@ -72,7 +72,7 @@ def enroll_sms(body: NewSms, request: Request, token: BearerToken) -> FactorStar
     """
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return _started(services.oob.enroll_sms(view, body.phone, body.name,
+    return _started(services.sms_email_codes.enroll_sms(view, body.phone, body.name,
                                             request_info(request)))
 
 
@@ -86,7 +86,7 @@ def enroll_email(body: NewEmailFactor, request: Request, token: BearerToken) -> 
     """
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return _started(services.oob.enroll_email(view, body.email, body.name,
+    return _started(services.sms_email_codes.enroll_email(view, body.email, body.name,
                                               request_info(request)))
 
 
@@ -97,7 +97,7 @@ def resend_enrollment(request: Request, token: BearerToken,
     """A new code for a pending phone or address; the previous code stops working."""
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return _sent(services.oob.resend_enrollment(view, authenticator_id,
+    return _sent(services.sms_email_codes.resend_enrollment(view, authenticator_id,
                                                 request_info(request)))
 
 
@@ -109,7 +109,7 @@ def login_challenge(body: ChallengeRequest, request: Request) -> CodeSentOut:
     longer) the answer is 429 with ``Retry-After``. 503 ``delivery_failed``: the gateway
     could not send; the pending sign-in is kept, so retry or use another method.
     """
-    sent = services_of(request).oob.send_login_code(body.mfa_token, body.method,
+    sent = services_of(request).sms_email_codes.send_login_code(body.mfa_token, body.method,
                                                     request_info(request))
     return _sent(sent)
 
@@ -120,4 +120,5 @@ def reauth_challenge(body: ReauthChallengeRequest, request: Request,
     """Send a code by ``sms`` or ``email`` to use with ``POST /reauth {"method", "code"}``."""
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return _sent(services.oob.send_reauth_code(view, body.method, request_info(request)))
+    return _sent(services.sms_email_codes.send_reauth_code(view, body.method,
+                                                           request_info(request)))

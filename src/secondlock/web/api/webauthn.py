@@ -75,7 +75,7 @@ def registration_options(body: KeyOptionsRequest, request: Request,
     """
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return services.webauthn_keys.registration_options(view, body.name)
+    return services.security_keys.registration_options(view, body.name)
 
 
 @router.post("/me/authenticators/webauthn", status_code=201, responses=errors(401, 403, 409))
@@ -87,7 +87,7 @@ def register(body: NewKeyRequest, request: Request, token: BearerToken) -> KeyAd
     """
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    done = services.webauthn_keys.register(view, body.credential, body.name,
+    done = services.security_keys.register(view, body.credential, body.name,
                                            request_info(request))
     return KeyAdded(id=done.id, name=done.name, recovery_codes=done.recovery_codes)
 
@@ -100,14 +100,14 @@ def list_keys(request: Request, token: BearerToken) -> list[KeyOut]:
     return [KeyOut(id=k.id, name=k.name, created_at=k.created_at, last_used_at=k.last_used_at,
                    model=k.model, synced=k.synced, transports=list(k.transports),
                    blocked=k.flagged_at is not None, blocked_at=k.flagged_at)
-            for k in services.webauthn_keys.keys(view.account_id)]
+            for k in services.security_keys.keys(view.account_id)]
 
 
 @router.post("/login/webauthn/options", tags=["login"], responses=errors(401, 404, 410, 429))
 def login_options(body: LoginOptionsRequest, request: Request) -> dict[str, Any]:
     """Request options: with ``mfa_token`` for the second step (this account's keys), or
     ``{}`` for a passwordless sign-in with a passkey (user verification required)."""
-    sign_in = services_of(request).webauthn_sign_in
+    sign_in = services_of(request).security_key_sign_in
     if body.mfa_token is not None:
         return sign_in.second_step_options(body.mfa_token)
     return sign_in.passwordless_options(request_info(request))
@@ -119,7 +119,7 @@ def login_verify(body: KeyVerifyRequest, request: Request) -> Authenticated:
 
     ``remember_device`` works with the second step as on ``/login/verify``.
     """
-    sign_in, info = services_of(request).webauthn_sign_in, request_info(request)
+    sign_in, info = services_of(request).security_key_sign_in, request_info(request)
     if body.mfa_token is not None:
         result = sign_in.verify_second_step(body.mfa_token, body.credential, info,
                                             remember=body.remember_device)
@@ -135,7 +135,7 @@ def reauth_options(request: Request, token: BearerToken) -> dict[str, Any]:
     """Request options to confirm it's you with one of your keys."""
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    return services.webauthn_sign_in.reauth_options(view)
+    return services.security_key_sign_in.reauth_options(view)
 
 
 @router.post("/reauth/webauthn/verify", tags=["login"], responses=errors(401, 429))
@@ -144,5 +144,5 @@ def reauth_verify(body: ReauthKeyRequest, request: Request,
     """Confirm it's you with a key: sensitive changes are allowed for the next minutes."""
     services = services_of(request)
     view = services.sessions.authenticate(token)
-    services.webauthn_sign_in.verify_reauth(view, body.credential, request_info(request))
+    services.security_key_sign_in.verify_reauth(view, body.credential, request_info(request))
     return {"status": "ok"}

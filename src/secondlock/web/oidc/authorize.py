@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from secondlock.core.assurance import ACR_PHISHING_RESISTANT, ACR_PWD
 from secondlock.core.errors import SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import CODE_METHODS
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.authorization import (
     CONSENT,
@@ -41,7 +42,6 @@ from secondlock.web.oidc.adapter import oidc_request, to_response
 from secondlock.web.oidc.endpoints import oidc_of
 from secondlock.web.oidc.return_to import CONTINUE_PATH, remember
 from secondlock.web.pages.keys import key_credential
-from secondlock.web.pages.mfa import CODE_METHODS
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect
 
 MAX_QUERY_CHARS = 2500
@@ -245,7 +245,7 @@ def router(pages: Pages) -> APIRouter:
         if view is None:
             return pages.to_login(request)
         try:
-            pages.services(request).webauthn_sign_in.verify_reauth(
+            pages.services(request).security_key_sign_in.verify_reauth(
                 view, key_credential(form), request_info(request))
         except SecondLockError as exc:
             return confirm_page(request, view, query, "totp", error=exc)

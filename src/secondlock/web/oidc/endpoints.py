@@ -77,7 +77,7 @@ def router(settings: Settings) -> APIRouter:
 
     @routes.get("/oidc/jwks")
     def jwks(request: Request) -> JSONResponse:
-        return JSONResponse(oidc_of(request).keys.jwks(), headers=PUBLIC)
+        return JSONResponse(oidc_of(request).signing_keys.jwks(), headers=PUBLIC)
 
     @routes.post("/oidc/token")
     async def token(request: Request) -> Response:

@@ -34,7 +34,7 @@ class Logout(EndSessionEndpoint):  # type: ignore[misc]
         self.oidc = oidc
 
     def get_server_jwks(self) -> KeySet:
-        return self.oidc.keys.public_keys()
+        return self.oidc.signing_keys.public_keys()
 
     def get_algorithms(self) -> list[str]:
         return ALLOWED_ALGORITHMS

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from secondlock.core import totp
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
-from secondlock.services.authenticators import MAX_NAME
+from secondlock.services.factors import MAX_NAME
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.rendering import (
@@ -61,7 +61,7 @@ def router(pages: Pages) -> APIRouter:
         if not pages.csrf_ok(request, form):
             return pages.csrf_failed(request, "/account/security")
         try:
-            enrollment = pages.services(request).authenticators.enroll_totp(
+            enrollment = pages.services(request).authenticator_app.enroll(
                 view, None, request_info(request))
         except ReauthRequiredError:
             return confirm_first("/account/security/totp")

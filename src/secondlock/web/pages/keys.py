@@ -84,7 +84,7 @@ def router(pages: Pages) -> APIRouter:
         if not json_csrf_ok(request):
             return refused()
         try:
-            options = pages.services(request).webauthn_keys.registration_options(view,
+            options = pages.services(request).security_keys.registration_options(view,
                                                                                  body.name)
         except ReauthRequiredError as exc:
             return _json_error(exc, redirect="/account/confirm?" + urlencode(
@@ -102,7 +102,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/security")
         name = form.get("name") or None
         try:
-            done = pages.services(request).webauthn_keys.register(
+            done = pages.services(request).security_keys.register(
                 view, key_credential(form), name, request_info(request))
         except ReauthRequiredError:
             return confirm_first("/account/security")
@@ -127,7 +127,7 @@ def router(pages: Pages) -> APIRouter:
         """Second-step options while a sign-in is pending (its cookie), else passwordless."""
         if not json_csrf_ok(request):
             return refused()
-        sign_in = pages.services(request).webauthn_sign_in
+        sign_in = pages.services(request).security_key_sign_in
         pending = read_mfa_cookie(request, settings)
         try:
             if request.query_params.get("step") == "second" and pending is not None:
@@ -148,7 +148,7 @@ def router(pages: Pages) -> APIRouter:
         if pending is None:
             return _expired()
         try:
-            result = pages.services(request).webauthn_sign_in.verify_second_step(
+            result = pages.services(request).security_key_sign_in.verify_second_step(
                 pending[0], key_credential(form), request_info(request),
                 remember=form.get("remember_device") == "1")
         except (MfaTokenExpiredError, NotAuthenticatedError):
@@ -171,7 +171,7 @@ def router(pages: Pages) -> APIRouter:
         if not pages.csrf_ok(request, form):
             return pages.csrf_failed(request, "/login")
         try:
-            result = pages.services(request).webauthn_sign_in.verify_passwordless(
+            result = pages.services(request).security_key_sign_in.verify_passwordless(
                 key_credential(form), request_info(request))
         except SecondLockError as exc:
             status, headers = error_status(exc)
@@ -198,7 +198,7 @@ def router(pages: Pages) -> APIRouter:
         if not json_csrf_ok(request):
             return refused()
         try:
-            return JSONResponse(pages.services(request).webauthn_sign_in.reauth_options(view))
+            return JSONResponse(pages.services(request).security_key_sign_in.reauth_options(view))
         except SecondLockError as exc:
             return _json_error(exc)
 
@@ -212,7 +212,7 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/confirm?" + urlencode(
                 {"next": next_path}))
         try:
-            pages.services(request).webauthn_sign_in.verify_reauth(view, key_credential(form),
+            pages.services(request).security_key_sign_in.verify_reauth(view, key_credential(form),
                                                                    request_info(request))
         except SecondLockError as exc:
             status, headers = error_status(exc)

@@ -16,8 +16,8 @@ from secondlock.core.errors import (
     NotAuthenticatedError,
     SecondLockError,
 )
+from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS
 from secondlock.services.login import LoginResult
-from secondlock.services.oob_codes import OOB_METHODS
 from secondlock.web.cookies import (
     clear_device_cookie,
     read_device_cookie,
@@ -32,7 +32,6 @@ from secondlock.web.pages.rendering import FormFields, Pages, error_status, redi
 #: Matches the pending sign-in's own lifetime (services.login.MFA_TOKEN_MINUTES).
 MFA_COOKIE_SECONDS = 300
 #: The second steps these pages offer, in the order they are offered.
-CODE_METHODS = ("totp", "recovery_code", *OOB_METHODS)
 #: What the pending sign-in's cookie may name: the code methods plus a security key.
 PAGE_METHODS = ("webauthn", *CODE_METHODS)
 MAX_COOKIE_CHARS = 512
@@ -95,7 +94,7 @@ def router(pages: Pages) -> APIRouter:
 
     def verify_page(request: Request, methods: tuple[str, ...], method: str, *,
                     error: SecondLockError | None = None, token: str = "") -> Response:
-        if method in OOB_METHODS:  # SMS and email codes: pages/oob.py
+        if method in SMS_EMAIL_METHODS:  # SMS and email codes: pages/oob.py
             return oob_pages.verify_page(pages, request, token, methods, method, expired,
                                          error=error)
         status, headers = error_status(error) if error else (200, {})

@@ -24,7 +24,8 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.core.i18n import msg
-from secondlock.services.oob_codes import OOB_METHODS, email_session_counts
+from secondlock.core.methods import SMS_EMAIL_METHODS
+from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.rendering import (
@@ -61,12 +62,12 @@ def security_section(pages: Pages, request: Request, view: SessionView) -> OobSe
     services = pages.services(request)
     rows = [r for r in services.authenticators.list(view.account_id)
             if r.confirmed_at is not None]
-    masked = services.oob.destinations(view.account_id)
+    masked = services.sms_email_codes.destinations(view.account_id)
     factors = [ShownFactor(r.id, r.type, r.name, masked.get(r.id, ""))
-               for r in rows if r.type in OOB_METHODS]
+               for r in rows if r.type in SMS_EMAIL_METHODS]
     kinds = {r.type for r in rows}
     only_weak = None
-    if kinds and kinds <= set(OOB_METHODS):
+    if kinds and kinds <= set(SMS_EMAIL_METHODS):
         only_weak = "sms" if "sms" in kinds else "email"
     return OobSection(factors=factors, only_weak=only_weak,
                       sms_available=pages.settings.resolved_sms_provider != "off")
@@ -77,11 +78,11 @@ def verify_page(pages: Pages, request: Request, token: str, methods: tuple[str, 
                 error: SecondLockError | None = None) -> Response:
     """The second step by SMS or email code (called from ``pages.mfa``)."""
     try:
-        pending = pages.services(request).oob.pending_login(token, method)
+        pending = pages.services(request).sms_email_codes.pending_login(token, method)
     except (MfaTokenExpiredError, NotAuthenticatedError):
         return expired()
     except NotFoundError:  # no such factor (any more): offer what the account has
-        others = [m for m in methods if m not in OOB_METHODS]
+        others = [m for m in methods if m not in SMS_EMAIL_METHODS]
         return redirect(f"/login/verify?method={others[0]}") if others else expired()
     status, headers = error_status(error) if error else (200, {})
     return pages.render(request, "login_verify_oob.html", status=status, headers=headers,
@@ -113,7 +114,7 @@ def confirm_page(pages: Pages, request: Request, view: SessionView, next_path: s
     """Confirm it's you with an SMS or email code (called from ``pages.reauth``)."""
     services = pages.services(request)
     try:
-        pending = services.oob.pending_reauth(view, method)
+        pending = services.sms_email_codes.pending_reauth(view, method)
     except NotFoundError:
         return redirect("/account/confirm?" + urlencode({"next": next_path, "method": "totp"}))
     methods = reauth_methods(pages, request, view)
@@ -145,10 +146,11 @@ def router(pages: Pages) -> APIRouter:
         if pending is None:
             return expired()
         token, methods = pending
-        if method not in OOB_METHODS or method not in methods:
+        if method not in SMS_EMAIL_METHODS or method not in methods:
             return redirect("/login/verify")
         try:
-            pages.services(request).oob.send_login_code(token, method, request_info(request))
+            pages.services(request).sms_email_codes.send_login_code(token, method,
+                                                                    request_info(request))
         except (MfaTokenExpiredError, NotAuthenticatedError):
             return expired()
         except SecondLockError as exc:
@@ -192,7 +194,7 @@ def router(pages: Pages) -> APIRouter:
                 return pages.csrf_failed(request, back)
             field = "phone" if method == "sms" else "email"
             value, name = form.get(field, "").strip(), form.get("name", "").strip()
-            oob, info = pages.services(request).oob, request_info(request)
+            oob, info = pages.services(request).sms_email_codes, request_info(request)
             try:
                 sent = oob.enroll_sms(view, value, name or None, info) if method == "sms" \
                     else oob.enroll_email(view, value or None, name or None, info)
@@ -226,9 +228,10 @@ def router(pages: Pages) -> APIRouter:
             return redirect("/account/security?notice=setup-expired")
         except SecondLockError as exc:
             method = form.get("method", "sms")
-            method = method if method in OOB_METHODS else "sms"
+            method = method if method in SMS_EMAIL_METHODS else "sms"
             return code_step(request, view, method, factor_id,
-                             services.oob.destinations(view.account_id).get(factor_id, ""), 0,
+                             services.sms_email_codes.destinations(view.account_id).get(
+                                 factor_id, ""), 0,
                              error=exc)
         if not done.mfa_turned_on:
             return redirect("/account/security?notice=factor-added")
@@ -244,8 +247,8 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/security")
         factor_id = form.get("authenticator_id", "")
         method = form.get("method", "sms")
-        method = method if method in OOB_METHODS else "sms"
-        oob = pages.services(request).oob
+        method = method if method in SMS_EMAIL_METHODS else "sms"
+        oob = pages.services(request).sms_email_codes
         try:
             if not AUTHENTICATOR_ID.match(factor_id):
                 raise NotFoundError(msg("This setup has expired or does not exist."))
@@ -267,10 +270,11 @@ def router(pages: Pages) -> APIRouter:
             return pages.csrf_failed(request, "/account/confirm?" + urlencode(
                 {"next": next_path}))
         method = form.get("method", "")
-        if method not in OOB_METHODS:
+        if method not in SMS_EMAIL_METHODS:
             return redirect("/account/confirm?" + urlencode({"next": next_path}))
         try:
-            pages.services(request).oob.send_reauth_code(view, method, request_info(request))
+            pages.services(request).sms_email_codes.send_reauth_code(view, method,
+                                                                     request_info(request))
         except SecondLockError as exc:
             return confirm_page(pages, request, view, next_path, method, error=exc)
         return redirect("/account/confirm?" + urlencode({"next": next_path, "method": method}))

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import SecondLockError
+from secondlock.core.methods import CODE_METHODS
 from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages import oob as oob_pages
-from secondlock.web.pages.mfa import CODE_METHODS
 from secondlock.web.pages.rendering import FormFields, Pages, error_status, redirect, safe_next
 
 

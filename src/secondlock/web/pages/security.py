@@ -122,7 +122,7 @@ def router(pages: Pages) -> APIRouter:
                             codes_left=summary.recovery_codes_remaining,
                             low_codes=LOW_CODES_THRESHOLD,
                             oob=oob_pages.security_section(pages, request, view),
-                            keys=services.webauthn_keys.keys(view.account_id))
+                            keys=services.security_keys.keys(view.account_id))
 
     @routes.post("/apps/rename")
     def rename(request: Request, form: FormFields) -> Response:

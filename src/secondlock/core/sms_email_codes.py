@@ -26,7 +26,6 @@ TRIES_PER_CODE = 5
 FIRST_COOLDOWN_SECONDS = 30
 MAX_COOLDOWN_SECONDS = 15 * 60
 PURPOSES = ("login", "reauth", "enroll")
-CHANNELS = ("sms", "email")
 
 
 def new_code() -> str:

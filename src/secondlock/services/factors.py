@@ -1,25 +1,28 @@
-"""Authenticator apps: enroll (pending), confirm with a code, rename, remove, list."""
+"""An account's second factors of every kind: list, confirm with a code, rename, remove, turn off.
+
+Adding one is per method (``services.methods``); what they share (pending setups, names,
+the confirmation back-off) is here.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import segno
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
 from secondlock.services.activation import FactorWords, activate_factor, announce_factor
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
+from secondlock.services.methods.sms_email_code_checks import enrollment_claim
 from secondlock.services.notices import notify
-from secondlock.services.oob_codes import OOB_METHODS, enrollment_claim
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
@@ -40,36 +43,27 @@ from secondlock.storage.repositories import (
 PENDING_MINUTES = 10
 MAX_PENDING = 5
 MAX_NAME = 64
-CONFIRM_HINTS = {
-    "totp": msg("That code did not work. Check that the time on your phone is set "
+CONFIRM_HINTS: dict[str, str] = {
+    Method.TOTP: msg("That code did not work. Check that the time on your phone is set "
                 "automatically, then type the code shown now."),
-    "sms": msg("That code did not work. Type the code from the newest text message."),
-    "email": msg("That code did not work. Type the code from the newest email."),
+    Method.SMS: msg("That code did not work. Type the code from the newest text message."),
+    Method.EMAIL: msg("That code did not work. Type the code from the newest email."),
 }
 APP_WORDS = FactorWords(label=msg("Authenticator app"),
                         added=msg("An authenticator app was added to your account."),
                         sign_in_with=msg("a code from your app"))
 #: How the mails name each kind of factor that is confirmed with a code.
-FACTOR_WORDS = {
-    "totp": APP_WORDS,
-    "sms": FactorWords(label=msg("Text messages (SMS)"),
+FACTOR_WORDS: dict[str, FactorWords] = {
+    Method.TOTP: APP_WORDS,
+    Method.SMS: FactorWords(label=msg("Text messages (SMS)"),
                        added=msg("A phone for text message codes was added to your account."),
                        sign_in_with=msg("a code by text message")),
-    "email": FactorWords(label=msg("Email codes"),
+    Method.EMAIL: FactorWords(label=msg("Email codes"),
                          added=msg("An email address for codes was added to your account."),
                          sign_in_with=msg("a code by email")),
 }
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))
-
-
-@dataclass(frozen=True)
-class Enrollment:
-    id: str
-    secret: str
-    otpauth_uri: str
-    qr_svg: str
-    expires_in: int
 
 
 @dataclass(frozen=True)
@@ -117,32 +111,6 @@ class AuthenticatorService:
         return [r for r in rows if r.confirmed_at is not None
                 or (r.pending_expires_at is not None and r.pending_expires_at > now)]
 
-    def enroll_totp(self, view: SessionView, name: str | None, info: RequestInfo) -> Enrollment:
-        """Start adding an authenticator app: a fresh secret, pending until confirmed.
-
-        Raises:
-            ReauthRequiredError, RateLimitedError (too many pending enrollments).
-        """
-        require_recent_auth(self.rt, view)
-        now = self.rt.clock.now()
-        secret = totp.new_secret()
-        row_id = str(uuid.uuid4())
-        sealed = self.rt.keyring.seal(secret.encode("ascii"), context=row_id.encode())
-        with self.rt.db.write() as s:
-            repo = Authenticators(s)
-            make_room_for_pending(repo, view.account_id, now)
-            repo.add(Authenticator(
-                id=row_id, account_id=view.account_id, type="totp",
-                name=clean_name(name, "Authenticator app"), created_at=now,
-                pending_expires_at=now + timedelta(minutes=PENDING_MINUTES),
-                secret_key_id=sealed.key_id, secret_blob=sealed.blob))
-            s.commit()
-        uri = totp.otpauth_uri(secret, account=view.email, issuer=self.rt.settings.service_name)
-        qr = segno.make(uri, error="m").svg_inline(scale=5, border=4, title="QR code to scan "
-                                                   "with your authenticator app")
-        return Enrollment(id=row_id, secret=secret, otpauth_uri=uri, qr_svg=qr,
-                          expires_in=PENDING_MINUTES * 60)
-
     def confirm(self, view: SessionView, authenticator_id: str, code: str,
                 info: RequestInfo, *, name: str | None = None) -> Confirmation:
         """Prove the app works; the first confirmed factor turns 2FA on and issues codes.
@@ -165,7 +133,7 @@ class AuthenticatorService:
             with self.rt.db.write() as s:
                 record_failure(s, key, CONFIRM_POLICY, now)
                 s.commit()
-            raise InvalidCodeError(CONFIRM_HINTS.get(row.type, CONFIRM_HINTS["totp"]))
+            raise InvalidCodeError(CONFIRM_HINTS.get(row.type, CONFIRM_HINTS[Method.TOTP]))
         with self.rt.db.write() as s:
             if not claim(s):
                 raise NotFoundError(msg("This setup was already confirmed."))
@@ -183,7 +151,7 @@ class AuthenticatorService:
     def _pending_claim(self, row: Authenticator, code: str,
                        now: datetime) -> Callable[[DbSession], bool] | None:
         """Check a pending factor's code: None if wrong, else the claim that confirms it."""
-        if row.type in OOB_METHODS:  # SMS and email codes: services/oob_codes.py
+        if row.type in SMS_EMAIL_METHODS:  # SMS and email codes: services/oob_codes.py
             return enrollment_claim(self.rt, row, code, now)
         step = totp.match_step(open_totp_secret(self.rt, row), code, at=now, last_step=None,
                                drift=self.rt.settings.totp_drift_steps)

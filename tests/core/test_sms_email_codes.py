@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from secondlock.core import delivery_codes as dc
+from secondlock.core import sms_email_codes as dc
 from secondlock.core.send_limits import HOUR, Budget, first_exceeded
 
 KEY = b"k" * 32

@@ -16,23 +16,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
-from secondlock.core import delivery_codes as dc
-from secondlock.core.delivery_errors import DeliveryFailedError
+from secondlock.core import sms_email_codes as dc
 from secondlock.core.errors import RateLimitedError
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import Method
 from secondlock.core.network import throttle_group
 from secondlock.core.phones import mask_email, mask_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.send_limits import DAY, HOUR, Budget, Refusal, first_exceeded
+from secondlock.core.sms_email_code_errors import DeliveryFailedError
 from secondlock.core.throttle import retry_after
 from secondlock.core.tokens import keyed_digest
 from secondlock.notifications.base import DeliveryError
-from secondlock.notifications.code_messages import email_code_message
 from secondlock.notifications.sms import sms_text
+from secondlock.notifications.sms_email_code_messages import email_code_message
 from secondlock.services.languages import account_language
 from secondlock.services.runtime import Runtime
-from secondlock.storage.orm_oob import CodeSend, DeliveryCode
-from secondlock.storage.repositories.delivery import CodeSends, DeliveryCodes
+from secondlock.storage.orm_sms_email_codes import CodeSend, DeliveryCode
+from secondlock.storage.repositories.sms_email_codes import CodeSends, DeliveryCodes
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Target:
 
 
 def mask(channel: str, destination: str) -> str:
-    return mask_phone(destination) if channel == "sms" else mask_email(destination)
+    return mask_phone(destination) if channel == Method.SMS else mask_email(destination)
 
 
 class CodeSender:
@@ -81,7 +82,7 @@ class CodeSender:
         """
         now = self.rt.clock.now()
         settings = self.rt.settings
-        if target.channel == "sms" and not region_allowed(target.destination,
+        if target.channel == Method.SMS and not region_allowed(target.destination,
                                                           settings.sms_countries):
             raise DeliveryFailedError(msg("We cannot send text messages to this number's "
                                           "country. Use another way to confirm it's you."))
@@ -136,7 +137,7 @@ class CodeSender:
                    Budget("account", DAY, st.sms_budget_account_day),
                    Budget("ip", HOUR, st.sms_budget_ip_hour),
                    Budget("ip", DAY, st.sms_budget_ip_day)]
-        if channel == "sms":
+        if channel == Method.SMS:
             budgets.append(Budget("global", HOUR, st.sms_budget_global_hour))
         return budgets
 
@@ -173,7 +174,7 @@ class CodeSender:
         logger.warning("code send budget used up scope=%s channel=%s window=%ds limit=%d "
                        "account=%s", budget.scope, target.channel,
                        int(budget.window.total_seconds()), budget.limit, target.account_id)
-        if target.channel == "sms":
+        if target.channel == Method.SMS:
             raise RateLimitedError(refusal.retry_after, msg(
                 "We sent too many text messages for now. Use another way to confirm it's "
                 "you, or try again later."))
@@ -186,7 +187,7 @@ class CodeSender:
         minutes = int(ttl.total_seconds() // 60)
         name = self.rt.settings.service_name
         language = account_language(self.rt, target.account_id)
-        if target.channel == "email":
+        if target.channel == Method.EMAIL:
             self.rt.notifier.send_email(email_code_message(
                 to=target.destination, code=code, service_name=name, minutes=minutes,
                 purpose=target.purpose, language=language))

@@ -15,7 +15,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from secondlock.core.crypto import Sealed
 from secondlock.services.runtime import Runtime
-from secondlock.storage.oidc_orm import OidcSigningKey
+from secondlock.storage.orm_oidc import OidcSigningKey
 from secondlock.storage.repositories.oidc import OidcSigningKeys
 
 #: Added to the ID-token lifetime before a retired key disappears from the JWKS.

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from secondlock.cli import app, cli_services, console, settings_or_exit
+from secondlock.cli.app import app, cli_services, console, settings_or_exit
 
 
 @app.command("prune")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
+from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
@@ -21,8 +22,8 @@ from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from secondlock.storage.db import Database
-from secondlock.storage.orm import Base, WebAuthnCredential
-from secondlock.web.app import build_runtime
+from secondlock.storage.orm import WebAuthnCredential
+from secondlock.storage.schema import metadata
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.softkey import SoftKey
 
@@ -38,7 +39,7 @@ def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service
     else:
         url = f"sqlite:///{tmp_path / 'race.db'}"
         engine = create_engine(url)
-        Base.metadata.create_all(engine)
+        metadata.create_all(engine)
         engine.dispose()
     settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET, database_url=url)
     rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
@@ -52,8 +53,8 @@ def with_key(services: Services, key: SoftKey) -> str:
     session = services.login.login("racer@example.com", PASSWORD, INFO).session
     assert session is not None
     view = services.sessions.authenticate(session.token)
-    options = services.webauthn_keys.registration_options(view, "key")
-    return services.webauthn_keys.register(view, key.create(options, ORIGIN), None, INFO).id
+    options = services.security_keys.registration_options(view, "key")
+    return services.security_keys.register(view, key.create(options, ORIGIN), None, INFO).id
 
 
 def race(services: Services, credentials: list[dict[str, Any]]) -> list[str]:
@@ -64,7 +65,7 @@ def race(services: Services, credentials: list[dict[str, Any]]) -> list[str]:
     def attempt(credential: dict[str, Any]) -> None:
         barrier.wait()
         try:
-            services.webauthn_sign_in.verify_passwordless(credential, INFO)
+            services.security_key_sign_in.verify_passwordless(credential, INFO)
             outcome = "ok"
         except Exception as exc:
             outcome = type(exc).__name__
@@ -92,7 +93,8 @@ def test_assertions_with_the_same_counter_succeed_at_most_once(services: Service
     credentials = []
     for _ in range(RACERS):
         key.sign_count = 4  # every copy signs with counter 5
-        credentials.append(key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN))
+        options = services.security_key_sign_in.passwordless_options(INFO)
+        credentials.append(key.get(options, ORIGIN))
     outcomes = race(services, credentials)
     assert len(outcomes) == RACERS
     assert outcomes.count("ok") <= 1, outcomes
@@ -106,13 +108,13 @@ def test_a_counting_key_moves_forward_and_never_back(services: Services) -> None
     key = SoftKey()
     key_id = with_key(services, key)
     key.sign_count = 10
-    services.webauthn_sign_in.verify_passwordless(
-        key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN), INFO)
+    services.security_key_sign_in.verify_passwordless(
+        key.get(services.security_key_sign_in.passwordless_options(INFO), ORIGIN), INFO)
     assert stored_count(services, key_id) == (11, False)
-    late = key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN)  # 12
+    late = key.get(services.security_key_sign_in.passwordless_options(INFO), ORIGIN)  # 12
     key.sign_count = 12
-    services.webauthn_sign_in.verify_passwordless(
-        key.get(services.webauthn_sign_in.passwordless_options(INFO), ORIGIN), INFO)  # 13
+    services.security_key_sign_in.verify_passwordless(
+        key.get(services.security_key_sign_in.passwordless_options(INFO), ORIGIN), INFO)  # 13
     with pytest.raises(Exception, match="copied"):
-        services.webauthn_sign_in.verify_passwordless(late, INFO)  # 12 after 13
+        services.security_key_sign_in.verify_passwordless(late, INFO)  # 12 after 13
     assert stored_count(services, key_id) == (13, True)

@@ -27,6 +27,7 @@ from secondlock.core.errors import (
     RateLimitedError,
 )
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import Method
 from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
@@ -34,13 +35,13 @@ from secondlock.core.tokens import hash_token
 from secondlock.core.webauthn import AssertionRejectedError, ParsedCredential
 from secondlock.services.activity import event
 from secondlock.services.login import LoginResult
+from secondlock.services.methods.security_keys import key_refs, new_challenge, take_challenge
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor, mfa_key
 from secondlock.services.sessions import SessionService, issue_session
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
 from secondlock.services.trusted_devices import remember_device
-from secondlock.services.webauthn_keys import key_refs, new_challenge, take_challenge
 from secondlock.storage.orm import MfaChallenge, WebAuthnChallenge
 from secondlock.storage.repositories import (
     Accounts,
@@ -50,7 +51,7 @@ from secondlock.storage.repositories import (
     SessionView,
     Throttles,
 )
-from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuthnCredentials
+from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 PASSKEY_SCOPE = "passkey"
 #: Passwordless starts per IP group (IPv6 /64) within one ceremony window of 5 minutes.
@@ -79,7 +80,7 @@ class _Refused(Exception):
         self.detail = detail
 
 
-class WebAuthnSignIn:
+class SecurityKeySignIn:
     def __init__(self, rt: Runtime, sessions: SessionService, factor: SecondFactor) -> None:
         self.rt = rt
         self.sessions = sessions
@@ -180,7 +181,7 @@ class WebAuthnSignIn:
                                                         passwordless=False),
                                    absolute=self.sessions.absolute)
             Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account_id, method="webauthn"))
+                                  account_id=account_id, method=Method.WEBAUTHN))
             device_token = remember_device(
                 s, account_id=account_id, info=info, now=now,
                 days=self.rt.settings.trusted_device_days) if remember else None
@@ -220,14 +221,14 @@ class WebAuthnSignIn:
                                                             passwordless=True),
                                        absolute=self.sessions.absolute)
                 Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                      account_id=use.account_id, method="passkey"))
+                                      account_id=use.account_id, method=Method.PASSKEY))
                 s.commit()
         except (_Refused, AssertionRejectedError) as exc:
             now = self.rt.clock.now()
             with self.rt.db.write() as s:
                 record_failure(s, key, IP_LOGIN_POLICY, now)
                 Activity(s).add(event(at=now, name="login", info=info, success=False,
-                                      reason=_reason(exc), method="passkey"))
+                                      reason=_reason(exc), method=Method.PASSKEY))
                 s.commit()
             raise AssertionRejectedError(_detail(exc)) from None
         return LoginResult(status="authenticated", account_id=use.account_id, session=issued)
@@ -258,14 +259,14 @@ class WebAuthnSignIn:
                 Sessions(s).mark_second_factor(view.id, webauthn.amr_for(
                     backup_eligible=use.backup_eligible, passwordless=False), now)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=True,
-                                      account_id=view.account_id, method="webauthn"))
+                                      account_id=view.account_id, method=Method.WEBAUTHN))
                 s.commit()
         except (_Refused, AssertionRejectedError) as exc:
             with self.rt.db.write() as s:
                 locked = self.factor.lock_if_due(s, view.account_id, attempt)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=False,
                                       account_id=view.account_id, reason=_reason(exc),
-                                      method="webauthn"))
+                                      method=Method.WEBAUTHN))
                 s.commit()
             if locked is not None:
                 self.factor.notify_lock(view.email, attempt, locked, info)
@@ -331,7 +332,7 @@ class WebAuthnSignIn:
                 Activity(s).add(event(at=now, name="security_key_flagged",
                                       info=info,
                                       success=True, account_id=use.account_id,
-                                      reason="counter_regressed", method="webauthn",
+                                      reason="counter_regressed", method=Method.WEBAUTHN,
                                       detail=use.name))
             s.commit()
         if first and account is not None:
@@ -356,7 +357,7 @@ class WebAuthnSignIn:
             locked = self.factor.lock_if_due(s, pending.account_id, attempt)
             Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
                                   account_id=pending.account_id, reason=_reason(exc),
-                                  method="webauthn"))
+                                  method=Method.WEBAUTHN))
             s.commit()
         if locked is not None:
             with self.rt.db.read() as s:

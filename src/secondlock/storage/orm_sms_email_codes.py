@@ -1,4 +1,4 @@
-"""Tables of SMS and email codes (#4); imported at the end of ``orm`` so they share Base."""
+"""Tables of SMS and email codes (#4), on the shared ``storage.base.Base``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from secondlock.storage.orm import Base, UTCDateTime
+from secondlock.storage.base import Base, UTCDateTime
 
 
 class FactorDestination(Base):

@@ -15,12 +15,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from secondlock.cli import admin_app, app, cli_services, console, fail, settings_or_exit
+from secondlock.cli.app import admin_app, app, cli_services, console, fail, settings_or_exit
 from secondlock.config import ENCRYPTION_KEYS_FILE, write_private
 from secondlock.core.crypto import derive_key, key_text, new_key_text, parse_keyring
 from secondlock.core.errors import SecondLockError
 from secondlock.core.request_info import CLI_REQUEST
-from secondlock.services.keys import reencrypt_all
+from secondlock.services.key_rotation import reencrypt_all
 
 ENCRYPTION_KEYS_ENV = "SECONDLOCK_ENCRYPTION_KEYS"
 Email = Annotated[str, typer.Argument(help="The account's email address.")]

@@ -11,12 +11,6 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from secondlock.core.delivery_errors import (
-    SAME_CHANNEL_TEXT,
-    DeliveryFailedError,
-    InvalidPhoneError,
-    SameChannelError,
-)
 from secondlock.core.emails import normalise_email
 from secondlock.core.errors import (
     ConflictError,
@@ -25,28 +19,34 @@ from secondlock.core.errors import (
     SecondFactorRequiredError,
 )
 from secondlock.core.i18n import msg
+from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.phones import parse_phone, region_allowed
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.sms_email_code_errors import (
+    SAME_CHANNEL_TEXT,
+    DeliveryFailedError,
+    InvalidPhoneError,
+    SameChannelError,
+)
 from secondlock.core.throttle import retry_after
-from secondlock.services.authenticators import (
+from secondlock.services.factors import (
     PENDING_MINUTES,
     clean_name,
     make_room_for_pending,
 )
-from secondlock.services.oob_codes import (
-    OOB_METHODS,
+from secondlock.services.methods.sms_email_code_checks import (
     email_code_allowed_now,
     email_session_counts,
 )
-from secondlock.services.oob_sending import CodeSender, CodeSent, Target, mask
+from secondlock.services.methods.sms_email_code_sending import CodeSender, CodeSent, Target, mask
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_step import pending_sign_in
 from secondlock.storage.orm import Authenticator, MfaChallenge
 from secondlock.storage.repositories import Authenticators, SessionView
-from secondlock.storage.repositories.delivery import DeliveryCodes, Destinations
+from secondlock.storage.repositories.sms_email_codes import DeliveryCodes, Destinations
 
-DEFAULT_NAMES = {"sms": "Phone", "email": "Email"}
+DEFAULT_NAMES: dict[str, str] = {Method.SMS: "Phone", Method.EMAIL: "Email"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class PendingCode:
     resend_in: int
 
 
-class OobService:
+class SmsEmailCodeService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.sender = CodeSender(rt)
@@ -81,7 +81,7 @@ class OobService:
         if not region_allowed(number, settings.sms_countries):
             raise InvalidPhoneError(msg("We cannot send text messages to numbers in that "
                                         "country. Use an authenticator app instead."))
-        return self._enroll(view, "sms", number, name, info)
+        return self._enroll(view, Method.SMS, number, name, info)
 
     def enroll_email(self, view: SessionView, email: str | None, name: str | None,
                      info: RequestInfo) -> CodeSent:
@@ -92,7 +92,7 @@ class OobService:
         """
         require_recent_auth(self.rt, view)
         address = normalise_email(email) if email else view.email
-        return self._enroll(view, "email", address, name, info)
+        return self._enroll(view, Method.EMAIL, address, name, info)
 
     def resend_enrollment(self, view: SessionView, authenticator_id: str,
                           info: RequestInfo) -> CodeSent:
@@ -147,12 +147,12 @@ class OobService:
 
     def _factor(self, account_id: str, method: str) -> tuple[str, str]:
         """The factor (id, destination) codes of ``method`` go to: the oldest confirmed."""
-        if method not in OOB_METHODS:
+        if method not in SMS_EMAIL_METHODS:
             raise NotFoundError(msg("Codes are sent only by text message or email."))
         with self.rt.db.read() as s:
             factors = Destinations(s).confirmed(account_id, method)
         if not factors:
-            raise NotFoundError(msg("No phone is set up for this account.") if method == "sms"
+            raise NotFoundError(msg("No phone is set up for this account.") if method == Method.SMS
                                 else msg("No email address is set up for codes."))
         row, destination = factors[0]
         return row.id, destination
@@ -166,7 +166,7 @@ class OobService:
         """
         challenge = self._pending_sign_in(mfa_token)
         factor_id, destination = self._factor(challenge.account_id, method)
-        if method == "email":
+        if method == Method.EMAIL:
             with self.rt.db.read() as s:
                 if not email_code_allowed_now(s, challenge.account_id, self.rt.clock.now()):
                     raise SameChannelError(SAME_CHANNEL_TEXT)
@@ -205,7 +205,7 @@ class OobService:
         if not view.mfa_enabled:
             raise SecondFactorRequiredError(msg("Two-factor authentication is off: confirm "
                                                 "with your password."))
-        if method == "email" and not email_session_counts(self.rt, view.account_id):
+        if method == Method.EMAIL and not email_session_counts(self.rt, view.account_id):
             raise SecondFactorRequiredError(msg(
                 "An email code is not enough for this change: confirm with your "
                 "authenticator app, security key or phone."))
@@ -220,7 +220,7 @@ class OobService:
         """Masked destination of each SMS/email factor, by authenticator id (for lists)."""
         with self.rt.db.read() as s:
             rows = [r for r in Authenticators(s).for_account(account_id)
-                    if r.type in OOB_METHODS]
+                    if r.type in SMS_EMAIL_METHODS]
             found = Destinations(s).of([r.id for r in rows])
         kinds = {r.id: r.type for r in rows}
         return {fid: mask(kinds[fid], dest) for fid, dest in found.items()}

@@ -11,15 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from secondlock.cli import (
-    app,
-    cli_services,
-    console,
-    err_console,
-    fail,
-    prepare_schema,
-    settings_or_exit,
-)
+from secondlock.cli.app import app, cli_services, console, err_console, fail, settings_or_exit
+from secondlock.cli.database import prepare_schema
 from secondlock.services.oidc import OidcServices
 
 oidc_app = typer.Typer(help="OpenID Connect: register shops and rotate signing keys.",
@@ -93,7 +86,7 @@ def rotate_keys() -> None:
     settings = settings_or_exit()
     prepare_schema(settings)
     with cli_services(settings) as services:
-        kid = OidcServices.build(services.rt).keys.rotate()
+        kid = OidcServices.build(services.rt).signing_keys.rotate()
     console.print(f"New signing key {kid} is active.")
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from secondlock.storage.orm import Base, UTCDateTime
+from secondlock.storage.base import Base, UTCDateTime
 
 
 class OidcClient(Base):

@@ -52,14 +52,14 @@ def test_one_sms_code_raced_by_parallel_requests_succeeds_once(
     session = services.login.login("racer@example.com", PASSWORD, INFO).session
     assert session is not None
     view = services.sessions.authenticate(session.token)
-    started = services.oob.enroll_sms(view, PHONE, None, INFO)
+    started = services.sms_email_codes.enroll_sms(view, PHONE, None, INFO)
     services.authenticators.confirm(view, started.id, code_in(gateway), INFO)
     clock.advance(seconds=60)
 
     # Sign-in: many requests with the same pending sign-in and the right code.
     pending = services.login.login("racer@example.com", PASSWORD, INFO).mfa_token
     assert pending is not None
-    services.oob.send_login_code(pending, "sms", INFO)
+    services.sms_email_codes.send_login_code(pending, "sms", INFO)
     code = code_in(gateway)
     outcomes = race([lambda: services.second_step.verify(pending, "sms", code, INFO)
                      for _ in range(RACERS)])
@@ -68,7 +68,7 @@ def test_one_sms_code_raced_by_parallel_requests_succeeds_once(
     # Confirm it's you: the code is bound to the session, raced without a sign-in to consume.
     view = services.sessions.authenticate(session.token)
     clock.advance(seconds=60)
-    services.oob.send_reauth_code(view, "sms", INFO)
+    services.sms_email_codes.send_reauth_code(view, "sms", INFO)
     code = code_in(gateway)
     outcomes = race([lambda: services.reauth.reauth(view, INFO, method="sms", code=code)
                      for _ in range(RACERS)])

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from secondlock.cli import app, cli_services, console, fail, settings_or_exit
+from secondlock.cli.app import app, cli_services, console, fail, settings_or_exit
 from secondlock.services.outbox import (
     failed_messages,
     outbox_status,

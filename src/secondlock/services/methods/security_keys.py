@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core import webauthn
 from secondlock.core.errors import ConflictError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.webauthn import (
     CredentialExistsError,
@@ -29,12 +30,12 @@ from secondlock.core.webauthn import (
     RegistrationRejectedError,
 )
 from secondlock.services.activation import Activation, FactorWords, activate_factor, announce_factor
-from secondlock.services.authenticators import MAX_NAME, clean_name
+from secondlock.services.factors import MAX_NAME, clean_name
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator, WebAuthnChallenge, WebAuthnCredential
 from secondlock.storage.repositories import Accounts, Authenticators, SessionView
-from secondlock.storage.repositories.webauthn import WebAuthnChallenges, WebAuthnCredentials
+from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 #: More keys than this on one account is a mistake or abuse, never a need.
 MAX_KEYS = 20
@@ -96,7 +97,7 @@ class KeyInfo:
     flagged_at: datetime | None
 
 
-class WebAuthnKeyService:
+class SecurityKeyService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
@@ -160,7 +161,7 @@ class WebAuthnKeyService:
             if WebAuthnCredentials(s).exists(key.credential_id):
                 raise CredentialExistsError(_ALREADY)
             Authenticators(s).add(Authenticator(
-                id=row_id, account_id=view.account_id, type="webauthn", name=name,
+                id=row_id, account_id=view.account_id, type=Method.WEBAUTHN, name=name,
                 created_at=now, confirmed_at=now))
             WebAuthnCredentials(s).add(WebAuthnCredential(
                 authenticator_id=row_id, account_id=view.account_id,
@@ -169,7 +170,7 @@ class WebAuthnKeyService:
                 backup_eligible=key.backup_eligible, backup_state=key.backup_state,
                 uv_initialized=key.user_verified, aaguid=key.aaguid,
                 attestation_format=key.attestation_format))
-            done = activate_factor(s, view, method="webauthn", name=name, info=info, now=now,
+            done = activate_factor(s, view, method=Method.WEBAUTHN, name=name, info=info, now=now,
                                    amr=webauthn.amr_for(backup_eligible=key.backup_eligible,
                                                         passwordless=False))
             s.commit()
@@ -178,7 +179,7 @@ class WebAuthnKeyService:
     def keys(self, account_id: str) -> list[KeyInfo]:
         with self.rt.db.read() as s:
             rows = {r.id: r for r in Authenticators(s).for_account(
-                account_id, confirmed_only=True, type_="webauthn")}
+                account_id, confirmed_only=True, type_=Method.WEBAUTHN)}
             creds = WebAuthnCredentials(s).for_account(account_id)
         out = [KeyInfo(id=c.authenticator_id, name=rows[c.authenticator_id].name,
                        created_at=rows[c.authenticator_id].created_at,

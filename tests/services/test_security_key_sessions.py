@@ -21,8 +21,8 @@ def signed_in(services: Services, email: str) -> SessionView:
 def with_key(services: Services, key: SoftKey, email: str = "ada@example.com") -> SessionView:
     services.accounts.sign_up(email, PASSWORD, INFO, send_welcome=False)
     view = signed_in(services, email)
-    options = services.webauthn_keys.registration_options(view, None)
-    services.webauthn_keys.register(view, key.create(options, ORIGIN), None, INFO)
+    options = services.security_keys.registration_options(view, None)
+    services.security_keys.register(view, key.create(options, ORIGIN), None, INFO)
     return view
 
 
@@ -35,8 +35,8 @@ def test_the_session_that_adds_the_first_key_becomes_two_factor(services: Servic
     result = services.login.login("ada@example.com", PASSWORD, INFO)
     assert result.session is not None
     view = services.sessions.authenticate(result.session.token)
-    options = services.webauthn_keys.registration_options(view, None)
-    done = services.webauthn_keys.register(view, SoftKey().create(options, ORIGIN), None, INFO)
+    options = services.security_keys.registration_options(view, None)
+    done = services.security_keys.register(view, SoftKey().create(options, ORIGIN), None, INFO)
     assert done.mfa_turned_on
     assert done.name == "Security key"
     assert amr_of(services, result.session.token) == "pwd hwk mfa"
@@ -47,8 +47,8 @@ def test_second_step_with_a_security_key_is_pwd_hwk(services: Services) -> None:
     with_key(services, key)
     pending = services.login.login("ada@example.com", PASSWORD, INFO)
     assert pending.mfa_token is not None
-    options = services.webauthn_sign_in.second_step_options(pending.mfa_token)
-    result = services.webauthn_sign_in.verify_second_step(
+    options = services.security_key_sign_in.second_step_options(pending.mfa_token)
+    result = services.security_key_sign_in.verify_second_step(
         pending.mfa_token, key.get(options, ORIGIN, uv=False), INFO)
     assert result.session is not None
     assert amr_of(services, result.session.token) == "pwd hwk mfa"
@@ -57,7 +57,7 @@ def test_second_step_with_a_security_key_is_pwd_hwk(services: Services) -> None:
 def test_passwordless_with_a_synced_passkey_is_swk_user(services: Services) -> None:
     key = SoftKey(backup_eligible=True, backup_state=True, counting=False)
     with_key(services, key)
-    options = services.webauthn_sign_in.passwordless_options(INFO)
-    result = services.webauthn_sign_in.verify_passwordless(key.get(options, ORIGIN), INFO)
+    options = services.security_key_sign_in.passwordless_options(INFO)
+    result = services.security_key_sign_in.verify_passwordless(key.get(options, ORIGIN), INFO)
     assert result.session is not None
     assert amr_of(services, result.session.token) == "swk user mfa"

@@ -22,6 +22,6 @@ def reencrypt_all(rt: Runtime) -> int:
             changed += 1
         s.commit()
     # OIDC signing keys (issue #7) are sealed with the same keyring.
-    from secondlock.services.oidc.keys import reseal_signing_keys
+    from secondlock.services.oidc.signing_keys import reseal_signing_keys
 
     return changed + reseal_signing_keys(rt)

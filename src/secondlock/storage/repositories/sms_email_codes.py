@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from secondlock.core.delivery_codes import TRIES_PER_CODE
+from secondlock.core.sms_email_codes import TRIES_PER_CODE
 from secondlock.storage.orm import Authenticator
-from secondlock.storage.orm_oob import CodeSend, DeliveryCode, FactorDestination
+from secondlock.storage.orm_sms_email_codes import CodeSend, DeliveryCode, FactorDestination
 
 
 class Destinations:

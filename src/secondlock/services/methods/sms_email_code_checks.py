@@ -13,23 +13,20 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
-from secondlock.core import delivery_codes as dc
-from secondlock.core.i18n import msg
+from secondlock.core import sms_email_codes as dc
+from secondlock.core.methods import Method
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import Accounts, Authenticators
-from secondlock.storage.repositories.delivery import (
+from secondlock.storage.repositories.sms_email_codes import (
     DeliveryCodes,
     Destinations,
     confirm_factor,
     mark_factor_used,
 )
 
-OOB_METHODS = ("sms", "email")
 #: Factors that make an email code too weak for "confirm it's you" (issue #7, OOB-8).
-STRONGER_THAN_EMAIL = ("totp", "webauthn", "sms")
-FACTOR_LABELS = {"totp": msg("Authenticator app"), "sms": msg("Text messages (SMS)"),
-                 "email": msg("Email codes"), "webauthn": msg("Security key or passkey")}
+STRONGER_THAN_EMAIL = (Method.TOTP, Method.WEBAUTHN, Method.SMS)
 
 
 @dataclass(frozen=True)
@@ -113,4 +110,4 @@ def email_code_allowed_now(s: DbSession, account_id: str, now: datetime) -> bool
     if account is None or account.password_reset_at is None:
         return True
     return all(dc.email_code_allowed(destination, account.email, account.password_reset_at, now)
-               for _, destination in Destinations(s).confirmed(account_id, "email"))
+               for _, destination in Destinations(s).confirmed(account_id, Method.EMAIL))

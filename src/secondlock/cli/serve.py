@@ -1,0 +1,119 @@
+"""``secondlock serve``: start the web service (uvicorn) after checking the setup."""
+
+from __future__ import annotations
+
+import os
+import signal
+from types import FrameType
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+from rich.markup import escape
+
+from secondlock import __version__
+from secondlock.cli.app import app, console, display_url, fail, settings_or_exit
+from secondlock.cli.database import prepare_schema
+from secondlock.config import Settings
+from secondlock.web.app import create_app
+from secondlock.web.asgi import APP_FACTORY, log_config
+
+OUTBOX_PATH = "/dev/outbox"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes (they share the database).")] = 1,
+) -> None:
+    """Start the web service (migrates the embedded SQLite database first)."""
+    settings = settings_or_exit()
+    schema = prepare_schema(settings)
+    _metrics_dir(settings)
+    # Build the app once here, so a broken setup stops now with one traceback instead of
+    # uvicorn respawning crashing workers in a loop.
+    create_app(settings)
+    if settings.log_format == "json":
+        import logging.config
+
+        from secondlock.web.logs import json_log_config
+
+        logging.config.dictConfig(json_log_config())
+        logging.getLogger("secondlock.serve").info(
+            "starting", extra={"version": __version__, "env": settings.env,
+                               "listen": _listen_url(host, port), "workers": workers,
+                               "origin": settings.origin, "schema": schema,
+                               "database": display_url(settings.resolved_database_url)})
+    else:
+        _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
+    _stop_with_exit_code_0_on_sigterm()
+    # One code path for any number of workers: each process builds its app from the
+    # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
+    # uvicorn must not rewrite the client address.
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+                proxy_headers=False, server_header=False, lifespan="on",
+                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
+
+
+def _stop_with_exit_code_0_on_sigterm() -> None:
+    """SIGTERM is the normal way to stop the service; after a graceful shutdown exit with 0.
+
+    uvicorn drains requests and runs the app's shutdown on SIGTERM, then raises the signal
+    again so that the previous handler runs: this one, instead of dying by the signal (143).
+    """
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """Workers share their counters through prometheus-client's multiprocess files (#13);
+    it reads the variable when first imported, so set it before any app is built."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir / "metrics"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"SECONDLOCK_DATA_DIR: cannot create {folder} for metrics ({exc.strerror})")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
+
+
+def _listen_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _print_banner(settings: Settings, *, host: str, port: int, workers: int,
+                  schema: str) -> None:
+    origin = settings.origin
+    processes = "1 worker" if workers == 1 else f"{workers} workers"
+    lines = [
+        f"[bold]SecondLock {__version__}[/] ({settings.env})",
+        f"  Listening on   {_listen_url(host, port)}  ({processes})",
+        f"  Public origin  {origin}  (links in mail, WebAuthn, OpenID Connect)",
+        f"  Database       {escape(display_url(settings.resolved_database_url))}  ({schema})",
+        f"  Data folder    {escape(str(settings.data_dir.resolve()))}",
+    ]
+    if settings.smtp_url is None:
+        outbox = f"{origin}{OUTBOX_PATH}"
+        lines.append(f"  Outbox         no SMTP configured: mail is printed on this console "
+                     f"and kept at {outbox}")
+        if workers > 1:
+            lines.append("                 (each worker keeps its own page; the console shows all)")
+    else:
+        smtp = urlsplit(settings.smtp_url.get_secret_value())
+        server = f"{smtp.scheme}://{smtp.hostname}" + (f":{smtp.port}" if smtp.port else "")
+        lines.append(f"  Mail           {escape(server)}")
+    parts = urlsplit(origin)
+    origin_port = parts.port or (443 if parts.scheme == "https" else 80)
+    if settings.origin_host in ("localhost", "127.0.0.1", "::1") and origin_port != port:
+        lines.append(f"  [yellow]Note:[/] the public origin uses port {origin_port}, not {port}; "
+                     f"set SECONDLOCK_ORIGIN=http://localhost:{port} unless a proxy forwards it.")
+    lines.append("Stop with Ctrl+C.")
+    for line in lines:
+        console.print(line)

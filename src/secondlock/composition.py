@@ -1,0 +1,54 @@
+"""The composition root: builds the runtime (database, clock, hasher, mail, SMS) from Settings.
+
+The web app factory and the CLI both start here, so neither reaches into storage or
+notifications to wire things up, and both get the same wiring.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from secondlock.config import Settings
+from secondlock.core.blocklist import PasswordBlocklist
+from secondlock.core.clock import Clock, SystemClock
+from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
+from secondlock.notifications.base import Mailer, Notifier
+from secondlock.notifications.outbox import OutboxMailer
+from secondlock.notifications.sms import build_sms_gateway
+from secondlock.notifications.smtp import SmtpMailer
+from secondlock.services.runtime import Runtime
+from secondlock.storage.db import Database
+
+__all__ = ["Database", "build_mailer", "build_runtime", "default_blocklist"]
+
+
+@lru_cache(maxsize=4)
+def default_blocklist(min_length: int) -> PasswordBlocklist:
+    return PasswordBlocklist.load_default(min_length=min_length)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url is not None:
+        return SmtpMailer(settings.smtp_url.get_secret_value(), settings.mail_from)
+    return OutboxMailer()
+
+
+def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
+                  database: Database | None = None) -> Runtime:
+    """Wire the services' dependencies; used by the app factory and the CLI."""
+    return Runtime(
+        settings=settings,
+        db=database or Database(settings.resolved_database_url),
+        clock=clock or SystemClock(),
+        hasher=PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
+                                             memory_kib=settings.argon2_memory_kib,
+                                             parallelism=settings.argon2_parallelism),
+                              max_parallel=settings.argon2_threads),
+        policy=PasswordPolicy(min_length=settings.password_min_length,
+                              min_length_single_factor=settings.password_min_length_single_factor,
+                              service_name=settings.service_name),
+        blocklist=default_blocklist(settings.password_min_length),
+        notifier=notifier,
+        keyring=settings.keyring(),
+        sms=build_sms_gateway(settings),
+    )

@@ -1,0 +1,1 @@
+"""One module per way to prove who you are: the folder listing names every method."""
