@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -78,6 +79,8 @@ class Settings(BaseModel):
     trusted_device_days: int = Field(default=30, ge=1, le=30)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    #: A request body must arrive in full this many seconds after its headers (else 408).
+    body_timeout_seconds: float = Field(default=20, gt=0, le=600)
 
     # SMS and email codes (#4) ----------------------------------------------------------------
     #: ``outbox`` (console + /dev/outbox; development only), ``webhook``, ``twilio`` or ``off``.
@@ -315,7 +318,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *,
         if var in env:
             values[name] = env[var]
     settings = _validate(values)
-    if settings.secret_key is None and create_secret and settings.env != "production":
+    creates_secret = settings.secret_key is None and create_secret \
+        and settings.env != "production"
+    if creates_secret or not settings.database_url or settings.data_dir.exists() \
+            or settings.data_dir.is_symlink():
+        prepare_data_dir(settings.data_dir)
+    if creates_secret:
         key = _load_or_create_secret(settings.data_dir)
         settings = settings.model_copy(update={"secret_key": SecretStr(key)})
     keys_file = settings.data_dir / ENCRYPTION_KEYS_FILE
@@ -372,10 +380,39 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return dict(section)
 
 
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data folder for the owner only (0700), or check the one that is there.
+
+    It holds the database, its secrets and the keys: a folder that other users can enter or
+    read is refused with one line that says how to fix it, and so is a file in its place.
+
+    Raises:
+        SettingsError: one line naming SECONDLOCK_DATA_DIR.
+    """
+    shown = str(data_dir.absolute())
+    try:
+        if not data_dir.exists() and not data_dir.is_symlink():
+            data_dir.mkdir(mode=0o700, parents=True)
+            os.chmod(data_dir, 0o700)  # mkdir's mode passes through the umask
+            return
+        info = data_dir.stat()
+    except FileExistsError:  # created at the same moment by another process
+        info = data_dir.stat()
+    except OSError as exc:
+        raise SettingsError(
+            f"SECONDLOCK_DATA_DIR: cannot create {shown} ({exc.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise SettingsError(f"SECONDLOCK_DATA_DIR: {shown} is a file, not a folder; move it "
+                            "away or set SECONDLOCK_DATA_DIR to a folder")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise SettingsError(f"SECONDLOCK_DATA_DIR: {shown} is open to other users "
+                            f"(mode {mode:o}); run: chmod 700 {shlex.quote(shown)}")
+
+
 def _load_or_create_secret(data_dir: Path) -> str:
     path = data_dir / SECRET_KEY_FILE
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -13,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from secondlock.cli.app import app, console, database_errors, display_url, fail, settings_or_exit
 from secondlock.config import Settings
+from secondlock.storage.db import private_sqlite_file
 from secondlock.storage.migrate import alembic_config, upgrade
 
 PG_CONNECT_TIMEOUT_SECONDS = 5
@@ -66,7 +66,7 @@ def _migration_engine(url: str) -> Iterator[Engine]:
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(parsed.database)
     elif parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
     engine = create_engine(url, connect_args=connect_args)

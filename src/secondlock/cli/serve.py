@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 from types import FrameType
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -13,9 +15,16 @@ import uvicorn
 from rich.markup import escape
 
 from secondlock import __version__
-from secondlock.cli.app import app, console, display_url, fail, settings_or_exit
+from secondlock.cli.app import (
+    EXIT_USAGE,
+    app,
+    console,
+    display_url,
+    fail,
+    settings_or_exit,
+)
 from secondlock.cli.database import prepare_schema
-from secondlock.config import Settings
+from secondlock.config import Settings, SettingsError, prepare_data_dir
 from secondlock.web.app import create_app
 from secondlock.web.asgi import APP_FACTORY, log_config
 
@@ -31,6 +40,7 @@ def serve(
 ) -> None:
     """Start the web service (migrates the embedded SQLite database first)."""
     settings = settings_or_exit()
+    _check_port(host, port)
     schema = prepare_schema(settings)
     _metrics_dir(settings)
     # Build the app once here, so a broken setup stops now with one traceback instead of
@@ -77,10 +87,29 @@ def _metrics_dir(settings: Settings) -> None:
         return
     folder = settings.data_dir / "metrics"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings.data_dir)
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_USAGE)
     except OSError as exc:
         fail(f"SECONDLOCK_DATA_DIR: cannot create {folder} for metrics ({exc.strerror})")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
+
+
+def _check_port(host: str, port: int) -> None:
+    """Stop with one line, before the banner, when the port cannot be had (like uvicorn
+    binds it: SO_REUSEADDR, so a port in TIME_WAIT after a restart still counts as free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                other = port + 1 if port < 65535 else port - 1
+                fail(f"port {port} is in use: another SecondLock? try --port {other}")
+            fail(f"cannot listen on {_listen_url(host, port)} "
+                 f"({exc.strerror or type(exc).__name__})")
 
 
 def _listen_url(host: str, port: int) -> str:

@@ -15,8 +15,19 @@ MAX_EMAIL_LENGTH = 254
 def normalise_email(raw: str) -> str:
     """Return the canonical form of an address, or raise InvalidEmailError.
 
-    The whole address is NFKC-normalised and case-folded so that ``Ada@Example.com`` and
-    ``ada@example.com`` are one account. No DNS lookup: start-up and tests stay offline.
+    ``Ada@Example.com`` and ``ada@example.com`` are one account, but no character ever turns
+    into another one: case folding would make ``anna@straße.de`` into ``anna@strasse.de``,
+    a different registered domain. So:
+
+    * the domain is the IDNA form of what was typed (UTS #46 non-transitional mapping, done
+      by email-validator with the ``idna`` package): lower case, ``ß`` and ``ς`` kept, shown
+      as Unicode; it encodes back to exactly the A-label that mail goes to;
+    * the local part is NFKC-normalised and each character lower-cased on its own, only
+      where that gives exactly one character (a capital sigma becomes a small one; ``ß``
+      stays ``ß``).
+
+    ASCII addresses come out exactly as before this rule changed (issue 12), so stored
+    accounts are found as before. No DNS lookup: start-up and tests stay offline.
     """
     if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_EMAIL_LENGTH:
         raise InvalidEmailError(msg("Enter a valid email address, like name@example.com."))
@@ -25,4 +36,9 @@ def normalise_email(raw: str) -> str:
         info = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidEmailError(msg("Enter a valid email address, like name@example.com.")) from exc
-    return info.normalized.casefold()
+    return f"{_lower_each(info.local_part)}@{info.domain}"
+
+
+def _lower_each(text: str) -> str:
+    """Lower-case character by character, never mapping one character to several."""
+    return "".join(low if len(low := char.lower()) == 1 else char for char in text)

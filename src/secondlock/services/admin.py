@@ -10,8 +10,8 @@ from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
-from secondlock.services.login import LOGIN_SCOPE
 from secondlock.services.notices import notify
+from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sign_out import sign_out_everywhere

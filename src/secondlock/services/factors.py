@@ -26,7 +26,7 @@ from secondlock.services.notices import notify
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
-from secondlock.services.second_step import AMR_BY_METHOD
+from secondlock.services.sign_in import AMR_BY_METHOD
 from secondlock.services.throttling import record_failure, seconds_locked
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Authenticator

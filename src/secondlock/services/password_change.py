@@ -26,8 +26,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
-from secondlock.services.login import LOGIN_SCOPE
 from secondlock.services.notices import notify
+from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_out import sign_out_everywhere

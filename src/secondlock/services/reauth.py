@@ -13,11 +13,11 @@ from secondlock.core.methods import CODE_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.services.activity import event
-from secondlock.services.login import LOGIN_SCOPE
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
+from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
-from secondlock.services.second_step import AMR_BY_METHOD
+from secondlock.services.sign_in import AMR_BY_METHOD
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
 from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView, Throttles
 

@@ -20,17 +20,21 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core import recovery_codes, totp
 from secondlock.core.crypto import Sealed
 from secondlock.core.errors import RateLimitedError
-from secondlock.core.i18n import msg, nmsg
+from secondlock.core.i18n import msg
 from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_after
+from secondlock.services.lockout_notices import (
+    PERMANENT_SECONDS,
+    human_duration,
+    notify_second_step_lock,
+)
 from secondlock.services.methods.sms_email_code_checks import (
     LiveCode,
     claim_live,
     digest_for,
     load_live,
 )
-from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.repositories import Authenticators, RecoveryCodes, Throttles
@@ -163,21 +167,7 @@ class SecondFactor:
         return int(seconds) if seconds is not None else None
 
     def notify_lock(self, email: str, attempt: int, seconds: int, info: RequestInfo) -> None:
-        notify(self.rt, to=email, kind="lockout", at=self.rt.clock.now(), info=info,
-               subject=msg("two-factor sign-in locked"),
-               headline=msg("We locked the second sign-in step of your account."),
-               details=[msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
-                            "until support unlocks it.", attempts=attempt)
-                        if seconds >= PERMANENT_SECONDS else
-                        msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
-                            "for the next %(duration)s.", attempts=attempt,
-                            duration=_human(seconds)),
-                        msg("Someone may know your password. Change it once you are back "
-                            "in.")])
-
-
-#: A lock this long is lifted by support, not by waiting.
-PERMANENT_SECONDS = 365 * 24 * 3600
+        notify_second_step_lock(self.rt, email, attempt, seconds, info)
 
 
 def _locked_detail(wait: int) -> str:
@@ -185,10 +175,4 @@ def _locked_detail(wait: int) -> str:
         return msg("Too many wrong codes. For your safety the second step is locked until "
                    "support unlocks it.")
     return msg("Too many wrong codes. For your safety the second step is locked; try again "
-               "in %(duration)s.", duration=_human(wait))
-
-
-def _human(seconds: int) -> str:
-    if seconds >= 3600:
-        return nmsg("%(n)d hour", "%(n)d hours", round(seconds / 3600))
-    return nmsg("%(n)d minute", "%(n)d minutes", max(1, round(seconds / 60)))
+               "in %(duration)s.", duration=human_duration(wait))

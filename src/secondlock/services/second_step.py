@@ -3,72 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import (
     InvalidCodeError,
-    MfaTokenExpiredError,
-    NotAuthenticatedError,
 )
-from secondlock.core.i18n import msg, nmsg
+from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
-from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.sms_email_code_errors import SAME_CHANNEL_TEXT, SameChannelError
-from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
-from secondlock.services.login import LoginResult
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import Candidate, SecondFactor
-from secondlock.services.sessions import IssuedSession, SessionService, issue_session
-from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
-from secondlock.services.trusted_devices import forget_all_devices, remember_device
+from secondlock.services.sessions import SessionService
+from secondlock.services.sign_in import (
+    AMR_BY_METHOD,
+    LoginResult,
+    SignedIn,
+    complete_sign_in,
+    pending_sign_in,
+    send_sign_in_notices,
+)
 from secondlock.storage.orm import MfaChallenge
-from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, RecoveryCodes
+from secondlock.storage.repositories import Accounts, Activity, MfaChallenges
 
 #: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
 PARTIAL_SUCCESS_ALERT_AFTER = 3
-AMR_BY_METHOD: dict[str, str] = {Method.TOTP: "pwd otp mfa", Method.RECOVERY_CODE: "pwd rc mfa",
-                 # SMS and email codes (#4). RFC 8176 has "sms" (a confirmation by text
-                 # message) but no value for email. An email code is never a second factor
-                 # (security checklist OOB-8, issue #7): the mailbox often falls with the
-                 # password. So it gets only our own "email" marker (core.assurance claims
-                 # it as "otp" of the same channel), never "otp" or "mfa" in the session.
-                 Method.SMS: "pwd sms mfa", Method.EMAIL: "pwd email",
-                 # A security key after the password; a synced passkey gets "swk" instead
-                 # (core.webauthn.amr_for decides from the key's backup-eligible flag).
-                 Method.WEBAUTHN: "pwd hwk mfa"}
-
-
-def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
-    """The live pending sign-in of an mfa_token.
-
-    Raises:
-        NotAuthenticatedError, MfaTokenExpiredError.
-    """
-    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
-    challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
-    if challenge is None:
-        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
-    if challenge.used_at is not None or challenge.expires_at <= now:
-        raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
-                                       "Enter your email and password again."))
-    return challenge
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    session: IssuedSession | None = None
-    recovery_codes_left: int | None = None  # set when a recovery code was used
+    signed_in: SignedIn | None = None
     locked_seconds: int | None = None
     alert: bool = False
-    device_token: str | None = None  # set when the device is now remembered
-    new_device: str | None = None  # the method, when this device signs in for the first time
 
 
 class SecondStepService:
@@ -118,10 +88,9 @@ class SecondStepService:
                                        remember=remember)
                 s.commit()
         self._tell_owner(outcome, account_id, attempt, info)
-        if outcome.session is None:
+        if outcome.signed_in is None:
             raise InvalidCodeError(_hint(method))
-        return LoginResult(status="authenticated", account_id=account_id,
-                           session=outcome.session, device_token=outcome.device_token)
+        return outcome.signed_in.result()
 
     def _settle(self, s: DbSession, challenge: MfaChallenge, attempt: int,
                 candidate: Candidate | None, method: str, info: RequestInfo, *,
@@ -130,27 +99,12 @@ class SecondStepService:
         now = self.rt.clock.now()
         account_id = challenge.account_id
         if candidate is not None and self.factor.claim(s, candidate, account_id):
-            if not MfaChallenges(s).consume(challenge.id, now):
-                # Someone else finished this sign-in: roll back, the code stays unused.
-                raise MfaTokenExpiredError(msg("This sign-in was already completed."))
-            new_device = is_new_device(s, account_id, info.user_agent)
-            issued = issue_session(s, account_id=account_id,
-                                   amr=AMR_BY_METHOD[candidate.method], info=info, now=now,
-                                   absolute=self.sessions.absolute)
-            Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account_id, method=candidate.method,
-                                  detail=NEW_DEVICE if new_device else None))
-            remaining = RecoveryCodes(s).remaining(account_id) \
-                if candidate.method == Method.RECOVERY_CODE else None
-            device_token = None
-            if candidate.method == Method.RECOVERY_CODE:
-                forget_all_devices(s, account_id)  # a lost factor: start trust afresh
-            elif remember:
-                device_token = remember_device(s, account_id=account_id, info=info, now=now,
-                                               days=self.rt.settings.trusted_device_days)
-            return _Outcome(session=issued, recovery_codes_left=remaining,
-                            device_token=device_token,
-                            new_device=candidate.method if new_device else None)
+            # MfaTokenExpiredError when someone else finished this sign-in: the caller's
+            # transaction rolls back and the code stays unused.
+            return _Outcome(signed_in=complete_sign_in(
+                s, self.rt, account_id=account_id, method=Method(candidate.method),
+                amr=AMR_BY_METHOD[candidate.method], info=info, pending_id=challenge.id,
+                remember=remember))
         failures = MfaChallenges(s).count_failure(challenge.id)
         alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and \
             MfaChallenges(s).mark_alerted(challenge.id)
@@ -162,41 +116,24 @@ class SecondStepService:
 
     def _tell_owner(self, outcome: _Outcome, account_id: str, attempt: int,
                     info: RequestInfo) -> None:
-        """Mail after the commit: a recovery code used, a lock, or a partial sign-in."""
-        if outcome.new_device is not None:
-            alert_new_device(self.rt, account_id, outcome.new_device, info)
-        if outcome.recovery_codes_left is None and outcome.locked_seconds is None \
-                and not outcome.alert:
+        """Mail after the commit: the sign-in's notices, a lock, or a partial sign-in."""
+        if outcome.signed_in is not None:
+            send_sign_in_notices(self.rt, outcome.signed_in, info)
+        if outcome.locked_seconds is None and not outcome.alert:
             return
-        email = self._email(account_id)
-        if not email:
+        with self.rt.db.read() as s:
+            account = Accounts(s).get(account_id)
+        if account is None:
             return
-        if outcome.recovery_codes_left is not None:
-            self._recovery_code_used(email, outcome.recovery_codes_left, info)
         if outcome.locked_seconds is not None:
-            self.factor.notify_lock(email, attempt, outcome.locked_seconds, info)
+            self.factor.notify_lock(account.email, attempt, outcome.locked_seconds, info)
         if outcome.alert:
-            notify(self.rt, to=email, kind="partial_sign_in", at=self.rt.clock.now(),
+            notify(self.rt, to=account.email, kind="partial_sign_in", at=self.rt.clock.now(),
                    info=info, subject=msg("someone entered your password"),
                    headline=msg("Someone signed in with your correct password, then entered "
                                 "wrong two-factor codes."),
                    details=[msg("Your second factor stopped them. If this was not you, your "
                                 "password is known to someone else: change it now.")])
-
-    def _email(self, account_id: str) -> str:
-        with self.rt.db.read() as s:
-            account = Accounts(s).get(account_id)
-        return account.email if account is not None else ""
-
-    def _recovery_code_used(self, email: str, remaining: int, info: RequestInfo) -> None:
-        details = [nmsg("You have %(n)d recovery code left.",
-                        "You have %(n)d recovery codes left.", remaining)]
-        if remaining <= LOW_CODES_THRESHOLD:
-            details.append(msg("That is not many: make a new set on your security page."))
-        notify(self.rt, to=email, kind="recovery_code_used", at=self.rt.clock.now(), info=info,
-               subject=msg("a recovery code was used"),
-               headline=msg("Someone signed in to your account with a recovery code."),
-               details=details)
 
 
 def _hint(method: str) -> str:

@@ -40,6 +40,9 @@ def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInf
     if method in (Method.PASSWORD, Method.REMEMBERED_DEVICE):
         headline = msg("Someone signed in to your account with your password from a device "
                        "we have not seen before: %(device)s.", device=device)
+    elif method == Method.PASSKEY:
+        headline = msg("Someone signed in to your account with a passkey from a device we have "
+                       "not seen before: %(device)s.", device=device)
     else:
         headline = msg("Someone signed in to your account with your password and a second "
                        "factor from a device we have not seen before: %(device)s.",

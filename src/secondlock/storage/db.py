@@ -8,8 +8,10 @@ PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                private_sqlite_file(self.url.database)
             self.engine = _sqlite_engine(url, immediate=False, echo=echo)
             self._write_engine = _sqlite_engine(url, immediate=True, echo=echo)
             # pysqlite connections run in autocommit here: raw single statements need no BEGIN.
@@ -100,6 +102,26 @@ class Database:
     def dispose(self) -> None:
         for engine in {self.engine, self._write_engine, self.autocommit_engine}:
             engine.dispose()
+
+
+def private_sqlite_file(database: str) -> None:
+    """Make the SQLite file (and its ``-wal``/``-shm``) readable by the owner only.
+
+    The file is created empty with mode 0600 before SQLite opens it: SQLite gives the WAL and
+    shared-memory files the database file's mode. Files an older version left 0644 are
+    tightened. A missing folder is created 0700.
+    """
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if stat.S_IMODE(name.stat().st_mode) & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
 
 
 def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:

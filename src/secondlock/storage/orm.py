@@ -24,7 +24,8 @@ class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    #: Normalised (NFKC + casefold) address; unique, so "Ada@x" and "ada@x" are one account.
+    #: Normalised address (core.emails: lower case, IDNA domain); unique, so "Ada@x" and
+    #: "ada@x" are one account.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,7 +22,11 @@ from secondlock.web.api import router as api_router
 from secondlock.web.logs import RequestIdMiddleware
 from secondlock.web.metrics import Metrics, RequestTimer
 from secondlock.web.metrics import router as metrics_router
-from secondlock.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from secondlock.web.middleware import (
+    BodySizeLimitMiddleware,
+    BodyTimeoutMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
@@ -71,6 +75,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     install_oidc(app, settings, services)
     problems.install(app, html_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     app.add_middleware(RequestTimer, metrics=metrics)
     app.add_middleware(RequestIdMiddleware, trusted_proxies=settings.trusted_proxies,

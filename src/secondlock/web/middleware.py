@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -95,16 +96,79 @@ class BodySizeLimitMiddleware:
                 await _too_large(send, self.max_bytes)
 
 
+class BodyTimeoutMiddleware:
+    """Answers 408 when a request body has not arrived in full ``seconds`` after the headers.
+
+    uvicorn and h11 have no such limit: a client that announces a body and never sends it
+    would hold its connection (and whatever the handler holds) open for ever. The deadline
+    covers the whole body, so trickling one byte at a time does not extend it. Requests that
+    announce no body (no Content-Length, no Transfer-Encoding: GET /me) pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _announces_body(scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        complete = False
+        started = False
+
+        async def timed_receive() -> Message:
+            nonlocal complete
+            if complete:  # after the body: waiting for a disconnect is not bounded here
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _BodyTimedOut from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, tracking_send)
+        except _BodyTimedOut:
+            if not started:
+                await _problem(send, 408, "request_timeout", "The request body did not arrive",
+                               f"Send the whole body within {self.seconds:g} seconds.")
+
+
+def _announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for key, value in headers:
+        if key == b"transfer-encoding" or (key == b"content-length" and value != b"0"):
+            return True
+    return False
+
+
 class _BodyTooLarge(BaseException):
     pass
 
 
+class _BodyTimedOut(BaseException):
+    pass
+
+
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"type": "https://secondlock.dev/problems/payload_too_large",
-                       "title": "The request body is too large", "status": 413,
-                       "detail": f"Send at most {limit} bytes.",
-                       "code": "payload_too_large"}).encode()
-    await send({"type": "http.response.start", "status": 413,
+    await _problem(send, 413, "payload_too_large", "The request body is too large",
+                   f"Send at most {limit} bytes.")
+
+
+async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+    """A problem document, and the connection closed: the rest of the body is unread."""
+    body = json.dumps({"type": f"https://secondlock.dev/problems/{code}", "title": title,
+                       "status": status, "detail": detail, "code": code}).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/problem+json"),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})

@@ -21,8 +21,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import webauthn
 from secondlock.core.errors import (
-    MfaTokenExpiredError,
-    NotAuthenticatedError,
     NotFoundError,
     RateLimitedError,
 )
@@ -31,17 +29,20 @@ from secondlock.core.methods import Method
 from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
-from secondlock.core.tokens import hash_token
 from secondlock.core.webauthn import AssertionRejectedError, ParsedCredential
 from secondlock.services.activity import event
-from secondlock.services.login import LoginResult
 from secondlock.services.methods.security_keys import key_refs, new_challenge, take_challenge
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor, mfa_key
-from secondlock.services.sessions import SessionService, issue_session
+from secondlock.services.sessions import SessionService
+from secondlock.services.sign_in import (
+    LoginResult,
+    complete_sign_in,
+    pending_sign_in,
+    send_sign_in_notices,
+)
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
-from secondlock.services.trusted_devices import remember_device
 from secondlock.storage.orm import MfaChallenge, WebAuthnChallenge
 from secondlock.storage.repositories import (
     Accounts,
@@ -95,7 +96,7 @@ class SecurityKeySignIn:
         """
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            pending = self._pending(MfaChallenges(s).by_token_hash(_token_hash(mfa_token)))
+            pending = pending_sign_in(s, mfa_token, self.rt.clock.now())
             keys = WebAuthnCredentials(s).usable(pending.account_id)
             if not keys:
                 raise NotFoundError(msg("This account has no security key that can sign in."))
@@ -154,7 +155,7 @@ class SecurityKeySignIn:
             RateLimitedError.
         """
         with self.rt.db.read() as s:
-            pending = self._pending(MfaChallenges(s).by_token_hash(_token_hash(mfa_token)))
+            pending = pending_sign_in(s, mfa_token, self.rt.clock.now())
         account_id = pending.account_id
         with self.rt.db.write() as s:
             attempt = self.factor.take_attempt(s, account_id)
@@ -168,26 +169,17 @@ class SecurityKeySignIn:
             use = self._check(parsed, stored, account_id=account_id, require_uv=False, info=info)
         except (_Refused, AssertionRejectedError) as exc:
             self._second_step_failed(pending, attempt, info, exc)
-        now = self.rt.clock.now()
         with self.rt.db.write() as s:
             if not self._claim(s, use):
                 s.rollback()
                 self._second_step_failed(pending, attempt, info, self._cloned(use, info))
-            if not MfaChallenges(s).consume(pending.id, now):
-                raise MfaTokenExpiredError(msg("This sign-in was already completed."))
-            Throttles(s).reset(mfa_key(account_id))
-            issued = issue_session(s, account_id=account_id, info=info, now=now,
-                                   amr=webauthn.amr_for(backup_eligible=use.backup_eligible,
-                                                        passwordless=False),
-                                   absolute=self.sessions.absolute)
-            Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                  account_id=account_id, method=Method.WEBAUTHN))
-            device_token = remember_device(
-                s, account_id=account_id, info=info, now=now,
-                days=self.rt.settings.trusted_device_days) if remember else None
+            signed_in = complete_sign_in(
+                s, self.rt, account_id=account_id, method=Method.WEBAUTHN, info=info,
+                amr=webauthn.amr_for(backup_eligible=use.backup_eligible, passwordless=False),
+                pending_id=pending.id, remember=remember)
             s.commit()
-        return LoginResult(status="authenticated", account_id=account_id, session=issued,
-                           device_token=device_token)
+        send_sign_in_notices(self.rt, signed_in, info)
+        return signed_in.result()
 
     def verify_passwordless(self, credential: object, info: RequestInfo) -> LoginResult:
         """Sign in with a passkey alone: discoverable credential, UV, matching user handle.
@@ -211,17 +203,13 @@ class SecurityKeySignIn:
                 raise _Refused("challenge", msg("This sign-in took too long or was already "
                                                 "tried. Try your passkey again."))
             use = self._check(parsed, stored, account_id=None, require_uv=True, info=info)
-            now = self.rt.clock.now()
             with self.rt.db.write() as s:
                 if not self._claim(s, use):
                     s.rollback()
                     raise self._cloned(use, info)
-                issued = issue_session(s, account_id=use.account_id, info=info, now=now,
-                                       amr=webauthn.amr_for(backup_eligible=use.backup_eligible,
-                                                            passwordless=True),
-                                       absolute=self.sessions.absolute)
-                Activity(s).add(event(at=now, name="login", info=info, success=True,
-                                      account_id=use.account_id, method=Method.PASSKEY))
+                signed_in = complete_sign_in(
+                    s, self.rt, account_id=use.account_id, method=Method.PASSKEY, info=info,
+                    amr=webauthn.amr_for(backup_eligible=use.backup_eligible, passwordless=True))
                 s.commit()
         except (_Refused, AssertionRejectedError) as exc:
             now = self.rt.clock.now()
@@ -231,7 +219,8 @@ class SecurityKeySignIn:
                                       reason=_reason(exc), method=Method.PASSKEY))
                 s.commit()
             raise AssertionRejectedError(_detail(exc)) from None
-        return LoginResult(status="authenticated", account_id=use.account_id, session=issued)
+        send_sign_in_notices(self.rt, signed_in, info)
+        return signed_in.result()
 
     def verify_reauth(self, view: SessionView, credential: object, info: RequestInfo) -> None:
         """Confirm it's you with a key: the session counts as freshly two-factor.
@@ -273,14 +262,6 @@ class SecurityKeySignIn:
             raise AssertionRejectedError(_detail(exc)) from None
 
     # Shared --------------------------------------------------------------------------------
-    def _pending(self, challenge: MfaChallenge | None) -> MfaChallenge:
-        if challenge is None:
-            raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
-        if challenge.used_at is not None or challenge.expires_at <= self.rt.clock.now():
-            raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
-                                           "Enter your email and password again."))
-        return challenge
-
     def _check(self, parsed: ParsedCredential, stored: WebAuthnChallenge, *,
                account_id: str | None, require_uv: bool, info: RequestInfo) -> _Use:
         """Find the key, check its owner, verify the signature and judge the counter."""
@@ -365,12 +346,6 @@ class SecurityKeySignIn:
             if account is not None:
                 self.factor.notify_lock(account.email, attempt, locked, info)
         raise AssertionRejectedError(_detail(exc)) from None
-
-
-def _token_hash(mfa_token: str) -> bytes:
-    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
-    return hash_token(mfa_token)
 
 
 def _reason(exc: Exception) -> str:

@@ -41,7 +41,7 @@ from secondlock.services.methods.sms_email_code_checks import (
 from secondlock.services.methods.sms_email_code_sending import CodeSender, CodeSent, Target, mask
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
-from secondlock.services.second_step import pending_sign_in
+from secondlock.services.sign_in import pending_sign_in
 from secondlock.storage.orm import Authenticator, MfaChallenge
 from secondlock.storage.repositories import Authenticators, SessionView
 from secondlock.storage.repositories.sms_email_codes import DeliveryCodes, Destinations

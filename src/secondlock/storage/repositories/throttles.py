@@ -59,6 +59,12 @@ class Throttles:
     def get(self, key: str) -> Throttle | None:
         return self.db.get(Throttle, key)
 
+    def locks_by_key(self, keys: list[str]) -> dict[str, datetime]:
+        """The lock of each of ``keys`` that has one, read in one statement."""
+        rows = self.db.execute(select(Throttle.key, Throttle.locked_until).where(
+            Throttle.key.in_(keys), Throttle.locked_until.is_not(None)))
+        return {key: lock for key, lock in rows if lock is not None}
+
     def locks(self, keys: list[str]) -> list[datetime]:
         return [lock for lock in self.db.scalars(
             select(Throttle.locked_until).where(Throttle.key.in_(keys))) if lock is not None]
@@ -100,6 +106,15 @@ class Throttles:
                   "window_start": window_start}
         value = self.db.execute(upsert, params).scalar_one_or_none()
         return None if value is None else int(value)
+
+    def hold(self, key: str, now: datetime, until: datetime) -> None:
+        """Mark ``key`` as held from ``now`` until ``until`` (a marker row, no failures)."""
+        dialect = self.db.get_bind().dialect.name
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_fn(Throttle).values(key=key, failures=0, last_failure_at=now,
+                                          locked_until=until)
+        self.db.execute(stmt.on_conflict_do_update(index_elements=[Throttle.key],
+                                                   set_={"locked_until": until}))
 
     def set_lock(self, key: str, locked_until: datetime | None) -> None:
         self.db.execute(update(Throttle).where(Throttle.key == key)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from fastapi import APIRouter, Path, Request, Response
 
-from secondlock.storage.orm import Authenticator
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import (
     AuthenticatorOut,
@@ -23,9 +25,31 @@ router = APIRouter(prefix="/me", tags=["second factors"])
 AuthenticatorId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
 
 
-def _out(row: Authenticator) -> AuthenticatorOut:
-    return AuthenticatorOut(id=row.id, type=row.type, name=row.name, created_at=row.created_at,
-                            last_used_at=row.last_used_at, confirmed=row.confirmed_at is not None)
+class Factor(Protocol):
+    """What the API shows of a second factor, whatever the service hands over.
+
+    The services still return their stored rows here; this names only the fields read, so
+    web needs nothing from storage. When they return plain data, this can go.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+
+
+def _out(factor: Factor) -> AuthenticatorOut:
+    return AuthenticatorOut(id=factor.id, type=factor.type, name=factor.name,
+                            created_at=factor.created_at, last_used_at=factor.last_used_at,
+                            confirmed=factor.confirmed_at is not None)
 
 
 @router.get("/authenticators", responses=errors(401))

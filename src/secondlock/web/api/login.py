@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from secondlock.services.login import LoginResult
+from secondlock.services.sign_in import LoginResult
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import (
     Authenticated,

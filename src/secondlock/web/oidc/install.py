@@ -7,14 +7,11 @@ from fastapi import FastAPI
 from secondlock.config import Settings
 from secondlock.services import Services
 from secondlock.services.oidc import OidcServices
-from secondlock.web.oidc import apps, authorize, endpoints, logout
-from secondlock.web.pages.rendering import Pages
+from secondlock.web.oidc import apps, authorize, endpoints, logout, step_up
 
 
 def install(app: FastAPI, settings: Settings, services: Services) -> None:
     app.state.oidc = OidcServices.build(services.rt)
-    pages = Pages(settings)
     app.include_router(endpoints.router(settings))
-    app.include_router(authorize.router(pages))
-    app.include_router(logout.router(pages))
-    app.include_router(apps.router(pages))
+    for module in (authorize, step_up, logout, apps):
+        app.include_router(module.router)

@@ -2,6 +2,13 @@
 
 ``install(app, settings)`` mounts /static, adds the page routes and returns the renderer the
 error handlers use for friendly HTML error pages.
+
+One module per page or method, each with a module-level ``router`` whose handlers take
+their dependencies from ``deps`` (``Renderer``, ``SignedIn``, ``MaybeSignedIn``,
+``checked_form(back)``). The methods: ``authenticator_app``, ``recovery_codes``,
+``sms_email_codes``, ``security_keys``; around them ``sign_in``, ``second_step`` (with
+``pending_sign_in``), ``confirm`` ("confirm it's you"), ``security``, ``factors`` (rename
+and remove for every method) and the account pages.
 """
 
 from __future__ import annotations
@@ -16,20 +23,22 @@ from secondlock.config import Settings
 from secondlock.core.i18n import msg
 from secondlock.web.pages import (
     account,
-    auth,
+    authenticator_app,
     checkup,
+    confirm,
+    deps,
     dev,
-    enroll,
     forced_change,
-    keys,
     language,
-    mfa,
     not_me,
-    oob,
     password_change,
     password_reset,
-    reauth,
+    recovery_codes,
+    second_step,
     security,
+    security_keys,
+    sign_in,
+    sms_email_codes,
     verify,
 )
 from secondlock.web.pages.rendering import STATIC_DIR, Pages
@@ -55,24 +64,16 @@ FALLBACK = (msg("Something did not work"), msg("Please go back and try again."))
 
 def install(app: FastAPI, settings: Settings) -> HtmlError:
     pages = Pages(settings)
+    app.state.pages = pages  # what ``deps.Renderer`` hands to every handler
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(auth.router(pages))
-    app.include_router(mfa.router(pages))
-    app.include_router(account.router(pages))
-    app.include_router(security.router(pages))
-    app.include_router(enroll.router(pages))
-    app.include_router(reauth.router(pages))
-    app.include_router(verify.router(pages))
-    app.include_router(not_me.router(pages))
-    app.include_router(checkup.router(pages))
-    app.include_router(password_reset.router(pages))
-    app.include_router(password_change.router(pages))
-    forced_change.install(app)
-    app.include_router(oob.router(pages))  # SMS and email codes (#4)
-    app.include_router(keys.router(pages))
-    app.include_router(language.router(pages))
+    for module in (sign_in, second_step, account, security, authenticator_app,
+                   recovery_codes, sms_email_codes, security_keys, confirm, verify, not_me,
+                   checkup, password_reset, password_change, language):
+        app.include_router(module.router)
     if settings.env == "development":
-        app.include_router(dev.router(pages))
+        app.include_router(dev.router)
+    forced_change.install(app)
+    deps.install_handlers(app, pages)
 
     async def html_error(request: Request, status: int, message: str) -> Response:
         title, text = ERRORS.get(status, FALLBACK)

@@ -11,10 +11,12 @@ from fastapi.responses import Response
 
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
-from secondlock.web.pages.rendering import Pages
+from secondlock.web.pages.deps import MaybeSignedIn, Renderer
 
 URL = re.compile(r"https?://[^\s<>\"']+")
 SHOWN = 20
+
+router = APIRouter(include_in_schema=False)
 
 
 @dataclass(frozen=True)
@@ -26,24 +28,18 @@ class ShownMail:
     links: list[str]
 
 
-def router(pages: Pages) -> APIRouter:
-    routes = APIRouter(include_in_schema=False)
+@router.get("/dev/outbox")
+def outbox(request: Request, pages: Renderer, view: MaybeSignedIn) -> Response:
     own_site = pages.settings.origin + "/"
-
-    @routes.get("/dev/outbox")
-    def outbox(request: Request) -> Response:
-        mailer = getattr(request.app.state.notifier, "mailer", None)
-        mails: list[ShownMail] | None = None
-        if isinstance(mailer, OutboxMailer):
-            mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,
-                               text=sent.message.text,
-                               # Only links to this service become clickable.
-                               links=[u for u in URL.findall(sent.message.text)
-                                      if u.startswith(own_site)])
-                     for sent in mailer.latest()[:SHOWN]]
-        gateway = pages.services(request).rt.sms  # SMS codes (#4): the text outbox
-        texts = gateway.latest()[:SHOWN] if isinstance(gateway, OutboxSms) else None
-        return pages.render(request, "outbox.html", user=pages.current(request), mails=mails,
-                            texts=texts)
-
-    return routes
+    mailer = getattr(request.app.state.notifier, "mailer", None)
+    mails: list[ShownMail] | None = None
+    if isinstance(mailer, OutboxMailer):
+        mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,
+                           text=sent.message.text,
+                           # Only links to this service become clickable.
+                           links=[u for u in URL.findall(sent.message.text)
+                                  if u.startswith(own_site)])
+                 for sent in mailer.latest()[:SHOWN]]
+    gateway = pages.services(request).rt.sms  # SMS codes (#4): the text outbox
+    texts = gateway.latest()[:SHOWN] if isinstance(gateway, OutboxSms) else None
+    return pages.render(request, "outbox.html", user=view, mails=mails, texts=texts)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -87,10 +87,18 @@ MAX_FIELD_CHARS = 4096
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """The submitted form as plain strings (file parts are dropped)."""
+    """The submitted form as plain strings (file parts are dropped).
+
+    A NUL character is never part of anything a person types, and PostgreSQL refuses it in
+    text: such a form gets the friendly "that request did not work" page (400) here, the
+    one place page forms are read, before any handler or background task sees it.
+    """
     form = await request.form(max_files=0, max_fields=32)
-    return {key: value[:MAX_FIELD_CHARS] for key, value in form.items()
-            if isinstance(value, str)}
+    fields = {key: value[:MAX_FIELD_CHARS] for key, value in form.items()
+              if isinstance(value, str)}
+    if any("\x00" in key or "\x00" in value for key, value in fields.items()):
+        raise HTTPException(400, "the form holds a NUL character")
+    return fields
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]

@@ -1,0 +1,160 @@
+"""Finishing a sign-in, the same way for every way in.
+
+Password alone, a remembered device, a code from an app, a recovery code, an SMS or email
+code, a security key after the password, a passkey alone (and the OpenID Connect flows, which
+call the same services) all end in ``complete_sign_in`` inside the transaction that proved
+the factor, then ``send_sign_in_notices`` after the commit. So every way in consumes the
+pending sign-in, clears the guessing counter, issues the session with its ``amr``, records
+the activity, asks whether the device is new, remembers the device when asked, and tells the
+owner the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session as DbSession
+
+from secondlock.core.errors import MfaTokenExpiredError, NotAuthenticatedError
+from secondlock.core.i18n import msg, nmsg
+from secondlock.core.methods import Method
+from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
+from secondlock.core.request_info import RequestInfo
+from secondlock.core.tokens import hash_token
+from secondlock.services.activity import event
+from secondlock.services.notices import notify
+from secondlock.services.runtime import Runtime
+from secondlock.services.second_factor import mfa_key
+from secondlock.services.sessions import IssuedSession, issue_session
+from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
+from secondlock.services.trusted_devices import forget_all_devices, remember_device
+from secondlock.storage.orm import MfaChallenge
+from secondlock.storage.repositories import (
+    Accounts,
+    Activity,
+    MfaChallenges,
+    RecoveryCodes,
+    Throttles,
+)
+
+#: The session ``amr`` (RFC 8176 tokens) after the password and a code of each kind.
+AMR_BY_METHOD: dict[str, str] = {
+    Method.TOTP: "pwd otp mfa",
+    Method.RECOVERY_CODE: "pwd rc mfa",
+    # RFC 8176 has "sms" (a confirmation by text message) but no value for email. An email
+    # code is never a second factor (security checklist OOB-8, issue #7): the mailbox often
+    # falls with the password. So it gets only our own "email" marker (core.assurance claims
+    # it as "otp" of the same channel), never "otp" or "mfa" in the session.
+    Method.SMS: "pwd sms mfa",
+    Method.EMAIL: "pwd email",
+    # A security key after the password; a synced passkey gets "swk" instead
+    # (core.webauthn.amr_for decides from the key's backup-eligible flag).
+    Method.WEBAUTHN: "pwd hwk mfa",
+}
+#: A remembered device skips the code: single-factor, so sensitive changes still ask for one.
+PASSWORD_AMR = "pwd"  # noqa: S105 (an amr value, not a password)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either a session (``authenticated``) or the pending second step (``mfa_required``)."""
+
+    status: str
+    account_id: str
+    session: IssuedSession | None = None
+    mfa_token: str | None = None
+    methods: tuple[str, ...] = ()
+    #: A new remembered-device token for the client to keep (replaces the one it sent).
+    device_token: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A finished sign-in, and what the owner is still to be told after the commit."""
+
+    account_id: str
+    method: Method
+    session: IssuedSession
+    new_device: bool
+    device_token: str | None = None
+    #: Set when a recovery code was used: how many are left.
+    recovery_codes_left: int | None = None
+
+    def result(self) -> LoginResult:
+        return LoginResult(status="authenticated", account_id=self.account_id,
+                           session=self.session, device_token=self.device_token)
+
+
+def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
+    """The live pending sign-in of an mfa_token.
+
+    Raises:
+        NotAuthenticatedError, MfaTokenExpiredError.
+    """
+    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
+        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
+    challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
+    if challenge is None:
+        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
+    if challenge.used_at is not None or challenge.expires_at <= now:
+        raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
+                                       "Enter your email and password again."))
+    return challenge
+
+
+def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Method, amr: str,
+                     info: RequestInfo, pending_id: str | None = None, remember: bool = False,
+                     device_token: str | None = None) -> SignedIn:
+    """Open the session inside the caller's transaction (the caller commits, then calls
+    ``send_sign_in_notices``).
+
+    ``pending_id`` is the pending sign-in a second step finishes: it is used up here, so a
+    second proof for the same pending sign-in fails. ``device_token`` is the replacement token
+    of a remembered device that skipped the second step.
+
+    Raises:
+        MfaTokenExpiredError: the pending sign-in was already finished (roll back).
+    """
+    now = rt.clock.now()
+    if pending_id is not None:
+        if not MfaChallenges(s).consume(pending_id, now):
+            raise MfaTokenExpiredError(msg("This sign-in was already completed."))
+        Throttles(s).reset(mfa_key(account_id))  # the second factor was proven
+    new_device = is_new_device(s, account_id, info.user_agent)
+    issued = issue_session(s, account_id=account_id, amr=amr, info=info, now=now,
+                           absolute=timedelta(hours=rt.settings.session_absolute_hours))
+    Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
+                          method=method, detail=NEW_DEVICE if new_device else None))
+    remaining = None
+    if method == Method.RECOVERY_CODE:
+        remaining = RecoveryCodes(s).remaining(account_id)
+        forget_all_devices(s, account_id)  # a lost factor: start trust afresh
+    elif remember:
+        device_token = remember_device(s, account_id=account_id, info=info, now=now,
+                                       days=rt.settings.trusted_device_days)
+    return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
+                    device_token=device_token, recovery_codes_left=remaining)
+
+
+def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:
+    """Mail the owner what a sign-in is news for (after the commit): a device never seen
+    before, a recovery code used."""
+    if signed_in.new_device:
+        alert_new_device(rt, signed_in.account_id, signed_in.method, info)
+    if signed_in.recovery_codes_left is not None:
+        with rt.db.read() as s:
+            account = Accounts(s).get(signed_in.account_id)
+        if account is not None:
+            _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
+
+
+def _recovery_code_used(rt: Runtime, email: str, remaining: int, info: RequestInfo) -> None:
+    details = [nmsg("You have %(n)d recovery code left.",
+                    "You have %(n)d recovery codes left.", remaining)]
+    if remaining <= LOW_CODES_THRESHOLD:
+        details.append(msg("That is not many: make a new set on your security page."))
+    notify(rt, to=email, kind="recovery_code_used", at=rt.clock.now(), info=info,
+           subject=msg("a recovery code was used"),
+           headline=msg("Someone signed in to your account with a recovery code."),
+           details=details)
