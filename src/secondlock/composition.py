@@ -14,7 +14,7 @@ from secondlock.core.clock import Clock, SystemClock
 from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
 from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import build_sms_gateway
+from secondlock.notifications.sms import OutboxSms, build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
@@ -36,7 +36,7 @@ def build_mailer(settings: Settings) -> Mailer:
 def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
                   database: Database | None = None) -> Runtime:
     """Wire the services' dependencies; used by the app factory and the CLI."""
-    return Runtime(
+    rt = Runtime(
         settings=settings,
         db=database or Database(settings.resolved_database_url),
         clock=clock or SystemClock(),
@@ -52,3 +52,20 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
     )
+    _read_through(rt, getattr(notifier, "mailer", None))
+    return rt
+
+
+def _read_through(rt: Runtime, mailer: Mailer | None) -> None:
+    """The development outboxes (console + /dev/outbox) deliver what the database outbox holds
+    before they are read, so the page (and a test) shows a mail right after its change."""
+    if isinstance(mailer, OutboxMailer) or isinstance(rt.sms, OutboxSms):
+        from secondlock.services.outbox_dispatcher import Dispatcher
+
+        # One at a time, oldest first: the page lists them in the order they were queued.
+        flusher = Dispatcher(rt, mailer=mailer if mailer is not None else OutboxMailer(),
+                             mail_concurrency=1, sms_concurrency=1)
+        if isinstance(mailer, OutboxMailer):
+            mailer.before_read = flusher.deliver_now
+        if isinstance(rt.sms, OutboxSms):
+            rt.sms.before_read = flusher.deliver_now

@@ -143,9 +143,10 @@ class AuthenticatorService:
             Throttles(s).reset(key)
             done = activate_factor(s, view, method=row.type, amr=AMR_BY_METHOD[row.type],
                                    name=row.name, info=info, now=now)
+            announce_factor(s, self.rt, view, done, method=row.type,
+                            words=FACTOR_WORDS.get(row.type, APP_WORDS), name=row.name,
+                            info=info, at=now)
             s.commit()
-        announce_factor(self.rt, view, done, words=FACTOR_WORDS.get(row.type, APP_WORDS),
-                        name=row.name, info=info, at=now)
         return Confirmation(recovery_codes=done.recovery_codes, mfa_turned_on=done.turned_on)
 
     def _pending_claim(self, row: Authenticator, code: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +39,8 @@ _FORBIDDEN_DATA = {"secret", "code", "token", "password", "otp", "key", "link", 
 
 
 def new_message_id() -> str:
-    return "msg_" + secrets.token_hex(12)
+    """``msg_`` + the time in nanoseconds (hex, so ids sort by creation) + 48 random bits."""
+    return f"msg_{time.time_ns():016x}{secrets.token_hex(6)}"
 
 
 def seal_payload(keyring: Keyring, message_id: str, payload: Mapping[str, Any]) -> Sealed:

@@ -21,6 +21,7 @@ import os
 import random
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,31 @@ class Dispatcher:
             await self.drain(timeout)
             if claimed == 0:
                 return total
+
+    def deliver_now(self, timeout: float = 10.0) -> None:
+        """Blocking, from a thread with no running event loop (the dev outbox page, tests,
+        the CLI): send what is due and wait until no due row is left, also rows another
+        dispatcher is sending right now. Rows waiting for a retry are left alone."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._deliver_now(timeout))
+
+    async def _deliver_now(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                await self.deliver_due(timeout)
+                if not await asyncio.to_thread(self._anything_due) \
+                        or time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.01)
+        finally:
+            await self.webhooks.close()
+
+    def _anything_due(self) -> bool:
+        with self.rt.db.read() as s:
+            return Outbox(s).any_due(self.rt.clock.now(), claimed_too=True)
 
     def _claim(self, slots: dict[str, int]) -> list[Claimed]:
         rt = self.rt

@@ -55,9 +55,11 @@ class Outbox:
                     or_(OutboxMessage.claimed_until.is_(None),
                         OutboxMessage.claimed_until < now))
 
-    def any_due(self, now: datetime) -> bool:
-        return self.db.scalar(select(OutboxMessage.id).where(self._due(now)).limit(1)) \
-            is not None
+    def any_due(self, now: datetime, *, claimed_too: bool = False) -> bool:
+        """A row is due now (``claimed_too``: or claimed by a node sending it now)."""
+        where = and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now) \
+            if claimed_too else self._due(now)
+        return self.db.scalar(select(OutboxMessage.id).where(where).limit(1)) is not None
 
     def claim(self, *, now: datetime, node: str, lease: timedelta,
               slots: Mapping[str, int], default_slots: int,
@@ -65,7 +67,7 @@ class Outbox:
         """Claim due rows for ``node`` until ``now + lease``, at most ``slots[lane]`` per lane
         (``default_slots`` for a lane not named). Oldest due first."""
         query = (select(OutboxMessage).where(self._due(now))
-                 .order_by(OutboxMessage.next_attempt_at).limit(limit))
+                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
         if self.db.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         free = dict(slots)
