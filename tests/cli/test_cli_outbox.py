@@ -78,3 +78,25 @@ def test_outbox_shows_counts_and_age_and_retry_revives_failed(
     email_line = next(line for line in again.stdout.splitlines() if line.startswith("email"))
     assert email_line.split()[:3] == ["email", "3", "0"]
     assert invoke("outbox", "retry", ids[0], env=cli_env).exit_code == 0
+
+
+def test_prune_deletes_sent_rows_past_the_retention(invoke: Invoke,
+                                                    cli_env: dict[str, str]) -> None:
+    assert invoke("migrate", env=cli_env).exit_code == 0
+    with services_for(cli_env) as services:
+        rt = services.rt
+        with rt.db.write() as s:
+            old, recent, waiting = (queue_email(rt, s, OutgoingEmail(
+                to="a@example.com", subject="s", text="t", kind="k")) for _ in range(3))
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == old).values(
+                status="sent", sent_at=rt.clock.now() - timedelta(days=8)))
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == recent).values(
+                status="sent", sent_at=rt.clock.now() - timedelta(days=1)))
+            s.commit()
+    result = invoke("prune", env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 outbox message sent more than 7 days ago." in result.stdout
+    with services_for(cli_env) as services, services.rt.db.read() as s:
+        assert s.get(OutboxMessage, old) is None
+        assert s.get(OutboxMessage, recent) is not None
+        assert s.get(OutboxMessage, waiting) is not None

@@ -42,3 +42,10 @@ def prune(
         leftovers = prune_leftovers(services.rt)
     console.print(f"Deleted {leftovers} expired sign-in challenges, links, remembered devices "
                   "and code records.")
+    # The outbox (#13): what went out (or was dropped) more than N days ago.
+    from secondlock.services.outbox import prune_sent
+
+    with cli_services(settings) as services:
+        sent = prune_sent(services.rt)
+    console.print(f"Deleted {sent} outbox {'message' if sent == 1 else 'messages'} sent more "
+                  f"than {settings.outbox_retention_days} days ago.")

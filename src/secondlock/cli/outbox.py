@@ -50,7 +50,7 @@ def outbox(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings = settings_or_exit()
-    with cli_services(settings) as services:
+    with cli_services(settings, deliver=False) as services:
         stats = outbox_status(services.rt)
         failed = failed_messages(services.rt)
         now = services.rt.clock.now()
@@ -76,7 +76,7 @@ def retry(
     if (message_id is None) == (not all_failed):
         fail("give a message id or --all-failed (not both)", 2)
     settings = settings_or_exit()
-    with cli_services(settings) as services:
+    with cli_services(settings, deliver=False) as services:
         if all_failed:
             count = retry_failed(services.rt)
             console.print(f"{count} failed {'message' if count == 1 else 'messages'} will be "
@@ -100,7 +100,7 @@ def add(
     except ValueError as exc:
         fail(str(exc), 2)
     settings = settings_or_exit()
-    with cli_services(settings) as services:
+    with cli_services(settings, deliver=False) as services:
         try:
             added = add_endpoint(services.rt, url, wanted)
         except ValueError as exc:
@@ -113,7 +113,7 @@ def add(
 def list_() -> None:
     """Every endpoint with its events and whether deliveries to it are failing."""
     settings = settings_or_exit()
-    with cli_services(settings) as services:
+    with cli_services(settings, deliver=False) as services:
         endpoints = list_endpoints(services.rt)
     if not endpoints:
         console.print("No webhook endpoints (secondlock webhooks add URL).")
@@ -132,7 +132,7 @@ def list_() -> None:
 def remove(endpoint_id: Annotated[str, typer.Argument(help="The endpoint's id.")]) -> None:
     """Remove an endpoint; events not yet delivered to it are dropped."""
     settings = settings_or_exit()
-    with cli_services(settings) as services:
+    with cli_services(settings, deliver=False) as services:
         if not remove_endpoint(services.rt, endpoint_id):
             fail(f"no webhook endpoint {endpoint_id}")
     console.print(f"Removed {escape(endpoint_id)}.")

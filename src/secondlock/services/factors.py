@@ -22,7 +22,8 @@ from secondlock.services.activation import FactorWords, activate_factor, announc
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
 from secondlock.services.methods.sms_email_code_checks import enrollment_claim
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
@@ -197,19 +198,24 @@ class AuthenticatorService:
                                       else "authenticator_removed", info=info, success=True,
                                       account_id=view.account_id, method=row.type,
                                       detail=row.name))
+                emit_event(self.rt, s, "factor.removed", account_id=view.account_id,
+                           info=info, at=now, factor_type=str(row.type))
+                if turned_off:
+                    emit_event(self.rt, s, "mfa.disabled", account_id=view.account_id,
+                               info=info, at=now)
+                queue_notice(
+                    s, self.rt, to=view.email, at=now, info=info,
+                    kind="mfa_disabled" if turned_off else "authenticator_removed",
+                    subject=msg("two-factor authentication is off") if turned_off
+                    else msg("authenticator removed"),
+                    headline=msg("The authenticator \u201c%(name)s\u201d was removed from "
+                                 "your account.", name=row.name),
+                    details=[msg("That was your last second factor, so two-factor "
+                                 "authentication is now off and your recovery codes no "
+                                 "longer work.")] if turned_off
+                    else [msg("Your other second factors keep working.")])
             s.commit()
-        if row.confirmed_at is None:
-            return False
-        notify(self.rt, to=view.email, at=now, info=info,
-               kind="mfa_disabled" if turned_off else "authenticator_removed",
-               subject=msg("two-factor authentication is off") if turned_off
-               else msg("authenticator removed"),
-               headline=msg("The authenticator \u201c%(name)s\u201d was removed from your "
-                            "account.", name=row.name),
-               details=[msg("That was your last second factor, so two-factor authentication "
-                            "is now off and your recovery codes no longer work.")] if turned_off
-               else [msg("Your other second factors keep working.")])
-        return turned_off
+        return row.confirmed_at is not None and turned_off
 
     def turn_off(self, view: SessionView, info: RequestInfo) -> None:
         """Remove every factor and the recovery codes.
@@ -225,12 +231,15 @@ class AuthenticatorService:
             forget_all_devices(s, view.account_id)
             Activity(s).add(event(at=now, name="mfa_disabled", info=info, success=True,
                                   account_id=view.account_id))
+            emit_event(self.rt, s, "mfa.disabled", account_id=view.account_id, info=info,
+                       at=now)
+            queue_notice(s, self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
+                         subject=msg("two-factor authentication is off"),
+                         headline=msg("Two-factor authentication was turned off for your "
+                                      "account."),
+                         details=[msg("Signing in now needs only your password. We recommend "
+                                      "turning it back on.")])
             s.commit()
-        notify(self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
-               subject=msg("two-factor authentication is off"),
-               headline=msg("Two-factor authentication was turned off for your account."),
-               details=[msg("Signing in now needs only your password. We recommend turning it "
-                            "back on.")])
 
     @staticmethod
     def _turn_off(s: DbSession, account_id: str) -> None:

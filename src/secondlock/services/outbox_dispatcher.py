@@ -1,6 +1,7 @@
 """The dispatcher: every running server sends what the outbox holds (issue #13).
 
-It claims due rows with a lease (``Outbox.claim``), sends each through the mailer, the SMS
+It claims due rows with a lease (``Outbox.claim``; 30 s for mail, 45 s for texts, the
+webhook timeout and 20 s for webhooks), sends each through the mailer, the SMS
 gateway or the webhook sender, and marks it sent. A failure backs off (5 s, 15 s, 45 s, ...
 capped at an hour) until the row's retry window ends, then it counts as failed. A node that
 dies mid-send leaves a lease that runs out, and another node (or the restarted one) sends
@@ -72,14 +73,19 @@ ResultHook = Callable[[str, str], None]
 class Dispatcher:
     def __init__(self, rt: Runtime, *, mailer: Mailer, sms: SmsGateway | None = None,
                  webhooks: WebhookSender | None = None, poll_seconds: float = 2.0,
-                 lease_seconds: float = 90.0, batch: int = 50, mail_concurrency: int = 4,
+                 lease_seconds: float | None = None, batch: int = 50, mail_concurrency: int = 4,
                  sms_concurrency: int = 4, on_result: ResultHook | None = None) -> None:
         self.rt = rt
         self.mailer = mailer
         self.sms = sms if sms is not None else rt.sms
         self.webhooks = webhooks or WebhookSender(timeout=rt.settings.webhook_timeout_seconds)
         self.poll_seconds = poll_seconds
-        self.lease = timedelta(seconds=lease_seconds)
+        # Longer than the slowest send of each channel (SMTP 10 s, an SMS gateway with its
+        # retries, a webhook's timeout), short enough that a dead node's rows go out soon.
+        webhook = rt.settings.webhook_timeout_seconds + 20
+        self.lease: dict[str, timedelta] = {
+            channel: timedelta(seconds=lease_seconds or default)
+            for channel, default in (("email", 30.0), ("sms", 45.0), ("webhook", webhook))}
         self.batch = batch
         self.node = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._limits = {"email": mail_concurrency, "sms": sms_concurrency}

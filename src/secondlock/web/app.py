@@ -19,8 +19,8 @@ from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
-from secondlock.web.logs import RequestIdMiddleware
-from secondlock.web.metrics import Metrics, RequestTimer
+from secondlock.web.logs import RequestObserver
+from secondlock.web.metrics import Metrics
 from secondlock.web.metrics import router as metrics_router
 from secondlock.web.middleware import (
     BodySizeLimitMiddleware,
@@ -45,7 +45,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         await dispatcher.start()
+        flusher = asyncio.get_running_loop().create_task(metrics.flush_every())
         yield
+        flusher.cancel()
+        await asyncio.gather(flusher, return_exceptions=True)
         await dispatcher.stop()
         await notifier.drain()
         await notifier.mailer.close()
@@ -77,7 +80,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
-    app.add_middleware(RequestTimer, metrics=metrics)
-    app.add_middleware(RequestIdMiddleware, trusted_proxies=settings.trusted_proxies,
-                       log_requests=settings.log_format == "json")
+    app.add_middleware(RequestObserver, trusted_proxies=settings.trusted_proxies,
+                       log_requests=settings.log_format == "json",
+                       observe=metrics.request_times.observe)
     return app

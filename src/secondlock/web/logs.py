@@ -14,12 +14,13 @@ looks like a token parameter, a bearer token or a webhook secret is masked.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,12 @@ from secondlock.core import log_context
 from secondlock.core.network import IPNetwork
 
 REQUEST_ID_HEADER = b"x-request-id"
+#: Where the request id waits in the ASGI scope for the response headers.
+REQUEST_ID_KEY = "secondlock.request_id"
+#: Request ids: a random prefix per process and a counter (unique, and far cheaper than a
+#: uuid4 per request; an id is a label for logs, not a secret).
+_PREFIX = secrets.token_hex(8)
+_COUNTER = itertools.count(1)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 _SECRETS = re.compile(
     r"(?i)((?:token|code|secret|password|key)=)[^&\s\"']+|(bearer\s+)[\w.~+/=-]+|whsec_[\w+/=]+")
@@ -100,50 +107,59 @@ def _trusted(peer: str | None, trusted: Sequence[IPNetwork]) -> bool:
     return any(ip.version == net.version and ip in net for net in trusted)
 
 
-class RequestIdMiddleware:
-    """Pure ASGI: the request id in the log context and the response header; with
-    ``log_requests`` one log line per request (JSON mode)."""
+class RequestObserver:
+    """Pure ASGI, outermost: the request id (log context, ``scope``; the security-headers
+    middleware puts it on the answer), the request's duration into the histogram and, with
+    ``log_requests``, one log line per request (JSON mode). One layer for all three: each
+    layer costs microseconds on the hot path."""
 
     def __init__(self, app: ASGIApp, *, trusted_proxies: Sequence[IPNetwork],
-                 log_requests: bool) -> None:
+                 log_requests: bool, observe: Callable[[float], None]) -> None:
         self.app = app
         self.trusted = tuple(trusted_proxies)
         self.log_requests = log_requests
+        self.observe = observe
 
     def _request_id(self, scope: Scope) -> str:
-        client = scope.get("client")
-        if self.trusted and _trusted(client[0] if client else None, self.trusted):
-            for name, value in scope.get("headers", ()):
-                if name == REQUEST_ID_HEADER:
-                    text: str = value.decode("latin-1").strip()
-                    if _SAFE_ID.match(text):
-                        return text
-                    break
-        return uuid.uuid4().hex
+        if self.trusted:
+            client = scope.get("client")
+            if _trusted(client[0] if client else None, self.trusted):
+                for name, value in scope.get("headers", ()):
+                    if name == REQUEST_ID_HEADER:
+                        text: str = value.decode("latin-1").strip()
+                        if _SAFE_ID.match(text):
+                            return text
+                        break
+        return f"{_PREFIX}{next(_COUNTER):08x}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = self._request_id(scope)
+        scope[REQUEST_ID_KEY] = request_id
         log_context.begin(request_id)
-        header = (REQUEST_ID_HEADER, request_id.encode("latin-1"))
-        status = 500
         started = time.perf_counter()
+        if not self.log_requests:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.observe(time.perf_counter() - started)
+            return
+        status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def send_noting_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_noting_status)
         finally:
-            if self.log_requests:
-                access_logger.info(
-                    "%s %s %d", scope["method"], scope["path"], status,
-                    extra={"method": scope["method"], "path": scope["path"],
-                           "status": status,
-                           "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+            elapsed = time.perf_counter() - started
+            self.observe(elapsed)
+            access_logger.info(
+                "%s %s %d", scope["method"], scope["path"], status,
+                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                       "duration_ms": round(elapsed * 1000, 2)})

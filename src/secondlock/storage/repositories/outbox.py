@@ -61,10 +61,11 @@ class Outbox:
             if claimed_too else self._due(now)
         return self.db.scalar(select(OutboxMessage.id).where(where).limit(1)) is not None
 
-    def claim(self, *, now: datetime, node: str, lease: timedelta,
+    def claim(self, *, now: datetime, node: str, lease: timedelta | Mapping[str, timedelta],
               slots: Mapping[str, int], default_slots: int,
               limit: int = 100) -> list[OutboxMessage]:
-        """Claim due rows for ``node`` until ``now + lease``, at most ``slots[lane]`` per lane
+        """Claim due rows for ``node`` until ``now + lease`` (or ``lease[channel]``), at most
+        ``slots[lane]`` per lane
         (``default_slots`` for a lane not named). Oldest due first."""
         query = (select(OutboxMessage).where(self._due(now))
                  .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
@@ -79,7 +80,8 @@ class Outbox:
             result = self.db.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id, self._due(now))
-                .values(claimed_by=node, claimed_until=now + lease)
+                .values(claimed_by=node, claimed_until=now + (
+                    lease if isinstance(lease, timedelta) else lease[row.channel]))
                 .execution_options(synchronize_session=False))
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 free[lane] = free.get(lane, default_slots) - 1
