@@ -1,7 +1,8 @@
 """The composition root: builds the runtime (database, clock, hasher, mail, SMS) from Settings.
 
 The web app factory and the CLI both start here, so neither reaches into storage or
-notifications to wire things up, and both get the same wiring.
+notifications to wire things up, and both get the same wiring. The schema migrations the CLI
+runs are handed out here too: web and cli import storage through this module only.
 """
 
 from __future__ import annotations
@@ -16,10 +17,27 @@ from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms, build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
+from secondlock.services.pwned_passwords import PwnedPasswords
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
+from secondlock.storage.migrate import (
+    current_revision,
+    migration_engine,
+    pending_revisions,
+    upgrade,
+)
 
-__all__ = ["Database", "build_mailer", "build_runtime", "default_blocklist"]
+#: What web and cli may use of storage: they reach it only through this module.
+__all__ = [
+    "Database",
+    "build_mailer",
+    "build_runtime",
+    "current_revision",
+    "default_blocklist",
+    "migration_engine",
+    "pending_revisions",
+    "upgrade",
+]
 
 
 @lru_cache(maxsize=4)
@@ -34,16 +52,21 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
-                  database: Database | None = None) -> Runtime:
-    """Wire the services' dependencies; used by the app factory and the CLI."""
+                  database: Database | None = None,
+                  hasher: PasswordHasher | None = None) -> Runtime:
+    """Wire the services' dependencies; used by the app factory and the CLI.
+
+    ``hasher`` replaces the one built from the argon2 settings (tests use cheap parameters
+    below the settings' floor where hashing cost is not what they test).
+    """
     rt = Runtime(
         settings=settings,
         db=database or Database(settings.resolved_database_url),
         clock=clock or SystemClock(),
-        hasher=PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
-                                             memory_kib=settings.argon2_memory_kib,
-                                             parallelism=settings.argon2_parallelism),
-                              max_parallel=settings.argon2_threads),
+        hasher=hasher or PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
+                                                       memory_kib=settings.argon2_memory_kib,
+                                                       parallelism=settings.argon2_parallelism),
+                                        max_parallel=settings.argon2_threads),
         policy=PasswordPolicy(min_length=settings.password_min_length,
                               min_length_single_factor=settings.password_min_length_single_factor,
                               service_name=settings.service_name),
@@ -51,6 +74,8 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         notifier=notifier,
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
+        pwned=PwnedPasswords(settings.pwned_passwords_url)
+        if settings.pwned_passwords == "api" else None,
     )
     _read_through(rt, getattr(notifier, "mailer", None))
     return rt

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.storage.orm import ActivityEvent
 from secondlock.storage.orm import Session as SessionRow
@@ -47,6 +50,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(
     assert wrong.json()["code"] == "invalid_credentials"
 
 
+@pytest.mark.real_password_hashing
 def test_unknown_email_takes_about_as_long_as_a_wrong_password(
         client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
     account = account_factory()
@@ -211,8 +215,9 @@ def test_cannot_revoke_another_accounts_session(
 
 
 def test_rehash_on_login_when_parameters_change(
-        client: TestClient, database: Database, settings_factory,  # type: ignore[no-untyped-def]
-        account_factory: Callable[..., MadeAccount], clock: FixedClock, outbox) -> None:  # type: ignore[no-untyped-def]
+        client: TestClient, database: Database, settings_factory: Callable[..., Settings],
+        account_factory: Callable[..., MadeAccount], clock: FixedClock,
+        outbox: OutboxMailer) -> None:
     from secondlock.storage.orm import Account
     from secondlock.web.app import create_app
 

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -31,7 +32,7 @@ from tests.outbox.receiver import webhook_receiver
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
-def emit(rt: Runtime, event_type: str = "mfa.enabled", **data: object) -> list[str]:
+def emit(rt: Runtime, event_type: str = "mfa.enabled", **data: Any) -> list[str]:
     with rt.db.write() as s:
         ids = emit_event(rt, s, event_type, account_id="acc-1",
                          info=RequestInfo("203.0.113.9", FIREFOX), **data)
@@ -79,6 +80,9 @@ def test_retries_keep_the_same_webhook_id_after_500s_and_timeouts(
                 assert current is not None
             clock.set(current.next_attempt_at)
         got = receiver.wait(4)
+    with rt.db.read() as s:
+        current = s.get(OutboxMessage, message_id)
+    assert current is not None
     assert current.status == "sent"
     assert {g.headers["webhook-id"] for g in got} == {message_id}
     assert len({g.body for g in got}) == 1

@@ -7,15 +7,10 @@ from datetime import timedelta
 from secondlock.core.checkup import REVIEW_DAYS, Checkup, CheckupFacts, evaluate
 from secondlock.core.devices import describe_device
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
-from secondlock.storage.repositories import (
-    Accounts,
-    Activity,
-    Authenticators,
-    RecoveryCodes,
-    SessionView,
-)
+from secondlock.storage.repositories import Accounts, Activity, Authenticators, RecoveryCodes
 
 
 class CheckupService:

@@ -11,6 +11,7 @@ from secondlock.core.crypto import Keyring
 from secondlock.core.passwords import PasswordHasher, PasswordPolicy
 from secondlock.notifications.base import Notifier
 from secondlock.notifications.sms import DisabledSms, SmsGateway
+from secondlock.services.pwned_passwords import AnyOf
 from secondlock.storage.db import Database
 
 
@@ -29,6 +30,16 @@ class Runtime:
     #: The outbox (#13): called after a transaction that queued a message committed, so the
     #: dispatcher of this process sends it at once instead of at its next poll.
     outbox_wake: Callable[[], None] = field(default=lambda: None)
+    #: SECONDLOCK_PWNED_PASSWORDS=api: the breach corpus, asked about new passwords only.
+    pwned: Container[str] | None = None
+
+    @property
+    def new_password_blocklist(self) -> Container[str]:
+        """What a new password is checked against: the packaged list and its rules, then
+        (optionally) the Pwned Passwords range API. Sign-ins ask ``blocklist`` alone."""
+        if self.pwned is None:
+            return self.blocklist
+        return AnyOf(self.blocklist, self.pwned)
 
     @property
     def secret_key(self) -> bytes:

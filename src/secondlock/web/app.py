@@ -12,6 +12,7 @@ from secondlock import __version__
 from secondlock.composition import Database, build_mailer, build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
+from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
 from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
@@ -19,6 +20,7 @@ from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
+from secondlock.web.api.docs import install_openapi
 from secondlock.web.logs import RequestObserver
 from secondlock.web.metrics import Metrics
 from secondlock.web.metrics import router as metrics_router
@@ -30,10 +32,12 @@ from secondlock.web.middleware import (
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
-               database: Database | None = None) -> FastAPI:
+               database: Database | None = None,
+               hasher: PasswordHasher | None = None) -> FastAPI:
     """Build the ASGI app. Nothing is read from the environment here."""
     notifier = LoopNotifier(mailer or build_mailer(settings))
-    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database)
+    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database,
+                       hasher=hasher)
     services = Services.build(rt)
     # The outbox (#13): this process sends what any process queued.
     metrics = Metrics(rt)
@@ -77,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
     install_oidc(app, settings, services)
     problems.install(app, html_error)
+    install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)

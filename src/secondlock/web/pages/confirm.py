@@ -19,8 +19,8 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, SecondLockError
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
+from secondlock.core.views import SessionView
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
 from secondlock.web.pages.rendering import Pages, error_status, redirect, safe_next
@@ -40,7 +40,8 @@ def factors(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...
 
 def ways(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...]:
     """The codes this account can confirm it's you with, strongest first (no email code
-    where a stronger factor exists: see ``services.oob_codes.email_session_counts``)."""
+    where a stronger factor exists: see ``email_session_counts`` in
+    ``services.methods.sms_email_code_checks``)."""
     usable = tuple(m for m in REAUTH_METHODS if m in factors(pages, request, view))
     if Method.EMAIL in usable and not email_session_counts(pages.services(request).rt,
                                                            view.account_id):
