@@ -1,10 +1,11 @@
 """Sending SMS and email codes: cooldown, budgets, the circuit breaker, and delivery.
 
-A send takes two steps. First one write transaction checks the resend cooldown and the
-budgets, stores the new code's keyed hash (the old code is void from now on) and logs the
-send. Then, after the commit, the code goes out: SMS synchronously through the gateway, so
-the shopper learns at once when it failed; mail through the notifier. A failed SMS keeps
-the challenge (and the pending sign-in): "resend" works at once, or another method.
+One write transaction checks the resend cooldown and the budgets, stores the new code's
+keyed hash (the old code is void from now on), logs the send and, for an email code, queues
+the mail in the outbox (dropped if it cannot go out before the code expires). An SMS goes
+out after the commit, synchronously through the gateway, so the shopper learns at once when
+it failed. A failed SMS keeps the challenge (and the pending sign-in): "resend" works at
+once, or another method.
 """
 
 from __future__ import annotations
