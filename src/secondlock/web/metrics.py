@@ -26,7 +26,6 @@ from fastapi.responses import Response
 
 from secondlock.services.observability import snapshot
 from secondlock.services.runtime import Runtime
-from secondlock.storage.signals import Signal
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -73,7 +72,7 @@ class Metrics:
         self.request_times = LocalHistogram(self.request_duration)
 
     # -- events ----------------------------------------------------------------------------
-    def on_signals(self, signals: list[Signal]) -> None:
+    def on_signals(self, signals: list[tuple[str, dict[str, str]]]) -> None:
         for name, labels in signals:
             if name == "lock":
                 self.locks.labels(kind=labels.get("kind", "other")).inc()
