@@ -12,6 +12,8 @@ from secondlock.config import Settings
 from secondlock.core.blocklist import PasswordBlocklist
 from secondlock.core.clock import Clock, SystemClock
 from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
+from secondlock.core.places import PlaceLookup
+from secondlock.geoip import build_places
 from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import build_sms_gateway
@@ -20,6 +22,12 @@ from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
 
 __all__ = ["Database", "build_mailer", "build_runtime", "default_blocklist"]
+
+
+@lru_cache(maxsize=4)
+def places_for(setting: str) -> PlaceLookup:
+    """One loaded lookup per setting, shared by every app and CLI run in the process."""
+    return build_places(setting)
 
 
 @lru_cache(maxsize=4)
@@ -51,4 +59,5 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         notifier=notifier,
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
+        places=places_for(settings.geoip),
     )

@@ -53,6 +53,8 @@ def show(email: Email) -> None:
     lock = (f", locked until {report.second_step_locked_until:%Y-%m-%d %H:%M} UTC"
             if report.second_step_locked_until else "")
     console.print(f"  wrong codes    {report.second_step_failures} in a row{lock}")
+    if report.countries:
+        console.print(f"  countries      {', '.join(report.countries)} (signed in from)")
     if report.factors:
         factors = Table("type", "name", "added", "last used", "state", box=None)
         for f in report.factors:
@@ -61,10 +63,11 @@ def show(email: Email) -> None:
                             "confirmed" if f.confirmed else "pending")
         console.print(factors)
     if report.recent_activity:
-        activity = Table("when (UTC)", "event", "outcome", "IP", box=None)
-        for at, name, success, reason, ip in report.recent_activity:
+        activity = Table("when (UTC)", "event", "outcome", "IP", "place", box=None)
+        for at, name, success, reason, ip, place in report.recent_activity:
             activity.add_row(f"{at:%Y-%m-%d %H:%M:%S}", name,
-                             "ok" if success else f"failed ({reason or '?'})", ip)
+                             "ok" if success else f"failed ({reason or '?'})", ip,
+                             escape(place))
         console.print(activity)
 
 

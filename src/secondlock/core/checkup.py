@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.places import PlaceNames
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 
 #: How far back "a sign-in from a device we had not seen" counts as something to review.
@@ -24,6 +25,9 @@ class CheckupFacts:
     unreviewed_sign_ins: tuple[tuple[str, datetime], ...]
     password_blocklisted: bool
     email_verified: bool
+    #: Sign-ins from a new country (place name, time, impossible travel?) in the last
+    #: REVIEW_DAYS not yet marked "that was me" (issue #16).
+    unreviewed_places: tuple[tuple[str, datetime, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def evaluate(facts: CheckupFacts) -> Checkup:
             None if not facts.mfa_enabled or codes > LOW_CODES_THRESHOLD else
             Fix(msg("Make new recovery codes"), "/account/security#codes-heading")),
         _devices(facts),
+        _places(facts),
         CheckItem(
             "password_not_common", msg("Your password is not a common or leaked one"),
             not facts.password_blocklisted,
@@ -131,4 +136,26 @@ def _devices(facts: CheckupFacts) -> CheckItem:
                           "%(n)d sign-ins from a new device (%(devices)s). Were they all you? "
                           "If not, sign that device out and change your password.",
                           count, devices=devices),
+                     Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))
+
+
+def _places(facts: CheckupFacts) -> CheckItem:
+    title = msg("No sign-ins from unexpected places in the last %(days)d days", days=REVIEW_DAYS)
+    if not facts.unreviewed_places:
+        return CheckItem("places", title, True,
+                         msg("No sign-in from a new country is waiting for your review."), None)
+    unique = {str(place): place for place, _, _ in facts.unreviewed_places}
+    places = PlaceNames(tuple(unique[name] for name in sorted(unique)))
+    if any(travel for _, _, travel in facts.unreviewed_places):
+        detail = msg("A sign-in came from %(places)s, too far from the one before it for "
+                     "anyone to travel in between. Was it you (a VPN can do this)? If not, "
+                     "sign that device out and change your password.", places=places)
+    else:
+        detail = nmsg("%(n)d sign-in from a country your account was not used from before "
+                      "(%(places)s). Was it you? If not, sign that device out and change your "
+                      "password.",
+                      "%(n)d sign-ins from countries your account was not used from before "
+                      "(%(places)s). Were they all you? If not, sign that device out and "
+                      "change your password.", len(facts.unreviewed_places), places=places)
+    return CheckItem("places", title, False, detail,
                      Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))

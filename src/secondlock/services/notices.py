@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
+from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.notifications.messages import security_notice
 from secondlock.services.languages import usable_language
@@ -34,6 +35,7 @@ def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
     recipients: list[str] = [to]
     urls: list[str | None] = []
     language = usable_language(None)
+    place = describe_place(rt.places.locate(info.ip))
     with rt.db.write() as s:
         account = Accounts(s).by_email(to)
         if account is not None:
@@ -50,7 +52,7 @@ def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
             subject=subject, headline=headline, details=list(details),
             when=at.strftime("%Y-%m-%d %H:%M UTC"), where=info.ip,
             device=describe_device(info.user_agent), kind=kind, not_me_url=url,
-            language=language))
+            language=language, place=place))
 
 
 def _other_addresses(s: DbSession, account: Account) -> list[str]:

@@ -9,6 +9,7 @@ from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.core.crypto import Keyring
 from secondlock.core.passwords import PasswordHasher, PasswordPolicy
+from secondlock.core.places import NoPlaces, PlaceLookup
 from secondlock.notifications.base import Notifier
 from secondlock.notifications.sms import DisabledSms, SmsGateway
 from secondlock.storage.db import Database
@@ -26,6 +27,8 @@ class Runtime:
     keyring: Keyring
     #: SMS codes (#4): the gateway SECONDLOCK_SMS_PROVIDER names.
     sms: SmsGateway = field(default_factory=DisabledSms)
+    #: Where an address is (SECONDLOCK_GEOIP), loaded once at start (#16).
+    places: PlaceLookup = field(default_factory=NoPlaces)
 
     @property
     def secret_key(self) -> bytes:

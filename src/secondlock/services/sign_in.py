@@ -28,6 +28,12 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sessions import IssuedSession, issue_session
 from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
+from secondlock.services.sign_in_places import (
+    NO_PLACE_NEWS,
+    PlaceNews,
+    alert_new_location,
+    check_place,
+)
 from secondlock.services.trusted_devices import forget_all_devices, remember_device
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import (
@@ -80,6 +86,8 @@ class SignedIn:
     device_token: str | None = None
     #: Set when a recovery code was used: how many are left.
     recovery_codes_left: int | None = None
+    #: Where the sign-in came from, and whether that is news (issue #16).
+    place: PlaceNews = NO_PLACE_NEWS
 
     def result(self) -> LoginResult:
         return LoginResult(status="authenticated", account_id=self.account_id,
@@ -122,6 +130,7 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
             raise MfaTokenExpiredError(msg("This sign-in was already completed."))
         Throttles(s).reset(mfa_key(account_id))  # the second factor was proven
     new_device = is_new_device(s, account_id, info.user_agent)
+    place = check_place(s, rt, account_id=account_id, method=method, info=info, now=now)
     issued = issue_session(s, account_id=account_id, amr=amr, info=info, now=now,
                            absolute=timedelta(hours=rt.settings.session_absolute_hours))
     Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
@@ -134,13 +143,17 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
         device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                        days=rt.settings.trusted_device_days)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
-                    device_token=device_token, recovery_codes_left=remaining)
+                    device_token=device_token, recovery_codes_left=remaining, place=place)
 
 
 def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:
-    """Mail the owner what a sign-in is news for (after the commit): a device never seen
-    before, a recovery code used."""
-    if signed_in.new_device:
+    """Mail the owner what a sign-in is news for (after the commit): a country or a device
+    never seen before (one mail, the country's: it names the device too), a recovery code
+    used."""
+    news = signed_in.place
+    if news.new_country and news.place is not None:
+        alert_new_location(rt, signed_in.account_id, news.place, info)
+    elif signed_in.new_device:
         alert_new_device(rt, signed_in.account_id, signed_in.method, info)
     if signed_in.recovery_codes_left is not None:
         with rt.db.read() as s:

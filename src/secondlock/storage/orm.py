@@ -265,3 +265,16 @@ class WebAuthnChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+
+
+class SignInCountry(Base):
+    """A country an account has signed in from (issue #16): a sign-in from a country not
+    listed yet is news. Kept apart from the activity rows, which are pruned."""
+
+    __tablename__ = "sign_in_countries"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    #: ISO 3166-1 alpha-2.
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,7 +12,13 @@ from starlette.routing import Route
 from secondlock.core.activity_text import KINDS
 from secondlock.core.devices import describe_device
 from secondlock.web.api.docs import API_PREFIX, errors
-from secondlock.web.api.schemas import ActivityOut, Me, SessionOut, TrustedDeviceOut
+from secondlock.web.api.schemas import (
+    ActivityOut,
+    LocationOut,
+    Me,
+    SessionOut,
+    TrustedDeviceOut,
+)
 from secondlock.web.deps import (
     BEARER_SECURITY,
     BearerToken,
@@ -70,7 +76,8 @@ def list_sessions(request: Request, token: BearerToken) -> list[SessionOut]:
     view = services.sessions.authenticate(token)
     return [SessionOut(id=row.id, created_at=row.created_at, last_seen_at=row.last_seen_at,
                        ip=row.ip, device=describe_device(row.user_agent),
-                       current=row.id == view.id)
+                       current=row.id == view.id,
+                       location=LocationOut.of(services.rt.places.locate(row.ip)))
             for row in services.sessions.list(view.account_id)]
 
 
@@ -105,7 +112,8 @@ def activity(request: Request, response: Response, token: BearerToken,
         response.headers["Link"] = f'<{API_PREFIX}/me/activity?{query}>; rel="next"'
     return [ActivityOut(id=e.id, at=e.at, event=e.event, kind=e.kind, ip=e.ip, device=e.device,
                         method=e.method, success=e.success, reason=e.reason,
-                        description=e.description) for e in page.entries]
+                        description=e.description, location=LocationOut.of(e.place))
+            for e in page.entries]
 
 
 @router.get("/trusted-devices", responses=errors(401))
@@ -114,7 +122,8 @@ def trusted_devices(request: Request, token: BearerToken) -> list[TrustedDeviceO
     services = services_of(request)
     view = services.sessions.authenticate(token)
     return [TrustedDeviceOut(id=d.id, device=d.device, ip=d.ip, created_at=d.created_at,
-                             last_used_at=d.last_used_at, expires_at=d.expires_at)
+                             last_used_at=d.last_used_at, expires_at=d.expires_at,
+                             location=LocationOut.of(d.place))
             for d in services.trusted_devices.list(view.account_id)]
 
 

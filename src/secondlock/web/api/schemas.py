@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from secondlock.core.places import Place, country_name
+
 
 def _clean_text(value: str) -> str:
     if "\x00" in value:
@@ -90,6 +92,21 @@ class Me(BaseModel):
     password_change_required: bool = False
 
 
+class LocationOut(BaseModel):
+    """Where an address is: ``country`` ISO 3166 alpha-2, ``city`` only with a City database."""
+
+    country: str
+    country_name: str
+    city: str | None
+
+    @classmethod
+    def of(cls, place: Place | None) -> LocationOut | None:
+        if place is None:
+            return None
+        return cls(country=place.country, country_name=country_name(place.country),
+                   city=place.city)
+
+
 class SessionOut(BaseModel):
     id: str
     created_at: datetime
@@ -97,6 +114,7 @@ class SessionOut(BaseModel):
     ip: str
     device: str
     current: bool
+    location: LocationOut | None = None
 
 
 class ActivityOut(BaseModel):
@@ -110,6 +128,7 @@ class ActivityOut(BaseModel):
     success: bool
     reason: str | None
     description: str
+    location: LocationOut | None = None
 
 
 class TrustedDeviceOut(BaseModel):
@@ -119,6 +138,7 @@ class TrustedDeviceOut(BaseModel):
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+    location: LocationOut | None = None
 
 
 class AuthenticatorOut(BaseModel):

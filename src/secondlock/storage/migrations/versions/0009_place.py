@@ -1,0 +1,33 @@
+"""Where a sign-in comes from, and requiring two-factor authentication (issue #16)
+
+Revision ID: 0009_place
+Revises: 0008_oidc
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_place"
+down_revision = "0008_oidc"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sign_in_countries",
+        sa.Column("account_id", sa.String(length=36), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
+                                name=op.f("fk_sign_in_countries_account_id_accounts"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("account_id", "country", name=op.f("pk_sign_in_countries")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("sign_in_countries")
