@@ -23,6 +23,12 @@ from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
+from secondlock.services.enrollment import (
+    NOTHING_DUE,
+    Enrollment,
+    enrollment_at_sign_in,
+    enrollment_rule,
+)
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
@@ -73,6 +79,8 @@ class LoginResult:
     methods: tuple[str, ...] = ()
     #: A new remembered-device token for the client to keep (replaces the one it sent).
     device_token: str | None = None
+    #: SECONDLOCK_REQUIRE_2FA: the session may only add a factor, or must by this time.
+    enrollment: Enrollment = NOTHING_DUE
 
 
 @dataclass(frozen=True)
@@ -88,10 +96,12 @@ class SignedIn:
     recovery_codes_left: int | None = None
     #: Where the sign-in came from, and whether that is news (issue #16).
     place: PlaceNews = NO_PLACE_NEWS
+    enrollment: Enrollment = NOTHING_DUE
 
     def result(self) -> LoginResult:
         return LoginResult(status="authenticated", account_id=self.account_id,
-                           session=self.session, device_token=self.device_token)
+                           session=self.session, device_token=self.device_token,
+                           enrollment=self.enrollment)
 
 
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
@@ -131,6 +141,8 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
         Throttles(s).reset(mfa_key(account_id))  # the second factor was proven
     new_device = is_new_device(s, account_id, info.user_agent)
     place = check_place(s, rt, account_id=account_id, method=method, info=info, now=now)
+    enrollment = enrollment_at_sign_in(s, enrollment_rule(rt.settings), account_id=account_id,
+                                       now=now)
     issued = issue_session(s, account_id=account_id, amr=amr, info=info, now=now,
                            absolute=timedelta(hours=rt.settings.session_absolute_hours))
     Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
@@ -143,7 +155,8 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
         device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                        days=rt.settings.trusted_device_days)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
-                    device_token=device_token, recovery_codes_left=remaining, place=place)
+                    device_token=device_token, recovery_codes_left=remaining, place=place,
+                    enrollment=enrollment)
 
 
 def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:

@@ -50,6 +50,9 @@ class Account(Base):
     password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: The language mail is written in ("en", "de"): set at sign-up, changed by the switch.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    #: First sign-in under SECONDLOCK_REQUIRE_2FA=all without a factor: the grace period
+    #: counts from here (issue #16).
+    enrollment_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Session(Base):

@@ -39,6 +39,15 @@ class Accounts:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(password_change_required=True))
 
+    def start_enrollment(self, account_id: str, at: datetime) -> datetime | None:
+        """Start the account's grace period to add a factor, unless it started already;
+        returns when it started."""
+        self.db.execute(update(Account).where(Account.id == account_id,
+                                              Account.enrollment_started_at.is_(None))
+                        .values(enrollment_started_at=at))
+        return self.db.scalar(select(Account.enrollment_started_at)
+                              .where(Account.id == account_id))
+
     def set_devices_reviewed(self, account_id: str, at: datetime) -> None:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(devices_reviewed_at=at))

@@ -30,13 +30,15 @@ class SessionView:
     mfa_enabled: bool
     #: Set by "this wasn't me": the pages ask for a new password before anything else.
     password_change_required: bool = False
+    #: When the account's grace period to add a factor started (SECONDLOCK_REQUIRE_2FA).
+    enrollment_started_at: datetime | None = None
 
 
 SESSION_VIEW = select(
     SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,
     SessionRow.last_seen_at, SessionRow.expires_at, SessionRow.auth_time, SessionRow.amr,
     Account.email_verified_at.is_not(None), Account.mfa_enabled_at.is_not(None),
-    Account.password_change_required,
+    Account.password_change_required, Account.enrollment_started_at,
 ).join(Account, Account.id == SessionRow.account_id)
 
 
@@ -53,9 +55,10 @@ class Sessions:
         if row is None:
             return None
         (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
-         verified, mfa, change_password) = tuple(row)
+         verified, mfa, change_password, enrollment_started_at) = tuple(row)
         return SessionView(session_id, account_id, email, created_at, last_seen_at, expires_at,
-                           auth_time, amr, bool(verified), bool(mfa), bool(change_password))
+                           auth_time, amr, bool(verified), bool(mfa), bool(change_password),
+                           enrollment_started_at)
 
     def touch(self, session_id: str, at: datetime) -> None:
         self.db.execute(update(SessionRow).where(SessionRow.id == session_id)

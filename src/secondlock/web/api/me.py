@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -41,22 +42,31 @@ async def me(request: Request) -> Response:
     One SELECT for an account without second factors, a second one when it has some.
     """
     view = await current_session(request)
+    services = services_of(request)
     methods: tuple[str, ...] = ()
     remaining = 0
     if view.mfa_enabled:
-        services = services_of(request)
         summary = services.authenticators.summary(view.account_id) \
             if services.rt.db.reads_inline \
             else await run_in_threadpool(services.authenticators.summary, view.account_id)
         methods, remaining = summary.methods, summary.recovery_codes_remaining
-    body = json.dumps({"id": view.account_id, "email": view.email,
-                       "email_verified": view.email_verified, "mfa_enabled": view.mfa_enabled,
-                       "methods": list(methods), "recovery_codes_remaining": remaining,
-                       # After "this wasn't me": the shopper must choose a new password
-                       # (POST /me/password). Other calls keep working.
-                       "password_change_required": view.password_change_required},
-                      separators=(",", ":"), ensure_ascii=False)
+    answer: dict[str, object] = {
+        "id": view.account_id, "email": view.email, "email_verified": view.email_verified,
+        "mfa_enabled": view.mfa_enabled, "methods": list(methods),
+        "recovery_codes_remaining": remaining,
+        # After "this wasn't me": the shopper must choose a new password
+        # (POST /me/password). Other calls keep working.
+        "password_change_required": view.password_change_required}
+    if services.sessions.rule.required:
+        # SECONDLOCK_REQUIRE_2FA (#16): add a factor now, or by this time.
+        answer["enrollment_required"] = services.sessions.must_enroll(view)
+        answer["enroll_by"] = _iso(services.sessions.enroll_by(view))
+    body = json.dumps(answer, separators=(",", ":"), ensure_ascii=False)
     return Response(body.encode(), media_type="application/json")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
 def fast_lane() -> list[Route]:

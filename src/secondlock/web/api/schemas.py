@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from secondlock.core.places import Place, country_name
+from secondlock.services.sign_in import LoginResult
 
 
 def _clean_text(value: str) -> str:
@@ -57,6 +58,19 @@ class Authenticated(BaseModel):
     token: str
     #: Present when this device is (still) remembered: keep it, it replaces the one sent.
     device_token: str | None = None
+    #: SECONDLOCK_REQUIRE_2FA: true when this session may only add a factor (and read /me,
+    #: sign out) until one is confirmed.
+    enrollment_required: bool = False
+    #: SECONDLOCK_REQUIRE_2FA during the grace period: add a factor by then.
+    enroll_by: datetime | None = None
+
+    @classmethod
+    def of(cls, result: LoginResult) -> Authenticated:
+        assert result.session is not None
+        return cls(status="authenticated", token=result.session.token,
+                   device_token=result.device_token,
+                   enrollment_required=result.enrollment.required,
+                   enroll_by=result.enrollment.enroll_by)
 
 
 class MfaRequired(BaseModel):
@@ -90,6 +104,8 @@ class Me(BaseModel):
     methods: list[str]
     recovery_codes_remaining: int
     password_change_required: bool = False
+    enrollment_required: bool = False
+    enroll_by: datetime | None = None
 
 
 class LocationOut(BaseModel):

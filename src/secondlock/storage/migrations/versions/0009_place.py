@@ -29,5 +29,12 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("enrollment_started_at", sa.DateTime(timezone=True),
+                                   nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("enrollment_started_at")
     op.drop_table("sign_in_countries")
