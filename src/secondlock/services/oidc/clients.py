@@ -47,7 +47,7 @@ class ClientService:
 
     def add(self, name: str, redirect_uris: list[str], *, public: bool = False,
             first_party: bool = False, post_logout_redirect_uris: list[str] | None = None,
-            ) -> NewClient:
+            require_mfa: bool = False) -> NewClient:
         """Register a client. Raises ValueError for a bad name or URI."""
         name = name.strip()
         if not name or len(name) > 128:
@@ -62,9 +62,17 @@ class ClientService:
             OidcClients(s).add(OidcClient(
                 id=client_id, name=name, secret_hash=hash_token(secret) if secret else None,
                 redirect_uris="\n".join(uris), post_logout_redirect_uris="\n".join(logout_uris),
-                first_party=first_party, created_at=self.rt.clock.now()))
+                first_party=first_party, created_at=self.rt.clock.now(),
+                require_mfa=require_mfa))
             s.commit()
         return NewClient(client_id=client_id, client_secret=secret)
+
+    def set_require_mfa(self, client_id: str, value: bool) -> bool:
+        """Turn ``--require-mfa`` on or off for a client; False when there is no such client."""
+        with self.rt.db.write() as s:
+            changed = OidcClients(s).set_require_mfa(client_id, value)
+            s.commit()
+        return changed
 
     def get(self, client_id: str) -> OidcClient | None:
         if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):

@@ -39,6 +39,9 @@ STATIC_DIR = WEB_DIR / "static"
 
 #: Short notices a redirect may ask for (``?notice=...``); never free text from the URL.
 NOTICES = {
+    "shop-requires-2fa": msg("The shop you are signing in to requires two-factor "
+                             "authentication. Set up an authenticator app; then you go back to "
+                             "the shop."),
     "enroll-required": msg("This service requires two-factor authentication. Set up an "
                            "authenticator app (or add a security key or phone on your security "
                            "page) to continue."),

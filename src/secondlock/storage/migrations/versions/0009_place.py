@@ -32,9 +32,14 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts") as batch:
         batch.add_column(sa.Column("enrollment_started_at", sa.DateTime(timezone=True),
                                    nullable=True))
+    with op.batch_alter_table("oidc_clients") as batch:
+        batch.add_column(sa.Column("require_mfa", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("oidc_clients") as batch:
+        batch.drop_column("require_mfa")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("enrollment_started_at")
     op.drop_table("sign_in_countries")
