@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.config import Settings
 from secondlock.core.enrollment import EnrollmentRule
+from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import Accounts
 
 
@@ -43,3 +44,40 @@ def enrollment_at_sign_in(s: DbSession, rule: EnrollmentRule, *, account_id: str
     if rule.restricted(mfa_enabled=False, started_at=started, now=now):
         return Enrollment(required=True)
     return Enrollment(enroll_by=rule.enroll_by(started))
+
+
+@dataclass(frozen=True)
+class WithoutFactor:
+    email: str
+    created_at: datetime
+    #: The grace period's end (SECONDLOCK_REQUIRE_2FA=all), None before the first sign-in
+    #: under the rule or with the rule off.
+    enroll_by: datetime | None
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class TwoFactorReport:
+    """``secondlock admin report --without-2fa``: who still has no second factor."""
+
+    with_factor: int
+    without_factor: int
+    #: Of those without: past the grace period (their sessions may only enroll).
+    restricted: int
+    required: bool
+    accounts: list[WithoutFactor]
+
+
+def report_without_2fa(rt: Runtime, *, list_accounts: bool = False) -> TwoFactorReport:
+    """Counts of accounts with and without a second factor; the accounts too if asked."""
+    rule, now = enrollment_rule(rt.settings), rt.clock.now()
+    with rt.db.read() as s:
+        accounts = Accounts(s)
+        with_factor, without_factor = accounts.count_by_mfa()
+        rows = accounts.without_mfa()
+    listed = [WithoutFactor(email, created, rule.enroll_by(started),
+                            rule.restricted(mfa_enabled=False, started_at=started, now=now))
+              for email, created, started in rows]
+    return TwoFactorReport(with_factor=with_factor, without_factor=without_factor,
+                           restricted=sum(a.restricted for a in listed),
+                           required=rule.required, accounts=listed if list_accounts else [])
