@@ -25,10 +25,11 @@ from starlette.routing import Route
 from secondlock.config import load_settings
 from secondlock.core.errors import NotAuthenticatedError
 from secondlock.core.tokens import hash_token
+from secondlock.core.views import SessionView
 from secondlock.services import Services
 from secondlock.services.sessions import TOUCH_INTERVAL
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.repositories import SESSION_VIEW, SessionView
+from secondlock.storage.repositories import SESSION_VIEW
 from secondlock.web.api.schemas import Me
 from secondlock.web.app import create_app
 from secondlock.web.deps import BearerToken

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from secondlock.core.i18n import LANGUAGES
@@ -35,7 +36,7 @@ def script_keywords() -> list[str]:
 def extracted() -> dict[tuple[str | None, str], str]:
     """(context, msgid) -> where, for every string `./scripts/i18n` would extract."""
     with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     keywords = {**DEFAULT_KEYWORDS, **parse_keywords(script_keywords())}
     found: dict[tuple[str | None, str], str] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
@@ -69,16 +70,61 @@ def test_every_string_has_a_translation(language: str) -> None:
     assert not missing, f"run ./scripts/i18n and translate these in {language}: {missing}"
 
 
+#: What a translation must carry over from its msgid: %(name)s placeholders, the page
+#: scripts' {name} ones, and the HTML tags with their attributes (links, ids the tests use).
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}")
+TAG = re.compile(r"<[^>]+>")
+
+
+def kept(text: str) -> list[str]:
+    """Each placeholder and tag once: a translation may use one twice, or once (the Spanish
+    text message names the service once to fit one SMS segment)."""
+    return sorted(set(PLACEHOLDER.findall(text) + TAG.findall(text)))
+
+
 @pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
 def test_translations_keep_their_placeholders(language: str) -> None:
     problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog(language).check()]
     assert not problems
-    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    checked = 0
     for message in catalog(language):
-        if not message.id or isinstance(message.id, tuple):
+        if not message.id:
             continue
-        assert sorted(placeholder.findall(message.id)) == \
-            sorted(placeholder.findall(str(message.string))), message.id
+        if isinstance(message.id, tuple):
+            # Every plural form keeps the plural msgid's placeholders; a form may spell the
+            # number out instead of %(n)d (Arabic's "one" and "two" forms do).
+            wanted = kept(message.id[1])
+            assert isinstance(message.string, tuple | list)
+            for form in message.string:
+                got = kept(form)
+                assert got == wanted or got == [p for p in wanted if p != "%(n)d"], \
+                    (language, message.id[1], form)
+                checked += 1
+        else:
+            assert isinstance(message.id, str)
+            assert kept(message.id) == kept(str(message.string)), (language, message.id)
+            checked += 1
+    assert checked > 300
+
+
+@pytest.mark.parametrize("language", sorted(set(LANGUAGES) - {"en"}))
+def test_plural_forms_follow_the_languages_rules(language: str) -> None:
+    """The header's Plural-Forms is CLDR's (through Babel) and every form is filled."""
+    messages = catalog(language)
+    expected = get_plural(language)
+    assert messages.num_plurals == expected.num_plurals
+    assert messages.plural_expr == expected.plural_expr
+    plurals = [m for m in messages if m.id and isinstance(m.id, tuple)]
+    assert plurals
+    for message in plurals:
+        assert isinstance(message.string, tuple | list)
+        assert len(message.string) == expected.num_plurals, message.id
+        assert all(form.strip() for form in message.string), message.id
+
+
+def test_a_placeholder_dropped_from_a_translation_is_caught() -> None:
+    assert kept("Wait %(n)d seconds, <a href=\"/x\">go</a> {clock}") != \
+        kept("Attendez, <a href=\"/x\">allez</a> {clock}")
 
 
 def test_each_language_has_a_catalog_and_no_stray_ones() -> None:

@@ -96,12 +96,14 @@ def create_app(config: ShopConfig) -> Starlette:
         return page(request, notice=request.session.pop("notice", None))
 
     async def login(request: Request) -> Response:
-        return await oauth.secondlock.authorize_redirect(request, callback)
+        redirect: Response = await oauth.secondlock.authorize_redirect(request, callback)
+        return redirect
 
     async def step_up(request: Request) -> Response:
         # Ask SecondLock for a second factor proven within step_up_max_age seconds.
-        return await oauth.secondlock.authorize_redirect(
+        redirect: Response = await oauth.secondlock.authorize_redirect(
             request, callback, acr_values=MFA, max_age=str(config.step_up_max_age))
+        return redirect
 
     async def callback_view(request: Request) -> Response:
         try:

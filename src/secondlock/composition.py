@@ -1,7 +1,8 @@
 """The composition root: builds the runtime (database, clock, hasher, mail, SMS) from Settings.
 
 The web app factory and the CLI both start here, so neither reaches into storage or
-notifications to wire things up, and both get the same wiring.
+notifications to wire things up, and both get the same wiring. The schema migrations the CLI
+runs are handed out here too: web and cli import storage through this module only.
 """
 
 from __future__ import annotations
@@ -18,10 +19,27 @@ from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
+from secondlock.services.pwned_passwords import PwnedPasswords
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
+from secondlock.storage.migrate import (
+    current_revision,
+    migration_engine,
+    pending_revisions,
+    upgrade,
+)
 
-__all__ = ["Database", "build_mailer", "build_runtime", "default_blocklist"]
+#: What web and cli may use of storage: they reach it only through this module.
+__all__ = [
+    "Database",
+    "build_mailer",
+    "build_runtime",
+    "current_revision",
+    "default_blocklist",
+    "migration_engine",
+    "pending_revisions",
+    "upgrade",
+]
 
 
 @lru_cache(maxsize=4)
@@ -59,5 +77,7 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         notifier=notifier,
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
+        pwned=PwnedPasswords(settings.pwned_passwords_url)
+        if settings.pwned_passwords == "api" else None,
         places=places_for(settings.geoip),
     )

@@ -170,6 +170,19 @@ class Settings(BaseModel):
             return self.sms_provider
         return "off" if self.env == "production" else "outbox"
 
+    # Breached passwords (issue 12) -------------------------------------------------------
+    #: ``api``: also look new passwords up in the Pwned Passwords range API (only the first
+    #: five hex digits of their SHA-1 leave the machine); ``off`` (default): the packaged list.
+    pwned_passwords: Literal["off", "api"] = "off"
+    pwned_passwords_url: str = "https://api.pwnedpasswords.com/range/"
+
+    @field_validator("pwned_passwords_url")
+    @classmethod
+    def _check_pwned_url(cls, value: str) -> str:
+        if not _is_http_url(value):
+            raise ValueError("SECONDLOCK_PWNED_PASSWORDS_URL must be an http(s):// URL")
+        return value.strip()
+
     # OpenID Connect provider (issue #7) ---------------------------------------------------
     #: Minutes an OIDC access token (and an ID token) is valid.
     oidc_access_token_minutes: int = Field(default=15, ge=1, le=60)

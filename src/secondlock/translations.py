@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg
@@ -81,3 +85,40 @@ def translate(value: Any, language: str | None = None) -> Any:
     if not isinstance(value, Msg):
         return value
     return value.localized(catalog(language or _language.get()))
+
+
+# Dates, numbers, countries: CLDR's, in the current (or the given) language -----------------
+#: Our own pattern where CLDR's standard one reads less clearly; other languages use CLDR's.
+WHEN_PATTERNS = {"de": "d. MMM y, HH:mm 'UTC'"}
+
+
+def format_when(value: datetime, language: str | None = None) -> str:
+    """``22 Nov 2026, 14:05 UTC`` (``22. Nov. 2026, 14:05 UTC``): unambiguous everywhere.
+
+    Other languages get CLDR's day-month-year with a 24-hour clock for their locale
+    (``22 nov 2026, 14:05 UTC``); always UTC, which the mails and pages say."""
+    language = language or _language.get()
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if language == DEFAULT_LANGUAGE:
+        return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC").lstrip("0")
+    if language in WHEN_PATTERNS:
+        return format_datetime(value, WHEN_PATTERNS[language], tzinfo=UTC, locale=language)
+    day = format_skeleton("yMMMd", value, tzinfo=UTC, locale=language)
+    clock = format_skeleton("Hm", value, tzinfo=UTC, locale=language)
+    return f"{Locale.parse(language).datetime_formats['medium'].format(clock, day)} UTC"
+
+
+def format_country(code: str | None, language: str | None = None) -> str:
+    """A country's name from its ISO code, in the language (``US`` -> ``Estados Unidos``)."""
+    if not code:
+        return ""
+    names = Locale.parse(language or _language.get()).territories
+    return str(names.get(code.upper(), code.upper()))
+
+
+def format_number(value: float, language: str | None = None) -> str:
+    """A number with the language's own separators (``1,234`` / ``1.234`` / ``1 234``)."""
+    return str(format_decimal(value, locale=language or _language.get()))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi.testclient import TestClient
 
 from tests.conftest import MadeAccount, TotpAccount, totp_factory
@@ -17,6 +18,6 @@ def start_login(client: TestClient, account: MadeAccount) -> str:
 
 
 def verify(client: TestClient, mfa_token: str, code: str, method: str = "totp",
-           **headers: str):  # type: ignore[no-untyped-def]
+           **headers: str) -> httpx.Response:
     return client.post("/api/v1/login/verify", json={"mfa_token": mfa_token, "method": method,
                                                      "code": code}, headers=headers)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 

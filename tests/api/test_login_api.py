@@ -8,7 +8,9 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.storage.orm import ActivityEvent
 from secondlock.storage.orm import Session as SessionRow
@@ -210,8 +212,9 @@ def test_cannot_revoke_another_accounts_session(
 
 
 def test_rehash_on_login_when_parameters_change(
-        client: TestClient, database: Database, settings_factory,  # type: ignore[no-untyped-def]
-        account_factory: Callable[..., MadeAccount], clock: FixedClock, outbox) -> None:  # type: ignore[no-untyped-def]
+        client: TestClient, database: Database, settings_factory: Callable[..., Settings],
+        account_factory: Callable[..., MadeAccount], clock: FixedClock,
+        outbox: OutboxMailer) -> None:
     from secondlock.storage.orm import Account
     from secondlock.web.app import create_app
 

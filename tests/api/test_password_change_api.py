@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -20,7 +21,7 @@ CHANGE = "/api/v1/me/password"
 
 
 def change(client: TestClient, account: MadeAccount, new: str = NEW_PASSWORD,
-           current: str | None = PASSWORD):  # type: ignore[no-untyped-def]
+           current: str | None = PASSWORD) -> httpx.Response:
     body = {"new_password": new} if current is None else \
         {"current_password": current, "new_password": new}
     return client.post(CHANGE, json=body, headers=account.auth)

@@ -282,3 +282,18 @@ def test_unreachable_database_is_one_line_without_the_password(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "127.0.0.1:9/nowhere" in result.stderr
     assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["create-account"], ["prune"], ["admin"],
+                                     ["admin", "show"], ["oidc"], ["oidc", "add-client"]])
+def test_help_reads_as_sentences_without_type_tags(invoke: Invoke, command: list[str]) -> None:
+    result = invoke(*command, "--help", env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"<(bool|str|int|float|path)\b", result.stdout), result.stdout
+
+
+def test_a_command_summary_is_not_broken_mid_sentence(invoke: Invoke) -> None:
+    result = invoke("--help", env={"COLUMNS": "250"})
+    assert ("Delete activity older than the retention period, expired sessions, and every "
+            "expired code, link, challenge and remembered device.") in result.stdout
+

@@ -98,3 +98,72 @@ def test_load_default_returns_a_fresh_object_each_call() -> None:
     second = PasswordBlocklist.load_default()
     assert first is not second
     assert len(first) == len(second)
+
+
+# Long passwords (issue 12 item 16): with a 15-character minimum, the list and its rules
+# must still catch what attackers try first.
+
+def test_the_list_covers_long_passwords(default_list: PasswordBlocklist) -> None:
+    resource = resources.files("secondlock.core.data").joinpath(DEFAULT_LIST_RESOURCE)
+    data = resource.read_bytes()
+    assert len(data) < 3 * 1024 * 1024  # shipped compressed and small
+    entries = gzip.decompress(data).decode("utf-8").split("\n")[:-1]
+    assert sum(len(entry) >= 15 for entry in entries) >= 30_000
+    assert len(PasswordBlocklist.load_default(min_length=15)) >= 30_000
+
+
+@pytest.mark.parametrize("password", [
+    "1qaz2wsx3edc4rfv",            # a long leaked entry
+    "qwertyuiopasdfghjkl",         # keyboard walk
+    "passwordpassword",            # a common password repeated
+    "iloveyousomuch123",           # a well-known phrase
+    "may the force be with you",
+])
+def test_long_listed_and_generated_passwords_are_blocked(default_list: PasswordBlocklist,
+                                                         password: str) -> None:
+    assert password in default_list
+
+
+@pytest.mark.parametrize("password", [
+    "password1234567890",
+    "Password1234567890!",
+    "!!password0987654321",
+    "qwerty123456789012",
+    "sunshine12121212",
+    "dragon1111111111",
+    "monkey19871987",
+    "football01021990",
+    "letmein2024!!",
+    "abcabcabcabcabc",
+    "123456789987654321",
+    "12345678901234567",
+    "zzzzzzzzzzzzzzzz",
+])
+def test_common_passwords_wrapped_in_digit_runs_are_blocked(default_list: PasswordBlocklist,
+                                                            password: str) -> None:
+    assert password in default_list
+
+
+@pytest.mark.parametrize("password", [
+    "correct horse battery staple",
+    "sunshine2014beach",           # the digits are inside, between two words
+    "password8371946205",          # not a run, a repeat, a year or a date
+    "839201748392017",
+    "my cat is called pickles",
+    "Vq3#kLp9!zR2@xW8",
+])
+def test_unpredictable_long_passwords_pass(default_list: PasswordBlocklist,
+                                           password: str) -> None:
+    assert password not in default_list
+
+
+def test_the_single_factor_minimum_refuses_password1234567890() -> None:
+    from secondlock.core.errors import WeakPasswordError
+    from secondlock.core.passwords import PasswordPolicy
+
+    blocklist = PasswordBlocklist.load_default(min_length=8)
+    policy = PasswordPolicy(min_length=8, min_length_single_factor=15)
+    with pytest.raises(WeakPasswordError) as refused:
+        policy.check("password1234567890", email="ada@example.com", blocklist=blocklist)
+    assert refused.value.reason == "blocklisted"
+    assert policy.check("sunshine2014beach", email="ada@example.com", blocklist=blocklist)

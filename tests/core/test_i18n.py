@@ -15,12 +15,13 @@ from secondlock.translations import translate, use_language
     ("de-CH,de;q=0.9", "de"),
     ("de-DE", "de"),
     ("DE", "de"),
-    ("fr-FR,fr;q=0.9,de;q=0.8,en;q=0.7", "de"),
+    ("ja-JP,ja;q=0.9,de;q=0.8,en;q=0.7", "de"),
+    ("fr-FR,fr;q=0.9,de;q=0.8,en;q=0.7", "fr"),
     ("en-GB,en;q=0.9,de;q=0.8", "en"),
     ("de;q=0.5,en;q=0.8", "en"),  # weights, not order, decide
     ("en;q=0.5,de;q=0.5", "en"),  # equal weights keep the header's order
     ("de;q=0,en", "en"),  # q=0 means "not this one"
-    ("fr, es;q=0.9", "en"),  # nothing we have: English
+    ("ja, zh-CN;q=0.9", "en"),  # nothing we have: English
     ("*", "en"),
     ("", "en"),
     (None, "en"),

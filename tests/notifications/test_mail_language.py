@@ -57,7 +57,7 @@ def test_a_german_account_gets_german_alerts_with_a_working_link(
         assert "IP-Adresse: " in text
         assert "Wenn Sie das waren, müssen Sie nichts tun." in text
         assert ">Das war ich nicht</a>" in html
-        assert '<html lang="de">' in html
+        assert '<html lang="de" dir="ltr">' in html
         assert "When:" not in text
         link = GERMAN_LINK.search(text)
         assert link, text
@@ -71,7 +71,7 @@ def test_a_german_account_gets_german_alerts_with_a_working_link(
 
 
 def test_a_notice_in_english_is_unchanged_and_german_translates_each_part() -> None:
-    def notice(language: str) -> tuple[str, str, str]:
+    def notice(language: str) -> tuple[str, str, str | None]:
         mail = security_notice(
             to="a@example.com", service_name="Shop", origin="https://shop.example",
             subject=msg("a recovery code was used"),
@@ -94,7 +94,9 @@ def test_a_notice_in_english_is_unchanged_and_german_translates_each_part() -> N
     assert "plain text stays" in text
     assert "Gerät: Unbekanntes Gerät" in text
     assert "Das war ich nicht: https://shop.example/not-me?token=t" in text
-    assert "Oder öffnen Sie diese Adresse: https://shop.example/not-me?token=t" in html
+    assert html is not None
+    assert ("Oder öffnen Sie diese Adresse: <bdi dir=\"ltr\">https://shop.example/not-me?token=t"
+            "</bdi>") in html
 
 
 def test_reset_mail_code_mail_and_text_message_follow_the_account_language() -> None:

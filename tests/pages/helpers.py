@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.conftest import PASSWORD
 from tests.pages.conftest import DESKTOP, PHONE, LiveServer
@@ -73,7 +73,7 @@ def field_count(page: Page, address: str) -> int:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_sign_up_sign_out_sign_in(browser: Browser, live_server: LiveServer,
-                                  viewport: dict[str, int]) -> None:
+                                  viewport: ViewportSize) -> None:
     context = browser.new_context(viewport=viewport, device_scale_factor=1)
     page = context.new_page()
     url, email = live_server.url, next(_emails)

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock

@@ -33,13 +33,13 @@ def switch(client: TestClient, page: str, language: str, *,
 
 def test_the_home_page_follows_accept_language(client: TestClient) -> None:
     german = client.get("/", headers=GERMAN).text
-    assert '<html lang="de">' in german
+    assert '<html lang="de" dir="ltr">' in german
     assert "Ein zweites Schloss für Ihr Shop-Konto" in german
     assert "Zum Hauptinhalt springen" in german
     assert ">English</button>" in german
     assert ">Deutsch</button>" in german
-    english = client.get("/", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text
-    assert '<html lang="en">' in english
+    english = client.get("/", headers={"Accept-Language": "ja-JP,en;q=0.5"}).text
+    assert '<html lang="en" dir="ltr">' in english
     assert "A second lock on your shop account" in english
 
 
@@ -62,6 +62,7 @@ def test_sign_up_in_german_shows_german_pages_and_sends_a_german_welcome(
     welcome = next(m.message for m in outbox.latest() if m.message.kind == "welcome")
     assert welcome.subject.startswith("Willkommen bei ")
     assert "Bitte bestätigen Sie" in welcome.text
+    assert welcome.html is not None
     assert 'lang="de"' in welcome.html
 
 
@@ -79,7 +80,7 @@ def test_error_pages_are_german(client: TestClient) -> None:
     missing = client.get("/no-such-page", headers=GERMAN)
     assert missing.status_code == 404
     assert "Wir konnten diese Seite nicht finden" in missing.text
-    assert '<html lang="de">' in missing.text
+    assert '<html lang="de" dir="ltr">' in missing.text
 
 
 def test_the_footer_switch_remembers_the_choice_and_returns_to_the_page(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 import pytest
 from fastapi.testclient import TestClient
 

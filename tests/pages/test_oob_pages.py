@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

@@ -38,7 +38,7 @@ def _routes(app: FastAPI, wanted: Callable[[Callable[..., object]], bool],
             ) -> list[tuple[str, str]]:
     return [(method, route.path) for route in _api_routes(app.routes)
             if any(wanted(c) for c in _calls(route.dependant))
-            for method in sorted(route.methods)]
+            for method in sorted(route.methods or ())]
 
 
 def _needs_account(call: Callable[..., object]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock

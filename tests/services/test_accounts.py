@@ -46,6 +46,7 @@ def test_database_holds_no_password_token_or_link(services: Services,
                                                   outbox: OutboxMailer) -> None:
     services.accounts.sign_up("ada@example.com", PASSWORD, INFO)
     session = services.login.login("ada@example.com", PASSWORD, INFO).session
+    assert session is not None
     if not services.rt.db.is_sqlite:
         pytest.skip("file check is for the SQLite file")
     path = services.rt.db.url.database

@@ -16,7 +16,8 @@ from secondlock.core.errors import InvalidCredentialsError
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.schema import metadata
 from tests.conftest import PASSWORD
-from tests.services.test_races import INFO, make_services
+from tests.services.conftest import make_services
+from tests.services.test_races import INFO
 
 WORKERS = 2
 PER_WORKER = 3

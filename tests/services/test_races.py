@@ -8,8 +8,8 @@ from typing import Any
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.totp import code_at
+from secondlock.core.views import SessionView
 from secondlock.services import Services
-from secondlock.storage.repositories import SessionView
 from tests.conftest import PASSWORD
 from tests.services.conftest import make_services, run_racers
 

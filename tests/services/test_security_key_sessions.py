@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services import Services
-from secondlock.storage.repositories import SessionView
 from tests.conftest import PASSWORD
 from tests.softkey import SoftKey
 

@@ -23,6 +23,8 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from typer import _click as click
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from secondlock import __version__
 from secondlock.composition import build_mailer, build_runtime
@@ -33,15 +35,48 @@ from secondlock.services import Services
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+class PlainHelpGroup(TyperGroup):
+    """Help that reads as sentences: no type tags (``<bool>``, ``<str>``) next to the options,
+    and a command's summary on one line (Markdown joins the docstring's wrapped lines)."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return [_plain(param) for param in super().get_params(ctx)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and not isinstance(command, TyperGroup):
+            for param in [*command.params, command.get_help_option(ctx)]:
+                if param is not None:
+                    _plain(param)
+        return command
+
+
+def _plain(param: click.Parameter) -> click.Parameter:
+    """A flag shows no value at all; a value shows its name (``--port PORT``)."""
+    if isinstance(param, TyperOption):
+        param.metavar = "" if param.is_flag else (param.metavar or (param.name or "").upper())
+    elif isinstance(param, TyperArgument):
+        param.display_type_rich = _no_type  # type: ignore[method-assign]
+    return param
+
+
+def _no_type(ctx: click.Context) -> None:
+    return None
+
+
 app = typer.Typer(
+    cls=PlainHelpGroup,
     name="secondlock",
     help="SecondLock: self-hosted two-factor account security.",
     no_args_is_help=True,
     add_completion=False,
     # A traceback must never print local variables: they may hold a password.
     pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
 )
 admin_app = typer.Typer(
+    cls=PlainHelpGroup,
+    rich_markup_mode="markdown",
     help="Operator commands: look up an account, reset a lost second factor, lift locks.",
     no_args_is_help=True,
 )

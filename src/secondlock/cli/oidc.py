@@ -11,12 +11,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from secondlock.cli.app import app, cli_services, console, err_console, fail, settings_or_exit
+from secondlock.cli.app import (
+    PlainHelpGroup,
+    app,
+    cli_services,
+    console,
+    err_console,
+    fail,
+    settings_or_exit,
+)
 from secondlock.cli.database import prepare_schema
 from secondlock.services.oidc import OidcServices
 
-oidc_app = typer.Typer(help="OpenID Connect: register shops and rotate signing keys.",
-                       no_args_is_help=True)
+oidc_app = typer.Typer(cls=PlainHelpGroup, rich_markup_mode="markdown", no_args_is_help=True,
+                       help="OpenID Connect: register shops and rotate signing keys.")
 
 
 @oidc_app.command("add-client")
@@ -65,7 +73,7 @@ def list_clients() -> None:
         console.print("No clients yet. Add one with `secondlock oidc add-client`.")
         return
     for row in rows:  # one line per client: readable, and easy to grep in scripts
-        kind = "public" if row.secret_hash is None else "confidential"
+        kind = "public" if row.public else "confidential"
         kind += ", first-party" if row.first_party else ""
         kind += ", requires 2FA" if row.require_mfa else ""
         uris = " ".join(row.redirect_uris.split())

@@ -17,11 +17,51 @@ the keywords ``msg``, ``nmsg:1,2`` and ``pmsg:1c,2`` (see babel.cfg and scripts/
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-#: The languages we have complete catalogs for, with their name in that language.
-LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch"}
+
+@dataclass(frozen=True)
+class Language:
+    """One language we speak: ``code`` names its catalog folder (``locales/<code>``) and its
+    CLDR locale (``pt_BR``); ``name`` is what it calls itself; ``rtl`` for right-to-left."""
+
+    code: str
+    name: str
+    rtl: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The BCP 47 tag for ``<html lang>`` and ``Content-Language`` (``pt-BR``)."""
+        return self.code.replace("_", "-")
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.rtl else "ltr"
+
+
+#: Every language with a complete catalog, in the footer's order. A new language is its
+#: catalog (``./scripts/i18n init xx``, translated) and one line here (docs/languages.md).
+REGISTRY: tuple[Language, ...] = (
+    Language("en", "English"),
+    Language("de", "Deutsch"),
+    Language("es", "Español"),
+    Language("fr", "Français"),
+    Language("pt_BR", "Português (Brasil)"),
+    Language("ru", "Русский"),
+    Language("pl", "Polski"),
+    Language("ar", "العربية", rtl=True),
+)
 DEFAULT_LANGUAGE = "en"
+
+#: Code -> own name, for the footer switch and for checks like ``language in LANGUAGES``.
+LANGUAGES: dict[str, str] = {language.code: language.name for language in REGISTRY}
+_BY_CODE: dict[str, Language] = {language.code: language for language in REGISTRY}
+
+
+def language_info(code: str) -> Language:
+    """The registry entry of ``code`` (English for a code we do not speak)."""
+    return _BY_CODE.get(code) or _BY_CODE[DEFAULT_LANGUAGE]
 
 #: Longest Accept-Language header we parse (browsers send ~50 characters).
 MAX_ACCEPT_LANGUAGE = 512
@@ -134,12 +174,23 @@ def parse_accept_language(header: str | None) -> list[str]:
 
 
 def match_language(tags: Iterable[str], supported: Iterable[str] = LANGUAGES) -> str | None:
-    """The first supported language for the tags: exact, then by primary subtag (de-CH -> de)."""
-    available = set(supported)
+    """The first supported language for the tags, each tried exactly (``pt-BR`` -> ``pt_BR``),
+    then by its primary subtag: the language itself (``de-CH`` -> ``de``), else the first
+    supported regional form (``pt`` and ``pt-PT`` -> ``pt_BR`` while there is no ``pt_PT``)."""
+    available = list(supported)
+    exact = {code.lower().replace("_", "-"): code for code in available}
+    regional: dict[str, str] = {}
+    for code in available:
+        regional.setdefault(code.lower().replace("_", "-").split("-")[0], code)
     for tag in tags:
-        primary = tag.lower().replace("_", "-").split("-")[0]
-        if primary in available:
-            return primary
+        tag = tag.lower().replace("_", "-")
+        if tag in exact:
+            return exact[tag]
+        primary = tag.split("-")[0]
+        if primary in exact:
+            return exact[primary]
+        if primary in regional:
+            return regional[primary]
     return None
 
 
@@ -156,8 +207,11 @@ def negotiate(*, chosen: str | None, accept_language: str | None,
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "REGISTRY",
+    "Language",
     "Msg",
     "Translator",
+    "language_info",
     "match_language",
     "msg",
     "negotiate",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from secondlock.core.i18n import msg
 from secondlock.core.sms_email_code_errors import InvalidPhoneError
 
 MAX_PHONE_INPUT = 40
@@ -27,7 +28,7 @@ def parse_phone(raw: str, default_region: str | None = None) -> str:
         InvalidPhoneError: with a message that says what to fix.
     """
     if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_PHONE_INPUT:
-        raise InvalidPhoneError("Enter your mobile number, like +1 201 555 0123.")
+        raise InvalidPhoneError(msg("Enter your mobile number, like +1 201 555 0123."))
     text = raw.strip()
     region = None if text.startswith("+") or text.startswith("00") else default_region
     if text.startswith("00"):
@@ -36,16 +37,16 @@ def parse_phone(raw: str, default_region: str | None = None) -> str:
         number = phonenumbers.parse(text, region)
     except NumberParseException:
         if region is None and not text.startswith("+"):
-            raise InvalidPhoneError("Enter the number with its country code, like "
-                                    "+1 201 555 0123.") from None
-        raise InvalidPhoneError("That does not look like a phone number. Enter it with its "
-                                "country code, like +1 201 555 0123.") from None
+            raise InvalidPhoneError(msg("Enter the number with its country code, like "
+                                        "+1 201 555 0123.")) from None
+        raise InvalidPhoneError(msg("That does not look like a phone number. Enter it with its "
+                                    "country code, like +1 201 555 0123.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneError("That phone number is not valid. Check the digits and the "
-                                "country code.")
+        raise InvalidPhoneError(msg("That phone number is not valid. Check the digits and the "
+                                    "country code."))
     if phonenumbers.number_type(number) in _NO_SMS:
-        raise InvalidPhoneError("That number cannot receive text messages. Enter a mobile "
-                                "number.")
+        raise InvalidPhoneError(msg("That number cannot receive text messages. Enter a mobile "
+                                    "number."))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

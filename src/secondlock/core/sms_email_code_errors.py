@@ -29,8 +29,8 @@ class SameChannelError(SecondLockError):
     title = msg("Use another way to confirm it's you")
 
 
-SAME_CHANNEL_TEXT = ("Your password was just reset through your email, so a code sent to the "
-                     "same mailbox cannot be your second step. Use another way, such as your "
-                     "authenticator app, a text message or a recovery code.")
+SAME_CHANNEL_TEXT = msg("Your password was just reset through your email, so a code sent to "
+                        "the same mailbox cannot be your second step. Use another way, such as "
+                        "your authenticator app, a text message or a recovery code.")
 
 __all__ = ["SAME_CHANNEL_TEXT", "DeliveryFailedError", "InvalidPhoneError", "SameChannelError"]

@@ -206,12 +206,12 @@ def parse_credential(credential: object, *, kind: str) -> ParsedCredential:
         if not isinstance(transports, list):
             raise ValueError("transports is not a list")
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-        raise error("The browser's answer was not understood. Try again.") from exc
+        raise error(msg("The browser's answer was not understood. Try again.")) from exc
     if len(raw_id) > MAX_CREDENTIAL_ID_BYTES:
-        raise error("This key's credential is too large to be accepted.")
+        raise error(msg("This key's credential is too large to be accepted."))
     if client_data.get("crossOrigin") is True or "topOrigin" in client_data:
         # Never framed: a response made inside another site's frame is refused (WA-2).
-        raise error("This key was used from inside another site. Open this site directly.")
+        raise error(msg("This key was used from inside another site. Open this site directly."))
     return ParsedCredential(
         credential_id=raw_id, challenge=challenge, user_handle=user_handle,
         transports=tuple(sorted({t for t in transports if t in _TRANSPORTS})), data=credential)
@@ -232,10 +232,10 @@ def verify_new_key(parsed: ParsedCredential, *, expected_challenge: bytes, rp_id
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         # Any library failure, including InvalidBackupFlags, fails closed (WA-4).
         raise RegistrationRejectedError(
-            "Your security key's answer could not be verified. Try again.") from exc
+            msg("Your security key's answer could not be verified. Try again.")) from exc
     if len(verified.credential_id) > MAX_CREDENTIAL_ID_BYTES \
             or verified.credential_id != parsed.credential_id:
-        raise RegistrationRejectedError("This key's credential id is not acceptable.")
+        raise RegistrationRejectedError(msg("This key's credential id is not acceptable."))
     fmt = verified.fmt
     return NewKey(
         credential_id=verified.credential_id, public_key=verified.credential_public_key,
@@ -262,7 +262,7 @@ def verify_assertion(parsed: ParsedCredential, *, expected_challenge: bytes, rp_
             credential_current_sign_count=0,
             require_user_verification=require_user_verification)
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
-        raise AssertionRejectedError("Your security key could not be verified.") from exc
+        raise AssertionRejectedError(msg("Your security key could not be verified.")) from exc
     return CheckedAssertion(
         new_sign_count=verified.new_sign_count,
         backup_eligible=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
+from secondlock.core.i18n import DEFAULT_LANGUAGE, language_info, msg, nmsg
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.translations import translate
 
@@ -19,13 +19,18 @@ def _html(paragraphs: list[str], link: tuple[str, str] | None = None, *,
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     if link:
         label, url = link
-        or_open = translate(msg("Or open this address: %(url)s", url=url), language)
+        # The address stays left-to-right inside a right-to-left sentence.
+        or_open = escape(translate(msg("Or open this address: %(url)s", url="\x00"),
+                                   language)).replace(
+            "\x00", f'<bdi dir="ltr">{escape(url)}</bdi>')
         body += (f'<p><a href="{escape(url, quote=True)}" style="display:inline-block;'
                  f'padding:10px 16px;background:#1d4ed8;color:#fff;border-radius:6px;'
                  f'text-decoration:none">{escape(label)}</a></p>'
-                 f"<p>{escape(or_open)}</p>")
-    return (f'<!doctype html><html lang="{escape(language)}"><body style="font-family:'
-            f'system-ui,sans-serif;line-height:1.5;color:#111">{body}</body></html>')
+                 f"<p>{or_open}</p>")
+    info = language_info(language)
+    return (f'<!doctype html><html lang="{escape(info.tag)}" dir="{info.direction}"><body '
+            f'style="font-family:system-ui,sans-serif;line-height:1.5;color:#111">{body}'
+            f'</body></html>')
 
 
 def welcome_email(*, to: str, service_name: str, verify_url: str, hours_valid: int,
@@ -36,8 +41,10 @@ def welcome_email(*, to: str, service_name: str, verify_url: str, hours_valid: i
     welcome = t(msg("Welcome to %(service)s!", service=service_name))
     text = "\n\n".join([
         welcome,
-        t(msg("Please confirm that this is your email address by opening the link below. "
-              "It works once and expires in %(hours)d hours.", hours=hours_valid)),
+        t(nmsg("Please confirm that this is your email address by opening the link below. "
+               "It works once and expires in %(n)d hour.",
+               "Please confirm that this is your email address by opening the link below. "
+               "It works once and expires in %(n)d hours.", hours_valid)),
         verify_url,
         t(msg("If you did not create an account, you can ignore this message: nobody can "
               "use this address with %(service)s until it is confirmed.",
@@ -45,8 +52,10 @@ def welcome_email(*, to: str, service_name: str, verify_url: str, hours_valid: i
     ]) + "\n"
     html = _html([
         welcome,
-        t(msg("Please confirm that this is your email address. The link works once and "
-              "expires in %(hours)d hours.", hours=hours_valid)),
+        t(nmsg("Please confirm that this is your email address. The link works once and "
+               "expires in %(n)d hour.",
+               "Please confirm that this is your email address. The link works once and "
+               "expires in %(n)d hours.", hours_valid)),
     ], (t(msg("Confirm my email address")), verify_url), language=language)
     subject = t(msg("Welcome to %(service)s: confirm your email", service=service_name))
     return OutgoingEmail(to=to, subject=subject, text=text, html=html, kind="welcome")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
+from secondlock.core.i18n import DEFAULT_LANGUAGE, msg, nmsg
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.notifications.messages import _html
 from secondlock.translations import translate
@@ -20,8 +20,10 @@ def password_reset_email(*, to: str, service_name: str, reset_url: str,
                    "it is."))
     text = "\n\n".join([
         asked,
-        t(msg("To choose a new password, open the link below. It works once and expires in "
-              "%(minutes)d minutes.", minutes=minutes_valid)),
+        t(nmsg("To choose a new password, open the link below. It works once and expires "
+               "in %(n)d minute.",
+               "To choose a new password, open the link below. It works once and expires "
+               "in %(n)d minutes.", minutes_valid)),
         reset_url,
         t(msg("Your second factor stays on: after the reset you sign in with the new password "
               "and still confirm with your second factor or a recovery code.")),
@@ -31,8 +33,10 @@ def password_reset_email(*, to: str, service_name: str, reset_url: str,
     ]) + "\n"
     html = _html([
         asked,
-        t(msg("To choose a new password, use the button below. The link works once and "
-              "expires in %(minutes)d minutes.", minutes=minutes_valid)),
+        t(nmsg("To choose a new password, use the button below. The link works once and "
+               "expires in %(n)d minute.",
+               "To choose a new password, use the button below. The link works once and "
+               "expires in %(n)d minutes.", minutes_valid)),
         ignore,
     ], (t(msg("Choose a new password")), reset_url), language=language)
     subject = t(msg("%(service)s: reset your password", service=service_name))

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from secondlock.config import Settings
-from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
+from secondlock.core.i18n import DEFAULT_LANGUAGE, nmsg
 from secondlock.notifications.base import DeliveryError
 from secondlock.translations import translate
 
@@ -208,6 +208,8 @@ def build_sms_gateway(settings: Settings) -> SmsGateway:
 def sms_text(code: str, service_name: str, minutes: int,
              language: str = DEFAULT_LANGUAGE) -> str:
     """The text message: the code and the service name, nothing else to phish with."""
-    return str(translate(msg("%(code)s is your %(service)s code. It expires in %(minutes)d "
-                             "minutes. Never share it, not even with %(service)s support.",
-                             code=code, service=service_name, minutes=minutes), language))
+    return str(translate(nmsg("%(code)s is your %(service)s code. It expires in %(n)d "
+                              "minute. Never share it, not even with %(service)s support.",
+                              "%(code)s is your %(service)s code. It expires in %(n)d "
+                              "minutes. Never share it, not even with %(service)s support.",
+                              minutes, code=code, service=service_name), language))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from secondlock.core.i18n import DEFAULT_LANGUAGE, msg
+from secondlock.core.i18n import DEFAULT_LANGUAGE, msg, nmsg
 from secondlock.notifications.base import OutgoingEmail
 from secondlock.notifications.messages import _html
 from secondlock.translations import translate
@@ -20,8 +20,10 @@ def email_code_message(*, to: str, code: str, service_name: str, minutes: int,
         "reauth": msg("Your %(service)s code to confirm it's you before a change to your "
                       "account is:", service=service_name),
     }.get(purpose, msg("Your %(service)s code to finish signing in is:", service=service_name))
-    expires = t(msg("It works once and expires in %(minutes)d minutes. Never share it, not even "
-                    "with %(service)s support.", minutes=minutes, service=service_name))
+    expires = t(nmsg("It works once and expires in %(n)d minute. Never share it, not even "
+                     "with %(service)s support.",
+                     "It works once and expires in %(n)d minutes. Never share it, not even "
+                     "with %(service)s support.", minutes, service=service_name))
     unasked = t(msg("If you did not ask for it, someone may know your password: change it."))
     lines = [t(intro), "", f"    {code}", "", expires, unasked]
     html = _html([t(intro), code, expires, unasked], language=language)

@@ -45,7 +45,7 @@ class AccountService:
             InvalidEmailError, WeakPasswordError, EmailTakenError.
         """
         normal_email = normalise_email(email)
-        self.rt.policy.check(password, email=normal_email, blocklist=self.rt.blocklist)
+        self.rt.policy.check(password, email=normal_email, blocklist=self.rt.new_password_blocklist)
         self._count_sign_up(info)
         with self.rt.db.read() as s:
             if Accounts(s).by_email(normal_email) is not None:

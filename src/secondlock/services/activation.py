@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.i18n import Msg, msg
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.methods.recovery_codes import issue_codes
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
-from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView
+from secondlock.storage.repositories import Accounts, Activity, Sessions
 
 
 @dataclass(frozen=True)

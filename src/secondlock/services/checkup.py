@@ -8,16 +8,11 @@ from secondlock.core.checkup import REVIEW_DAYS, Checkup, CheckupFacts, evaluate
 from secondlock.core.devices import describe_device
 from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_in_places import IMPOSSIBLE_TRAVEL, NEW_LOCATION
-from secondlock.storage.repositories import (
-    Accounts,
-    Activity,
-    Authenticators,
-    RecoveryCodes,
-    SessionView,
-)
+from secondlock.storage.repositories import Accounts, Activity, Authenticators, RecoveryCodes
 
 
 class CheckupService:

@@ -18,6 +18,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import BackoffPolicy
+from secondlock.core.views import SessionView
 from secondlock.services.activation import FactorWords, activate_factor, announce_factor
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
@@ -36,7 +37,6 @@ from secondlock.storage.repositories import (
     Authenticators,
     MfaChallenges,
     RecoveryCodes,
-    SessionView,
     Throttles,
 )
 
@@ -67,6 +67,23 @@ CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
 
 
 @dataclass(frozen=True)
+class Factor:
+    """One second factor of an account (an app, a phone, an address or a key)."""
+
+    id: str
+    type: str
+    name: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Authenticator) -> Factor:
+        return cls(id=row.id, type=row.type, name=row.name, created_at=row.created_at,
+                   confirmed_at=row.confirmed_at, last_used_at=row.last_used_at)
+
+
+@dataclass(frozen=True)
 class FactorSummary:
     methods: tuple[str, ...]
     recovery_codes_remaining: int
@@ -86,8 +103,8 @@ def make_room_for_pending(repo: Authenticators, account_id: str, now: datetime) 
     """
     repo.delete_expired_pending(account_id, now)
     if repo.count_pending(account_id) >= MAX_PENDING:
-        raise RateLimitedError(PENDING_MINUTES * 60, "Finish or let expire the setups you "
-                               "already started before starting another one.")
+        raise RateLimitedError(PENDING_MINUTES * 60, msg(
+            "Finish or let expire the setups you already started before starting another one."))
 
 
 def clean_name(name: str | None, default: str) -> str:
@@ -104,11 +121,12 @@ class AuthenticatorService:
             return FactorSummary(methods=available_methods(s, account_id),
                                  recovery_codes_remaining=RecoveryCodes(s).remaining(account_id))
 
-    def list(self, account_id: str) -> list[Authenticator]:
+    def list(self, account_id: str) -> list[Factor]:
+        """The account's factors: confirmed ones and setups still in progress."""
         now = self.rt.clock.now()
         with self.rt.db.read() as s:
             rows = Authenticators(s).for_account(account_id)
-        return [r for r in rows if r.confirmed_at is not None
+        return [Factor.of(r) for r in rows if r.confirmed_at is not None
                 or (r.pending_expires_at is not None and r.pending_expires_at > now)]
 
     def confirm(self, view: SessionView, authenticator_id: str, code: str,
@@ -160,7 +178,7 @@ class AuthenticatorService:
         return lambda s: Authenticators(s).claim_step(row.id, step, now, confirm=True)
 
     def rename(self, view: SessionView, authenticator_id: str, name: str,
-               info: RequestInfo) -> Authenticator:
+               info: RequestInfo) -> Factor:
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             row = Authenticators(s).get(view.account_id, authenticator_id)
@@ -169,8 +187,9 @@ class AuthenticatorService:
             row.name = clean_name(name, row.name)
             Activity(s).add(event(at=now, name="authenticator_renamed", info=info,
                                   success=True, account_id=view.account_id, method=row.type))
+            renamed = Factor.of(row)
             s.commit()
-        return row
+        return renamed
 
     def remove(self, view: SessionView, authenticator_id: str, info: RequestInfo) -> bool:
         """Remove one factor; removing the last one turns 2FA off. Returns True if it did.

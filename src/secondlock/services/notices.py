@@ -17,6 +17,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Account
 from secondlock.storage.repositories import Accounts
 from secondlock.storage.repositories.sms_email_codes import Destinations
+from secondlock.translations import format_when
 
 
 def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
@@ -50,7 +51,7 @@ def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
         rt.notifier.send_email(security_notice(
             to=address, service_name=rt.settings.service_name, origin=rt.settings.origin,
             subject=subject, headline=headline, details=list(details),
-            when=at.strftime("%Y-%m-%d %H:%M UTC"), where=info.ip,
+            when=format_when(at, language), where=info.ip,
             device=describe_device(info.user_agent), kind=kind, not_me_url=url,
             language=language, place=place))
 

@@ -25,6 +25,7 @@ from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.password_attempts import LOGIN_SCOPE
@@ -33,7 +34,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.sign_out import sign_out_everywhere
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView
+from secondlock.storage.repositories import Accounts, Activity, Sessions
 from secondlock.storage.repositories.passwords import ResetTokens, store_password
 
 
@@ -85,7 +86,8 @@ class PasswordChangeService:
         forced = account.password_change_required
         if current_password is not None or not forced:
             self._check_current(view, account.password_hash, current_password or "", info)
-        self.rt.policy.check(new_password, email=account.email, blocklist=self.rt.blocklist,
+        self.rt.policy.check(new_password, email=account.email,
+                             blocklist=self.rt.new_password_blocklist,
                              has_second_factor=account.mfa_enabled_at is not None)
         if self.rt.hasher.verify(account.password_hash, new_password):
             raise WeakPasswordError("reused", msg("Choose a password different from the one you "

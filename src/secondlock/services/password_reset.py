@@ -157,7 +157,8 @@ class PasswordResetService:
         link = self.check_link(token)
         # The same rules as sign-up; checked before the link is used, so a refused password
         # can be retried with the same link.
-        self.rt.policy.check(new_password, email=link.email, blocklist=self.rt.blocklist,
+        self.rt.policy.check(new_password, email=link.email,
+                             blocklist=self.rt.new_password_blocklist,
                              has_second_factor=link.has_second_factor)
         password_hash = self.rt.hasher.hash(new_password)  # slow: outside any transaction
         now = self.rt.clock.now()

@@ -12,6 +12,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.password_attempts import LOGIN_SCOPE
@@ -19,7 +20,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.sign_in import AMR_BY_METHOD
 from secondlock.services.throttling import account_key, record_failure, seconds_locked
-from secondlock.storage.repositories import Accounts, Activity, Sessions, SessionView, Throttles
+from secondlock.storage.repositories import Accounts, Activity, Sessions, Throttles
 
 
 class ReauthService:
@@ -43,8 +44,8 @@ class ReauthService:
                         "your two-factor methods or a recovery code."))
             if method == Method.EMAIL and not email_session_counts(self.rt, view.account_id):
                 raise SecondFactorRequiredError(
-                    "An email code is not enough for this change: confirm with your "
-                    "authenticator app, security key or phone.")
+                    msg("An email code is not enough for this change: confirm with your "
+                        "authenticator app, security key or phone."))
             self._check_code(view, method, code, info)
         else:
             if password is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from secondlock.core.errors import ReauthRequiredError
-from secondlock.core.i18n import msg
+from secondlock.core.i18n import nmsg
+from secondlock.core.views import SessionView
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
 from secondlock.services.runtime import Runtime
-from secondlock.storage.repositories import SessionView
 
 
 def require_recent_auth(rt: Runtime, view: SessionView) -> None:
@@ -22,5 +22,7 @@ def require_recent_auth(rt: Runtime, view: SessionView) -> None:
         single_factor = not email_session_counts(rt, view.account_id)
     if single_factor or rt.clock.now() - view.auth_time > window:
         raise ReauthRequiredError(
-            msg("For your safety, confirm it's you first: this change needs a sign-in from "
-                "the last %(minutes)d minutes.", minutes=rt.settings.reauth_minutes))
+            nmsg("For your safety, confirm it's you first: this change needs a sign-in from "
+                 "the last %(n)d minute.",
+                 "For your safety, confirm it's you first: this change needs a sign-in from "
+                 "the last %(n)d minutes.", rt.settings.reauth_minutes))

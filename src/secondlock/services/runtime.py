@@ -12,6 +12,7 @@ from secondlock.core.passwords import PasswordHasher, PasswordPolicy
 from secondlock.core.places import NoPlaces, PlaceLookup
 from secondlock.notifications.base import Notifier
 from secondlock.notifications.sms import DisabledSms, SmsGateway
+from secondlock.services.pwned_passwords import AnyOf
 from secondlock.storage.db import Database
 
 
@@ -27,6 +28,16 @@ class Runtime:
     keyring: Keyring
     #: SMS codes (#4): the gateway SECONDLOCK_SMS_PROVIDER names.
     sms: SmsGateway = field(default_factory=DisabledSms)
+    #: SECONDLOCK_PWNED_PASSWORDS=api: the breach corpus, asked about new passwords only.
+    pwned: Container[str] | None = None
+
+    @property
+    def new_password_blocklist(self) -> Container[str]:
+        """What a new password is checked against: the packaged list and its rules, then
+        (optionally) the Pwned Passwords range API. Sign-ins ask ``blocklist`` alone."""
+        if self.pwned is None:
+            return self.blocklist
+        return AnyOf(self.blocklist, self.pwned)
     #: Where an address is (SECONDLOCK_GEOIP), loaded once at start (#16).
     places: PlaceLookup = field(default_factory=NoPlaces)
 

@@ -12,12 +12,13 @@ from secondlock.core.errors import EnrollmentRequiredError, NotAuthenticatedErro
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.enrollment import enrollment_rule
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.repositories import Activity, Sessions, SessionView
+from secondlock.storage.repositories import Activity, Sessions
 from secondlock.storage.session_lookup import SessionLookup
 
 #: last_seen_at is written at most this often, so a busy client costs one SELECT per request.
@@ -33,6 +34,19 @@ class SessionCheck:
     @property
     def needs_write(self) -> bool:
         return self.expired or self.touch
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    """One signed-in device or client of the account, as the account pages list them."""
+
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    amr: str
+    ip: str
+    user_agent: str
 
 
 @dataclass(frozen=True)
@@ -119,11 +133,15 @@ class SessionService:
                                   started_at=view.enrollment_started_at,
                                   now=self.rt.clock.now())
 
-    def list(self, account_id: str) -> list[SessionRow]:
+    def list(self, account_id: str) -> list[ActiveSession]:
+        """The account's live sessions, the most recently active first."""
         now = self.rt.clock.now()
         with self.rt.db.read() as s:
             rows = Sessions(s).for_account(account_id)
-        return [r for r in rows if r.expires_at > now and now - r.last_seen_at < self.idle]
+        return [ActiveSession(id=r.id, created_at=r.created_at, last_seen_at=r.last_seen_at,
+                              expires_at=r.expires_at, amr=r.amr, ip=r.ip,
+                              user_agent=r.user_agent)
+                for r in rows if r.expires_at > now and now - r.last_seen_at < self.idle]
 
     def revoke(self, account_id: str, session_id: str, info: RequestInfo) -> None:
         """End one of the account's own sessions; another account's id is simply not found."""

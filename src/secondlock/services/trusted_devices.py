@@ -22,11 +22,12 @@ from secondlock.core.i18n import Msg, msg
 from secondlock.core.places import Place, describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import TrustedDevice
-from secondlock.storage.repositories import Accounts, Activity, SessionView, TrustedDevices
+from secondlock.storage.repositories import Accounts, Activity, TrustedDevices
 
 MAX_TOKEN_LENGTH = 256
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam
 
+from secondlock.core.views import SessionView
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.repositories import SESSION_VIEW, SessionView
+from secondlock.storage.repositories import SESSION_VIEW
 
 _STATEMENT = SESSION_VIEW.where(SessionRow.token_hash == bindparam("token_hash"))
 

@@ -18,6 +18,7 @@ from secondlock.services import Services
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
+from secondlock.web.api.docs import install_openapi
 from secondlock.web.middleware import (
     BodySizeLimitMiddleware,
     BodyTimeoutMiddleware,
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
 
     install_oidc(app, settings, services)
     problems.install(app, html_error)
+    install_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)

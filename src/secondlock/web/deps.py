@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from secondlock.config import Settings
 from secondlock.core.network import client_ip
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services import Services
-from secondlock.storage.repositories import SessionView
 
 bearer_scheme = HTTPBearer(auto_error=False, description="The opaque session token from login")
 

@@ -9,11 +9,10 @@ a notice) is translated on output by the environment's ``finalize`` hook.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import Response
 from jinja2 import Environment, pass_context
@@ -23,15 +22,19 @@ from starlette.routing import Match
 
 from secondlock import translations
 from secondlock.config import Settings
-from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Msg, msg, negotiate, nmsg
+from secondlock.core.i18n import (
+    LANGUAGES,
+    Msg,
+    language_info,
+    msg,
+    negotiate,
+    nmsg,
+)
+from secondlock.translations import format_country, format_number, format_when
 
 LANGUAGE_COOKIE = "secondlock_lang"
 LANGUAGE_COOKIE_DAYS = 365
 MAX_RETURN_PATH = 512
-
-#: How a date and time read in each language; always UTC, so never ambiguous.
-WHEN_PATTERNS = {"en": "d MMM y, HH:mm 'UTC'", "de": "d. MMM y, HH:mm 'UTC'"}
-
 
 def request_language(request: Request) -> str:
     """The language to answer this request in (cookie, then Accept-Language, then English)."""
@@ -78,15 +81,6 @@ def has_get_route(request: Request, path: str) -> bool:
 
 
 # Formatting ------------------------------------------------------------------------------
-def format_when(value: datetime) -> str:
-    """``22 Nov 2026, 14:05 UTC`` (``22. Nov. 2026, 14:05 UTC``): unambiguous everywhere."""
-    language = translations.current_language()
-    if language == DEFAULT_LANGUAGE:
-        return value.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
-    return format_datetime(value, WHEN_PATTERNS.get(language, WHEN_PATTERNS["en"]),
-                           tzinfo=UTC, locale=language)
-
-
 def format_ago(value: datetime, now: datetime) -> str:
     """``5 minutes ago``; older than a week falls back to the full date."""
     seconds = int((now - value).total_seconds())
@@ -138,16 +132,25 @@ def _pgettext(context: Context, msgctxt: str, message: str, /, **variables: Any)
                  variables)
 
 
+def left_to_right(value: object) -> Markup:
+    """An email address, phone number, IP or URL kept left to right inside any text: a
+    ``<bdi dir="ltr">`` island, so an Arabic sentence around it cannot reorder its parts."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % (value,)
+
+
 def install_i18n(env: Environment) -> None:
     """Newstyle gettext in ``env``; the language comes from the render's context variable."""
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
-                       languages=LANGUAGES)
+                       languages=LANGUAGES, language_info=language_info)
     env.filters["when"] = format_when
     env.filters["wait"] = format_wait
     env.filters["ago"] = format_ago
+    env.filters["country"] = format_country
+    env.filters["ltr"] = left_to_right
+    env.filters["number"] = format_number
 
 
 def finalize(value: object) -> object:

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from secondlock.core.errors import RateLimitedError, SecondLockError, WeakPasswordError
 
@@ -77,6 +79,29 @@ def problem_for(exc: SecondLockError) -> JSONResponse:
     return problem(status, exc.code, exc.title, exc.detail, headers=headers or None, **extra)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for the Allow header of a 405.
+
+    Starlette's own 405 names only the methods of the first route whose path matched, so a
+    path served by two routes (GET and DELETE, say) would claim to allow just one of them.
+    """
+    scope = request.scope
+    probe = {"type": "http", "path": scope["path"], "headers": [], "query_string": b"",
+             "root_path": scope.get("app_root_path", scope.get("root_path", ""))}
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):  # a mount matches any method: ask what it serves
+            if isinstance(route.app, StaticFiles) and route.matches(probe)[0] is Match.FULL:
+                allowed |= {"GET", "HEAD"}
+            continue
+        allowed |= {method for method in _METHODS
+                    if route.matches({**probe, "method": method})[0] is Match.FULL}
+    return ", ".join(method for method in _METHODS if method in allowed)
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -103,12 +128,15 @@ def install(app: FastAPI, html_error: Any = None) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         if html_error is not None and not is_api(request) and request.url.path != "/openapi.json":
             rendered: Response = await html_error(request, exc.status_code, str(exc.detail))
+            rendered.headers.update(headers)
             return rendered
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, code, str(exc.detail),
-                       headers=dict(exc.headers) if exc.headers else None)
+        return problem(exc.status_code, code, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -14,11 +14,12 @@ import segno
 from secondlock.core import totp
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services.factors import PENDING_MINUTES, clean_name, make_room_for_pending
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator
-from secondlock.storage.repositories import Authenticators, SessionView
+from secondlock.storage.repositories import Authenticators
 
 
 @dataclass(frozen=True)

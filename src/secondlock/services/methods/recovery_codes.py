@@ -11,13 +11,14 @@ from secondlock.core import recovery_codes
 from secondlock.core.errors import ConflictError
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import RecoveryCode
-from secondlock.storage.repositories import Activity, RecoveryCodes, SessionView
+from secondlock.storage.repositories import Activity, RecoveryCodes
 
 
 def issue_codes(s: DbSession, account_id: str, now: datetime) -> list[str]:

@@ -29,6 +29,7 @@ from secondlock.core.methods import Method
 from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
+from secondlock.core.views import SessionView
 from secondlock.core.webauthn import AssertionRejectedError, ParsedCredential
 from secondlock.services.activity import event
 from secondlock.services.methods.security_keys import key_refs, new_challenge, take_challenge
@@ -44,14 +45,7 @@ from secondlock.services.sign_in import (
 )
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
 from secondlock.storage.orm import MfaChallenge, WebAuthnChallenge
-from secondlock.storage.repositories import (
-    Accounts,
-    Activity,
-    MfaChallenges,
-    Sessions,
-    SessionView,
-    Throttles,
-)
+from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Throttles
 from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 PASSKEY_SCOPE = "passkey"

@@ -23,6 +23,7 @@ from secondlock.core.errors import ConflictError
 from secondlock.core.i18n import msg
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
+from secondlock.core.views import SessionView
 from secondlock.core.webauthn import (
     CredentialExistsError,
     KeyRef,
@@ -34,7 +35,7 @@ from secondlock.services.factors import MAX_NAME, clean_name
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Authenticator, WebAuthnChallenge, WebAuthnCredential
-from secondlock.storage.repositories import Accounts, Authenticators, SessionView
+from secondlock.storage.repositories import Accounts, Authenticators
 from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 #: More keys than this on one account is a mistake or abuse, never a need.

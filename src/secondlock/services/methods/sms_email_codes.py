@@ -29,6 +29,7 @@ from secondlock.core.sms_email_code_errors import (
     SameChannelError,
 )
 from secondlock.core.throttle import retry_after
+from secondlock.core.views import SessionView
 from secondlock.services.factors import (
     PENDING_MINUTES,
     clean_name,
@@ -43,7 +44,7 @@ from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_in import pending_sign_in
 from secondlock.storage.orm import Authenticator, MfaChallenge
-from secondlock.storage.repositories import Authenticators, SessionView
+from secondlock.storage.repositories import Authenticators
 from secondlock.storage.repositories.sms_email_codes import DeliveryCodes, Destinations
 
 DEFAULT_NAMES: dict[str, str] = {Method.SMS: "Phone", Method.EMAIL: "Email"}

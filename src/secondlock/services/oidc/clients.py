@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from secondlock.core.tokens import hash_token
@@ -41,6 +42,34 @@ def check_redirect_uri(uri: str) -> str:
     return uri
 
 
+@dataclass(frozen=True)
+class RegisteredClient:
+    """A registered shop. Only a hash of its secret exists (None: a public client)."""
+
+    id: str
+    name: str
+    secret_hash: bytes | None
+    #: One per line, as registered.
+    redirect_uris: str
+    post_logout_redirect_uris: str
+    first_party: bool
+    created_at: datetime
+    #: ``--require-mfa`` (#16): only sign-ins with a second factor reach this shop.
+    require_mfa: bool = False
+
+    @property
+    def public(self) -> bool:
+        return self.secret_hash is None
+
+    @classmethod
+    def of(cls, row: OidcClient) -> RegisteredClient:
+        return cls(id=row.id, name=row.name, secret_hash=row.secret_hash,
+                   redirect_uris=row.redirect_uris,
+                   post_logout_redirect_uris=row.post_logout_redirect_uris,
+                   first_party=row.first_party, created_at=row.created_at,
+                   require_mfa=row.require_mfa)
+
+
 class ClientService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -74,11 +103,12 @@ class ClientService:
             s.commit()
         return changed
 
-    def get(self, client_id: str) -> OidcClient | None:
+    def get(self, client_id: str) -> RegisteredClient | None:
         if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
             return None
         with self.rt.db.read() as s:
-            return OidcClients(s).get(client_id)
+            row = OidcClients(s).get(client_id)
+            return RegisteredClient.of(row) if row is not None else None
 
     def registered_origins(self) -> set[str]:
         """The origins of every registered redirect URI: the only ones CORS lets in."""
@@ -89,9 +119,9 @@ class ClientService:
                 origins.add(f"{parts.scheme}://{parts.netloc}".lower())
         return origins
 
-    def list(self) -> list[OidcClient]:
+    def list(self) -> list[RegisteredClient]:
         with self.rt.db.read() as s:
-            return OidcClients(s).all()
+            return [RegisteredClient.of(row) for row in OidcClients(s).all()]
 
     def remove(self, client_id: str) -> bool:
         """Delete a client with its codes, tokens and consents."""

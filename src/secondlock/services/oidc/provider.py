@@ -27,9 +27,9 @@ from authlib.oidc.core.grants import OpenIDCode
 
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
-from secondlock.services.oidc.clients import ClientService
+from secondlock.services.oidc.clients import ClientService, RegisteredClient
 from secondlock.services.oidc.tokens import CodeRequest, Principal, TokenService
-from secondlock.storage.orm_oidc import OidcClient, OidcCode, OidcToken
+from secondlock.storage.orm_oidc import OidcCode, OidcToken
 
 SCOPES_SUPPORTED = ["openid", "email", "offline_access"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -88,7 +88,7 @@ class OidcRequest(OAuth2Request):  # type: ignore[misc]
 
 
 class Client(ClientMixin):  # type: ignore[misc]
-    def __init__(self, row: OidcClient) -> None:
+    def __init__(self, row: RegisteredClient) -> None:
         self.row = row
         self.redirect_uris = row.redirect_uris.split()
         self.client_metadata = {

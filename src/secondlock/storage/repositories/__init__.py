@@ -4,7 +4,7 @@ the transaction."""
 from secondlock.storage.repositories.accounts import Accounts, Tokens
 from secondlock.storage.repositories.activity import Activity, ActivityRow
 from secondlock.storage.repositories.factors import Authenticators, MfaChallenges, RecoveryCodes
-from secondlock.storage.repositories.sessions import SESSION_VIEW, Sessions, SessionView
+from secondlock.storage.repositories.sessions import SESSION_VIEW, Sessions
 from secondlock.storage.repositories.throttles import Throttles
 from secondlock.storage.repositories.trusted_devices import TokenMatch, TrustedDevices
 
@@ -16,7 +16,6 @@ __all__ = [
     "Authenticators",
     "MfaChallenges",
     "RecoveryCodes",
-    "SessionView",
     "Sessions",
     "Throttles",
     "TokenMatch",

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from secondlock.core.views import SessionView
 from secondlock.storage.orm import (
     Account,
 )
 from secondlock.storage.orm import Session as SessionRow
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """What a request needs to know about the session it carries (one SELECT)."""
-
-    id: str
-    account_id: str
-    email: str
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    auth_time: datetime
-    amr: str
-    email_verified: bool
-    mfa_enabled: bool
-    #: Set by "this wasn't me": the pages ask for a new password before anything else.
-    password_change_required: bool = False
-    #: When the account's grace period to add a factor started (SECONDLOCK_REQUIRE_2FA).
-    enrollment_started_at: datetime | None = None
-
 
 SESSION_VIEW = select(
     SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,

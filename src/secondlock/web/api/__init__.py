@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from secondlock.web.api import accounts, authenticators, login, me, oob, password, webauthn
+from secondlock.web.api import (
+    accounts,
+    authenticator_app,
+    authenticators,
+    login,
+    me,
+    password,
+    recovery_codes,
+    security_keys,
+    sms_email_codes,
+)
 from secondlock.web.api.docs import API_PREFIX
 
 fast_lane = me.fast_lane
@@ -13,7 +23,9 @@ router = APIRouter(prefix=API_PREFIX)
 router.include_router(me.router)
 router.include_router(login.router)
 router.include_router(accounts.router)
+router.include_router(authenticator_app.router)
 router.include_router(authenticators.router)
+router.include_router(recovery_codes.router)
 router.include_router(password.router)
-router.include_router(oob.router)  # SMS and email codes (#4)
-router.include_router(webauthn.router)
+router.include_router(sms_email_codes.router)
+router.include_router(security_keys.router)

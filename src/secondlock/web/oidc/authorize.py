@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from secondlock.core.assurance import ACR_MFA, ACR_PWD, level, required_acr
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.services.oidc import OidcServices
 from secondlock.services.oidc.authorization import (
     CONSENT,
@@ -35,7 +36,6 @@ from secondlock.services.oidc.authorization import (
 )
 from secondlock.services.oidc.provider import Client, OidcRequest
 from secondlock.services.oidc.tokens import Principal
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.adapter import oidc_request, to_response
 from secondlock.web.oidc.endpoints import oidc_of

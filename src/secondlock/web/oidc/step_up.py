@@ -16,7 +16,7 @@ from secondlock.core.assurance import ACR_PHISHING_RESISTANT
 from secondlock.core.errors import SecondLockError
 from secondlock.core.i18n import msg
 from secondlock.core.methods import Method
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.authorize import clean_query, interstitial, request_back
 from secondlock.web.oidc.endpoints import oidc_of

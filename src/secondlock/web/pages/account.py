@@ -16,7 +16,7 @@ from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.places import describe_place
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.cookies import clear_session_cookie
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form

@@ -17,8 +17,8 @@ from markupsafe import Markup
 from secondlock.core import totp
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.services.factors import MAX_NAME
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.oidc.return_to import pending_target
 from secondlock.web.pages.deps import Renderer, SignedIn

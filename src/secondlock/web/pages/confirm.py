@@ -19,8 +19,8 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, SecondLockError
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
+from secondlock.core.views import SessionView
 from secondlock.services.methods.sms_email_code_checks import email_session_counts
-from secondlock.storage.repositories import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
 from secondlock.web.pages.rendering import Pages, error_status, redirect, safe_next

@@ -32,7 +32,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.pages.rendering import FormFields, Pages
 
 #: A submitted form: field name to value (file parts dropped, long values cut).

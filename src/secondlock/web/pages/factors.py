@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, checked_form
 from secondlock.web.pages.rendering import Pages, confirm_first, error_status, redirect

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from secondlock.core.errors import NotAuthenticatedError, ReauthRequiredError, SecondLockError
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.cookies import set_session_cookie
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form

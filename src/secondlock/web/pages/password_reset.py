@@ -23,7 +23,7 @@ from secondlock.core.errors import (
     ResetLinkExpiredError,
     WeakPasswordError,
 )
-from secondlock.core.i18n import msg
+from secondlock.core.i18n import msg, nmsg
 from secondlock.services.password_reset import MAX_TOKEN_CHARS, RESET_LINK_MINUTES
 from secondlock.web.cookies import clear_session_cookie
 from secondlock.web.deps import request_info
@@ -92,11 +92,15 @@ def request_link(request: Request, pages: Renderer,
     background.add_task(service.send_link, normal, info)
     return pages.message(
         request, status=200, title=msg("Check your email"),
-        text=msg("If an account uses %(email)s, we sent it a link to choose a new "
-                 "password. The link works once, for %(minutes)d minutes. Nothing arrived "
-                 "after a few minutes? Check the spam folder, and check that this is the "
-                 "address you signed up with.",
-                 email=email[:MAX_EMAIL_LENGTH], minutes=RESET_LINK_MINUTES),
+        text=nmsg("If an account uses %(email)s, we sent it a link to choose a new "
+                  "password. The link works once, for %(n)d minute. Nothing arrived "
+                  "after a few minutes? Check the spam folder, and check that this is the "
+                  "address you signed up with.",
+                  "If an account uses %(email)s, we sent it a link to choose a new "
+                  "password. The link works once, for %(n)d minutes. Nothing arrived "
+                  "after a few minutes? Check the spam folder, and check that this is the "
+                  "address you signed up with.",
+                  RESET_LINK_MINUTES, email=email[:MAX_EMAIL_LENGTH]),
         links=[("/login", msg("Back to sign in")),
                ("/password-reset", msg("Send another link"))])
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.translations import translate, use_language
 from secondlock.web.deps import request_info
 from secondlock.web.i18n import request_language

@@ -1,8 +1,9 @@
 """Shared plumbing for the HTML pages: templates, CSRF tokens, the signed-in session.
 
-Every page handler gets a ``Pages`` object (built once in ``install``) instead of reading
-globals. Handlers that call services are plain ``def`` functions, so FastAPI runs them in
-the threadpool; the form body is read by the async ``form_fields`` dependency first.
+``Pages`` (built once in ``install``) renders templates and the standard pages; handlers get
+it, the signed-in session and the checked form from the dependencies in ``deps``. Handlers
+that call services are plain ``def`` functions, so FastAPI runs them in the threadpool; the
+form body is read by the async ``form_fields`` dependency first.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from secondlock.config import Settings
 from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.services import Services
-from secondlock.storage.repositories import SessionView
 from secondlock.translations import use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie, set_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token

@@ -23,7 +23,7 @@ from secondlock.core.errors import (
     SecondLockError,
 )
 from secondlock.core.methods import SMS_EMAIL_METHODS, Method
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
 from secondlock.web.pages.factors import SETUP_GONE, SecurityForm, factor_id

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import InvalidTokenError
 from secondlock.core.i18n import msg
-from secondlock.storage.repositories import SessionView
+from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, MaybeSignedIn, Renderer, checked_form
 from secondlock.web.pages.rendering import Pages

@@ -9,10 +9,17 @@ document.querySelectorAll("[data-resend-in]").forEach((box) => {
   if (!button || !label) return;
   const until = Date.now() + (parseInt(box.dataset.resendIn, 10) || 0) * 1000;
   const clock = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  // The label is a polite live region: screen readers hear the server's sentence once and
+  // "Didn't get it?" when the button comes back, never a clock ticking every second.
+  const spoken = document.createElement("span");
+  spoken.className = "visually-hidden";
+  spoken.textContent = label.textContent;
+  const shown = document.createElement("span");
+  shown.setAttribute("aria-hidden", "true");
   const tick = () => {
     const left = Math.ceil((until - Date.now()) / 1000);
     if (left > 0) {
-      label.textContent = slText("resendIn", "Didn't get it? Resend in {clock}")
+      shown.textContent = slText("resendIn", "Didn't get it? Resend in {clock}")
         .replace("{clock}", clock(left));
       button.disabled = true;
       window.setTimeout(tick, 250);
@@ -21,5 +28,6 @@ document.querySelectorAll("[data-resend-in]").forEach((box) => {
       button.disabled = false;
     }
   };
+  if (until > Date.now()) label.replaceChildren(spoken, shown);
   tick();
 });

@@ -90,7 +90,7 @@ def enroll_email(body: NewEmailFactor, request: Request, token: BearerToken) -> 
                                               request_info(request)))
 
 
-@router.post("/me/authenticators/{authenticator_id}/resend", status_code=202,
+@router.post("/me/authenticators/{authenticator_id:id}/resend", status_code=202,
              responses=errors(401, 404, 429, 503))
 def resend_enrollment(request: Request, token: BearerToken,
                       authenticator_id: str = AuthenticatorId) -> CodeSentOut:

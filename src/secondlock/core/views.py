@@ -1,0 +1,30 @@
+"""Plain data that storage builds and every layer above reads: no I/O, no ORM.
+
+They live in core so that web and cli can take them from services without importing storage,
+and storage can build them without importing services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What a request needs to know about the session it carries (one SELECT)."""
+
+    id: str
+    account_id: str
+    email: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    auth_time: datetime
+    amr: str
+    email_verified: bool
+    mfa_enabled: bool
+    #: Set by "this wasn't me": the pages ask for a new password before anything else.
+    password_change_required: bool = False
+    #: When the account's grace period to add a factor started (SECONDLOCK_REQUIRE_2FA).
+    enrollment_started_at: datetime | None = None
