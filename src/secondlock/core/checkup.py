@@ -6,7 +6,7 @@ Pure rules over facts the service gathers; the page and the API show the result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secondlock.core.i18n import msg, nmsg
 from secondlock.core.places import PlaceNames
@@ -28,6 +28,9 @@ class CheckupFacts:
     #: Sign-ins from a new country (place name, time, impossible travel?) in the last
     #: REVIEW_DAYS not yet marked "that was me" (issue #16).
     unreviewed_places: tuple[tuple[str, datetime, bool], ...] = ()
+    #: Names of confirmed factors unused for SECONDLOCK_STALE_FACTOR_DAYS (issue #16).
+    stale_factors: tuple[str, ...] = ()
+    stale_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,6 @@ def evaluate(facts: CheckupFacts) -> Checkup:
             None if not facts.mfa_enabled or codes > LOW_CODES_THRESHOLD else
             Fix(msg("Make new recovery codes"), "/account/security#codes-heading")),
         _devices(facts),
-        _places(facts),
         CheckItem(
             "password_not_common", msg("Your password is not a common or leaked one"),
             not facts.password_blocklisted,
@@ -102,6 +104,12 @@ def evaluate(facts: CheckupFacts) -> Checkup:
             None if facts.email_verified else
             Fix(msg("Send the confirmation link again"), "/account/email/resend", post=True)),
     ]
+    # Shown only when there is something to answer (issue #16): a sign-in from a new place,
+    # a factor that may be gone.
+    if facts.unreviewed_places:
+        items.insert(4, _places(facts))
+    if facts.stale_factors:
+        items.insert(2, _stale(facts))
     return Checkup(tuple(items))
 
 
@@ -139,11 +147,26 @@ def _devices(facts: CheckupFacts) -> CheckItem:
                      Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))
 
 
+def is_stale(*, last_used_at: datetime | None, confirmed_at: datetime | None,
+             now: datetime, days: int) -> bool:
+    """A confirmed factor not used (or, never used, not added) in the last ``days`` days."""
+    if confirmed_at is None:
+        return False
+    return (last_used_at or confirmed_at) < now - timedelta(days=days)
+
+
+def _stale(facts: CheckupFacts) -> CheckItem:
+    title = msg("Every two-factor method is still yours")
+    return CheckItem("stale_factors", title, False,
+                     msg("Not used for over %(days)d days: %(names)s. Do you still have it? "
+                         "If not, remove it and add what you use now; nothing is removed "
+                         "for you.", days=facts.stale_days,
+                         names=", ".join(facts.stale_factors)),
+                     Fix(msg("Review your methods"), "/account/security#stale-factors"))
+
+
 def _places(facts: CheckupFacts) -> CheckItem:
     title = msg("No sign-ins from unexpected places in the last %(days)d days", days=REVIEW_DAYS)
-    if not facts.unreviewed_places:
-        return CheckItem("places", title, True,
-                         msg("No sign-in from a new country is waiting for your review."), None)
     unique = {str(place): place for place, _, _ in facts.unreviewed_places}
     places = PlaceNames(tuple(unique[name] for name in sorted(unique)))
     if any(travel for _, _, travel in facts.unreviewed_places):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from secondlock.core.checkup import REVIEW_DAYS, Checkup, CheckupFacts, evaluate
+from secondlock.core.checkup import REVIEW_DAYS, Checkup, CheckupFacts, evaluate, is_stale
 from secondlock.core.devices import describe_device
 from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
@@ -29,14 +29,18 @@ class CheckupService:
             sign_ins = Activity(s).new_device_sign_ins(view.account_id, since)
             places = Activity(s).events_since(view.account_id,
                                               (NEW_LOCATION, IMPOSSIBLE_TRAVEL), since)
-            factors = len(Authenticators(s).for_account(view.account_id, confirmed_only=True))
+            rows = Authenticators(s).for_account(view.account_id, confirmed_only=True)
             codes = RecoveryCodes(s).remaining(view.account_id)
         return evaluate(CheckupFacts(
-            mfa_enabled=view.mfa_enabled, factor_count=factors, recovery_codes_left=codes,
+            mfa_enabled=view.mfa_enabled, factor_count=len(rows), recovery_codes_left=codes,
             unreviewed_sign_ins=tuple((describe_device(agent), at) for agent, at in sign_ins),
             password_blocklisted=account is not None and account.password_blocklisted,
             email_verified=view.email_verified,
-            unreviewed_places=self._places(places)))
+            unreviewed_places=self._places(places),
+            stale_factors=tuple(r.name for r in rows if is_stale(
+                last_used_at=r.last_used_at, confirmed_at=r.confirmed_at, now=now,
+                days=self.rt.settings.stale_factor_days)),
+            stale_days=self.rt.settings.stale_factor_days))
 
     def _places(self, rows: list[tuple[str, str, datetime]]
                 ) -> tuple[tuple[str, datetime, bool], ...]:
