@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.totp import code_at
+from secondlock.services.enrollment import enrollment_rule
 from tests.conftest import PASSWORD
 
 DAY = 86400
@@ -95,3 +96,17 @@ def test_a_restricted_session_can_sign_out(client: TestClient, clock: FixedClock
     auth = {"Authorization": f"Bearer {login(client, 'cy@example.com')['token']}"}
     assert client.post("/api/v1/logout", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
+
+
+def test_without_a_grace_period_the_first_sign_in_may_only_enroll(
+        client: TestClient, settings_factory: Callable[..., Settings]) -> None:
+    app = client.app
+    services = app.state.services  # type: ignore[attr-defined]
+    strict = settings_factory(require_2fa="all", require_2fa_grace=0)
+    services.sessions.rule = enrollment_rule(strict)
+    services.rt.settings = strict
+    body = sign_up_and_in(client, "dee@example.com")
+    assert body["enrollment_required"] is True
+    auth = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/api/v1/me/sessions", headers=auth).json()["code"] == \
+        "enrollment_required"

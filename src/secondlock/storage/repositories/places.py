@@ -26,10 +26,11 @@ class SignInCountries:
         conditional INSERT, so two sign-ins at once from a new country count it once)."""
         dialect = self.db.get_bind().dialect.name
         insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-        result = self.db.execute(insert_fn(SignInCountry).values(
+        # RETURNING, not rowcount: an ORM-enabled INSERT reports no rowcount on psycopg.
+        added = self.db.execute(insert_fn(SignInCountry).values(
             account_id=account_id, country=country, first_at=at).on_conflict_do_nothing(
-            index_elements=["account_id", "country"]))
-        return bool(getattr(result, "rowcount", 0) == 1)
+            index_elements=["account_id", "country"]).returning(SignInCountry.country))
+        return added.first() is not None
 
     def for_account(self, account_id: str) -> list[str]:
         return list(self.db.scalars(select(SignInCountry.country).where(
