@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.core.passwords import HashParameters, PasswordHasher
 from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
@@ -143,10 +144,22 @@ def database(settings: Settings) -> Iterator[Database]:
     db.dispose()
 
 
+#: argon2id far below the settings' floor: for tests where hashing cost is not under test.
+CHEAP_HASHING = HashParameters(time_cost=1, memory_kib=64, parallelism=1)
+
+
+@pytest.fixture
+def hasher(request: pytest.FixtureRequest) -> PasswordHasher:
+    """Cheap password hashing, unless the test is marked ``real_password_hashing``."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return PasswordHasher()
+    return PasswordHasher(CHEAP_HASHING)
+
+
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock, outbox: OutboxMailer,
-        database: Database) -> FastAPI:
-    return create_app(settings, clock=clock, mailer=outbox, database=database)
+        database: Database, hasher: PasswordHasher) -> FastAPI:
+    return create_app(settings, clock=clock, mailer=outbox, database=database, hasher=hasher)
 
 
 @pytest.fixture

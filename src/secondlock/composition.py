@@ -60,16 +60,21 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
-                  database: Database | None = None) -> Runtime:
-    """Wire the services' dependencies; used by the app factory and the CLI."""
+                  database: Database | None = None,
+                  hasher: PasswordHasher | None = None) -> Runtime:
+    """Wire the services' dependencies; used by the app factory and the CLI.
+
+    ``hasher`` replaces the one built from the argon2 settings (tests use cheap parameters
+    below the settings' floor where hashing cost is not what they test).
+    """
     return Runtime(
         settings=settings,
         db=database or Database(settings.resolved_database_url),
         clock=clock or SystemClock(),
-        hasher=PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
-                                             memory_kib=settings.argon2_memory_kib,
-                                             parallelism=settings.argon2_parallelism),
-                              max_parallel=settings.argon2_threads),
+        hasher=hasher or PasswordHasher(HashParameters(time_cost=settings.argon2_time_cost,
+                                                       memory_kib=settings.argon2_memory_kib,
+                                                       parallelism=settings.argon2_parallelism),
+                                        max_parallel=settings.argon2_threads),
         policy=PasswordPolicy(min_length=settings.password_min_length,
                               min_length_single_factor=settings.password_min_length_single_factor,
                               service_name=settings.service_name),

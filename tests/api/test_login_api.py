@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -47,6 +48,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(
     assert wrong.json()["code"] == "invalid_credentials"
 
 
+@pytest.mark.real_password_hashing
 def test_unknown_email_takes_about_as_long_as_a_wrong_password(
         client: TestClient, account_factory: Callable[..., MadeAccount]) -> None:
     account = account_factory()

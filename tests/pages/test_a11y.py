@@ -44,7 +44,7 @@ from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.base import Base
+from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
 from secondlock.web.cookies import session_cookie_name
 from secondlock.web.i18n import LANGUAGE_COOKIE
@@ -56,7 +56,7 @@ pytestmark = pytest.mark.browser
 
 AXE_ENV = "SECONDLOCK_TEST_AXE"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+VIEWPORTS: dict[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 PHONE_NUMBER = "+12015550123"
 CODE = re.compile(r"\b(\d{6})\b")
@@ -96,7 +96,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = tmp_path_factory.mktemp("a11y")
     database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
     engine = create_engine(database_url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -255,7 +255,7 @@ class Findings:
         self.pages += 1
         self.checked.append(where)
         lang = page.evaluate("document.documentElement.lang")
-        if lang != language:
+        if lang.lower().replace("_", "-") != language.lower().replace("_", "-"):
             self.problems.append(f"{where}: <html lang={lang!r}>, expected {language!r}")
         for violation in page.evaluate(AXE_RUN, WCAG_TAGS):
             self.problems.append(f"{where}: {violation}")

@@ -83,5 +83,5 @@ def test_dev_outbox_lists_mail_with_a_clickable_link(app: FastAPI, client: TestC
     link = _link(app, client, outbox)
     html = client.get("/dev/outbox").text
     assert "Welcome to SecondLock: confirm your email" in html
-    assert "To ada@example.com" in html
+    assert 'To <bdi dir="ltr">ada@example.com</bdi>' in html  # left to right in Arabic too
     assert f'href="http://localhost:8000{link}"' in html

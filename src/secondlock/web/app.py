@@ -12,6 +12,7 @@ from secondlock import __version__
 from secondlock.composition import Database, build_mailer, build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
+from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
 from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
@@ -27,10 +28,12 @@ from secondlock.web.middleware import (
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
-               database: Database | None = None) -> FastAPI:
+               database: Database | None = None,
+               hasher: PasswordHasher | None = None) -> FastAPI:
     """Build the ASGI app. Nothing is read from the environment here."""
     notifier = LoopNotifier(mailer or build_mailer(settings))
-    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database)
+    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database,
+                       hasher=hasher)
     services = Services.build(rt)
 
     @asynccontextmanager

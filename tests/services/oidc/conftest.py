@@ -5,6 +5,7 @@ import pytest
 from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services.oidc import OidcServices
@@ -13,7 +14,7 @@ from secondlock.storage.db import Database
 
 @pytest.fixture
 def oidc(settings: Settings, clock: FixedClock, outbox: OutboxMailer,
-         database: Database) -> OidcServices:
+         database: Database, hasher: PasswordHasher) -> OidcServices:
     rt = build_runtime(settings, notifier=BlockingNotifier(outbox), clock=clock,
-                       database=database)
+                       database=database, hasher=hasher)
     return OidcServices.build(rt)

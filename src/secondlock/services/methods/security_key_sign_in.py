@@ -13,11 +13,7 @@ password, so they count per IP instead: a stranger must not be able to lock an o
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
 from typing import Any, NoReturn
-
-from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import webauthn
 from secondlock.core.errors import (
@@ -30,10 +26,15 @@ from secondlock.core.network import throttle_group
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import IP_LOGIN_POLICY
 from secondlock.core.views import SessionView
-from secondlock.core.webauthn import AssertionRejectedError, ParsedCredential
+from secondlock.core.webauthn import AssertionRejectedError
 from secondlock.services.activity import event
+from secondlock.services.methods.security_key_assertions import (
+    AssertionChecks,
+    KeyRefused,
+    refusal_detail,
+    refusal_reason,
+)
 from secondlock.services.methods.security_keys import key_refs, new_challenge, take_challenge
-from secondlock.services.notices import notify
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor, mfa_key
 from secondlock.services.sessions import SessionService
@@ -44,42 +45,19 @@ from secondlock.services.sign_in import (
     send_sign_in_notices,
 )
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
-from secondlock.storage.orm import MfaChallenge, WebAuthnChallenge
+from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Throttles
 from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 PASSKEY_SCOPE = "passkey"
 #: Passwordless starts per IP group (IPv6 /64) within one ceremony window of 5 minutes.
 MAX_PASSWORDLESS_STARTS = 100
-_FAILED = msg("Your security key could not be verified. Try again, or use another way to "
-              "sign in.")
-
-
-@dataclass(frozen=True)
-class _Use:
-    """A verified assertion, not yet claimed (the counter compare-and-set)."""
-
-    authenticator_id: str
-    account_id: str
-    name: str
-    stored_count: int
-    new_count: int
-    backup_eligible: bool
-    backup_state: bool
-
-
-class _Refused(Exception):
-    def __init__(self, reason: str, detail: str = _FAILED) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
-
-
 class SecurityKeySignIn:
     def __init__(self, rt: Runtime, sessions: SessionService, factor: SecondFactor) -> None:
         self.rt = rt
         self.sessions = sessions
         self.factor = factor
+        self.checks = AssertionChecks(rt)
 
     # Options -------------------------------------------------------------------------------
     def second_step_options(self, mfa_token: str) -> dict[str, Any]:
@@ -158,15 +136,16 @@ class SecurityKeySignIn:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "second_step")
             if stored is None or stored.mfa_challenge_id != pending.id:
-                raise _Refused("challenge", msg("This sign-in took too long or was already "
-                                                "tried. Try your key again."))
-            use = self._check(parsed, stored, account_id=account_id, require_uv=False, info=info)
-        except (_Refused, AssertionRejectedError) as exc:
+                raise KeyRefused("challenge", msg("This sign-in took too long or was already "
+                                                  "tried. Try your key again."))
+            use = self.checks.check(parsed, stored, account_id=account_id, require_uv=False,
+                                    info=info)
+        except (KeyRefused, AssertionRejectedError) as exc:
             self._second_step_failed(pending, attempt, info, exc)
         with self.rt.db.write() as s:
-            if not self._claim(s, use):
+            if not self.checks.claim(s, use):
                 s.rollback()
-                self._second_step_failed(pending, attempt, info, self._cloned(use, info))
+                self._second_step_failed(pending, attempt, info, self.checks.cloned(use, info))
             signed_in = complete_sign_in(
                 s, self.rt, account_id=account_id, method=Method.WEBAUTHN, info=info,
                 amr=webauthn.amr_for(backup_eligible=use.backup_eligible, passwordless=False),
@@ -194,25 +173,25 @@ class SecurityKeySignIn:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "passwordless")
             if stored is None:
-                raise _Refused("challenge", msg("This sign-in took too long or was already "
-                                                "tried. Try your passkey again."))
-            use = self._check(parsed, stored, account_id=None, require_uv=True, info=info)
+                raise KeyRefused("challenge", msg("This sign-in took too long or was already "
+                                                  "tried. Try your passkey again."))
+            use = self.checks.check(parsed, stored, account_id=None, require_uv=True, info=info)
             with self.rt.db.write() as s:
-                if not self._claim(s, use):
+                if not self.checks.claim(s, use):
                     s.rollback()
-                    raise self._cloned(use, info)
+                    raise self.checks.cloned(use, info)
                 signed_in = complete_sign_in(
                     s, self.rt, account_id=use.account_id, method=Method.PASSKEY, info=info,
                     amr=webauthn.amr_for(backup_eligible=use.backup_eligible, passwordless=True))
                 s.commit()
-        except (_Refused, AssertionRejectedError) as exc:
+        except (KeyRefused, AssertionRejectedError) as exc:
             now = self.rt.clock.now()
             with self.rt.db.write() as s:
                 record_failure(s, key, IP_LOGIN_POLICY, now)
                 Activity(s).add(event(at=now, name="login", info=info, success=False,
-                                      reason=_reason(exc), method=Method.PASSKEY))
+                                      reason=refusal_reason(exc), method=Method.PASSKEY))
                 s.commit()
-            raise AssertionRejectedError(_detail(exc)) from None
+            raise AssertionRejectedError(refusal_detail(exc)) from None
         send_sign_in_notices(self.rt, signed_in, info)
         return signed_in.result()
 
@@ -230,100 +209,32 @@ class SecurityKeySignIn:
             parsed = webauthn.parse_credential(credential, kind="get")
             stored = take_challenge(self.rt, parsed, "reauth")
             if stored is None or stored.session_id != view.id:
-                raise _Refused("challenge", msg("That took too long or was already tried. "
-                                                "Try your key again."))
-            use = self._check(parsed, stored, account_id=view.account_id, require_uv=False,
+                raise KeyRefused("challenge", msg("That took too long or was already tried. "
+                                                  "Try your key again."))
+            use = self.checks.check(parsed, stored, account_id=view.account_id, require_uv=False,
                               info=info)
             with self.rt.db.write() as s:
-                if not self._claim(s, use):
+                if not self.checks.claim(s, use):
                     s.rollback()
-                    raise self._cloned(use, info)
+                    raise self.checks.cloned(use, info)
                 Throttles(s).reset(mfa_key(view.account_id))
                 Sessions(s).mark_second_factor(view.id, webauthn.amr_for(
                     backup_eligible=use.backup_eligible, passwordless=False), now)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=True,
                                       account_id=view.account_id, method=Method.WEBAUTHN))
                 s.commit()
-        except (_Refused, AssertionRejectedError) as exc:
+        except (KeyRefused, AssertionRejectedError) as exc:
             with self.rt.db.write() as s:
                 locked = self.factor.lock_if_due(s, view.account_id, attempt)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=False,
-                                      account_id=view.account_id, reason=_reason(exc),
+                                      account_id=view.account_id, reason=refusal_reason(exc),
                                       method=Method.WEBAUTHN))
                 s.commit()
             if locked is not None:
                 self.factor.notify_lock(view.email, attempt, locked, info)
-            raise AssertionRejectedError(_detail(exc)) from None
+            raise AssertionRejectedError(refusal_detail(exc)) from None
 
     # Shared --------------------------------------------------------------------------------
-    def _check(self, parsed: ParsedCredential, stored: WebAuthnChallenge, *,
-               account_id: str | None, require_uv: bool, info: RequestInfo) -> _Use:
-        """Find the key, check its owner, verify the signature and judge the counter."""
-        with self.rt.db.read() as s:
-            found = WebAuthnCredentials(s).by_credential_id(parsed.credential_id)
-            owner = Accounts(s).get(found[0].account_id) if found else None
-        if found is None or owner is None:
-            raise _Refused("unknown_key", msg("This key is not registered here. Use a key you "
-                                              "added to your account."))
-        cred, row = found
-        if account_id is not None and cred.account_id != account_id:
-            raise _Refused("other_account", msg("This key belongs to another account. Use a key "
-                                                "you added to your account."))
-        if account_id is None and (parsed.user_handle is None or not hmac.compare_digest(
-                parsed.user_handle, owner.user_handle)):
-            raise _Refused("user_handle")
-        if stored.account_id is not None and stored.account_id != cred.account_id:
-            raise _Refused("other_account")
-        if cred.flagged_at is not None:
-            raise _Refused("flagged", msg("This key is blocked because it may have been copied. "
-                                          "Use another way to sign in."))
-        checked = webauthn.verify_assertion(
-            parsed, expected_challenge=parsed.challenge, rp_id=self.rt.settings.rp_id,
-            origin=self.rt.settings.origin, public_key=cred.public_key,
-            require_user_verification=require_uv)
-        if checked.backup_eligible != cred.backup_eligible:
-            raise _Refused("backup_flags")  # BE never changes for a credential (WA-4)
-        use = _Use(authenticator_id=cred.authenticator_id, account_id=cred.account_id,
-                   name=row.name, stored_count=cred.sign_count,
-                   new_count=checked.new_sign_count, backup_eligible=cred.backup_eligible,
-                   backup_state=checked.backup_state)
-        if webauthn.counter_regressed(cred.sign_count, checked.new_sign_count):
-            raise self._cloned(use, info)
-        return use
-
-    def _claim(self, s: DbSession, use: _Use) -> bool:
-        return WebAuthnCredentials(s).advance(use.authenticator_id, stored=use.stored_count,
-                                              new=use.new_count,
-                                              backup_state=use.backup_state,
-                                              now=self.rt.clock.now())
-
-    def _cloned(self, use: _Use, info: RequestInfo) -> _Refused:
-        """Flag the key (committed on its own) and mail the owner once; the refusal to raise."""
-        now = self.rt.clock.now()
-        with self.rt.db.write() as s:
-            first = WebAuthnCredentials(s).flag(use.authenticator_id, now)
-            account = Accounts(s).get(use.account_id)
-            if first:
-                Activity(s).add(event(at=now, name="security_key_flagged",
-                                      info=info,
-                                      success=True, account_id=use.account_id,
-                                      reason="counter_regressed", method=Method.WEBAUTHN,
-                                      detail=use.name))
-            s.commit()
-        if first and account is not None:
-            notify(self.rt, to=account.email, kind="security_key_flagged", at=now,
-                   info=info,
-                   subject=msg("a security key may have been copied"),
-                   headline=msg("We blocked your security key \u201c%(name)s\u201d.",
-                                name=use.name),
-                   details=[msg("It signed with a counter that went backwards. That happens when "
-                                "a key was copied (cloned), so we no longer accept it."),
-                            msg("If you still have the key, remove it on your security page and "
-                                "add it again. If you think it was copied, also change your "
-                                "password.")])
-        return _Refused("counter_regressed", msg("This key is blocked because it may have been "
-                                                 "copied. Use another way to sign in."))
-
     def _second_step_failed(self, pending: MfaChallenge, attempt: int, info: RequestInfo,
                             exc: Exception) -> NoReturn:
         now = self.rt.clock.now()
@@ -331,7 +242,7 @@ class SecurityKeySignIn:
             MfaChallenges(s).count_failure(pending.id)
             locked = self.factor.lock_if_due(s, pending.account_id, attempt)
             Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
-                                  account_id=pending.account_id, reason=_reason(exc),
+                                  account_id=pending.account_id, reason=refusal_reason(exc),
                                   method=Method.WEBAUTHN))
             s.commit()
         if locked is not None:
@@ -339,15 +250,4 @@ class SecurityKeySignIn:
                 account = Accounts(s).get(pending.account_id)
             if account is not None:
                 self.factor.notify_lock(account.email, attempt, locked, info)
-        raise AssertionRejectedError(_detail(exc)) from None
-
-
-def _reason(exc: Exception) -> str:
-    return exc.reason if isinstance(exc, _Refused) else "invalid_assertion"
-
-
-def _detail(exc: Exception) -> str:
-    if isinstance(exc, _Refused):
-        return exc.detail
-    return str(getattr(exc, "detail", "")) or _FAILED
-
+        raise AssertionRejectedError(refusal_detail(exc)) from None

@@ -40,7 +40,8 @@ def factors(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...
 
 def ways(pages: Pages, request: Request, view: SessionView) -> tuple[str, ...]:
     """The codes this account can confirm it's you with, strongest first (no email code
-    where a stronger factor exists: see ``services.oob_codes.email_session_counts``)."""
+    where a stronger factor exists: see ``email_session_counts`` in
+    ``services.methods.sms_email_code_checks``)."""
     usable = tuple(m for m in REAUTH_METHODS if m in factors(pages, request, view))
     if Method.EMAIL in usable and not email_session_counts(pages.services(request).rt,
                                                            view.account_id):
