@@ -19,10 +19,16 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── InvalidTokenError            invalid_token
     ├── RateLimitedError             too_many_attempts (+ retry_after)
     ├── ResetLinkExpiredError        reset_link_expired
-    └── WrongPasswordError           invalid_current_password
+    ├── WrongPasswordError           invalid_current_password
+    ├── RecoveryWaitingError         recovery_waiting (+ ready_at)
+    ├── RecoveryPendingError         recovery_pending
+    ├── RecoveryEndedError           recovery_ended
+    └── RecoveryLinkExpiredError     recovery_link_expired
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from secondlock.core.i18n import msg, nmsg
 
@@ -144,6 +150,35 @@ class WrongPasswordError(SecondLockError):
     title = msg("Your current password is not correct")
 
 
+# Recovery with a waiting period (issue #15) ---------------------------------------------
+class RecoveryWaitingError(SecondLockError):
+    """The recovery cannot finish yet: its waiting period ends at ``ready_at``."""
+
+    code = "recovery_waiting"
+    title = msg("The waiting period is not over yet")
+
+    def __init__(self, ready_at: datetime, detail: str | None = None) -> None:
+        self.ready_at = ready_at
+        super().__init__(detail)
+
+
+class RecoveryPendingError(SecondLockError):
+    code = "recovery_pending"
+    title = msg("A recovery of this account is already under way")
+
+
+class RecoveryEndedError(SecondLockError):
+    """The recovery was cancelled or has already finished."""
+
+    code = "recovery_ended"
+    title = msg("This recovery has ended")
+
+
+class RecoveryLinkExpiredError(SecondLockError):
+    code = "recovery_link_expired"
+    title = msg("This recovery link has expired or was already used")
+
+
 __all__ = [
     "ConflictError",
     "EmailTakenError",
@@ -156,6 +191,10 @@ __all__ = [
     "NotFoundError",
     "RateLimitedError",
     "ReauthRequiredError",
+    "RecoveryEndedError",
+    "RecoveryLinkExpiredError",
+    "RecoveryPendingError",
+    "RecoveryWaitingError",
     "ResetLinkExpiredError",
     "SecondFactorRequiredError",
     "SecondLockError",

@@ -13,6 +13,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.password_attempts import LOGIN_SCOPE
+from secondlock.services.recovery import RecoveryView
+from secondlock.services.recovery_admin import RecoveryAdmin
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sign_out import sign_out_everywhere
@@ -54,6 +56,8 @@ class AccountReport:
     second_step_locked_until: datetime | None
     #: (when, event, success, reason, IP, place in English or "")
     recent_activity: list[tuple[datetime, str, bool, str | None, str, str]]
+    #: The pending recovery (issue #15), else the latest one; None when there never was one.
+    recovery: RecoveryView | None = None
     #: Countries the account has signed in from, first one first (issue #16).
     countries: list[str] = field(default_factory=list)
 
@@ -88,6 +92,7 @@ class AdminService:
                 second_step_failures=throttle.failures if throttle else 0,
                 second_step_locked_until=throttle.locked_until if throttle else None,
                 recent_activity=activity,
+                recovery=RecoveryAdmin(self.rt).of_account(account.id),
                 countries=SignInCountries(s).for_account(account.id))
 
     def reset_2fa(self, email: str, *, reason: str, operator: str, info: RequestInfo) -> None:

@@ -30,6 +30,8 @@ from secondlock.services.enrollment import (
     enrollment_rule,
 )
 from secondlock.services.notices import notify
+from secondlock.services.recovery_notices import recovery_stopped_by_sign_in
+from secondlock.services.recovery_state import CANCELLING_METHODS, cancel_pending
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sessions import IssuedSession, issue_session
@@ -81,6 +83,8 @@ class LoginResult:
     device_token: str | None = None
     #: SECONDLOCK_REQUIRE_2FA: the session may only add a factor, or must by this time.
     enrollment: Enrollment = NOTHING_DUE
+    #: This sign-in with a factor stopped a pending recovery of the account (issue #15).
+    recovery_cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,11 +101,14 @@ class SignedIn:
     #: Where the sign-in came from, and whether that is news (issue #16).
     place: PlaceNews = NO_PLACE_NEWS
     enrollment: Enrollment = NOTHING_DUE
+    #: The sign-in proved a factor while a recovery of the account waited: it is cancelled.
+    recovery_cancelled: bool = False
 
     def result(self) -> LoginResult:
         return LoginResult(status="authenticated", account_id=self.account_id,
                            session=self.session, device_token=self.device_token,
-                           enrollment=self.enrollment)
+                           enrollment=self.enrollment,
+                           recovery_cancelled=self.recovery_cancelled)
 
 
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
@@ -147,6 +154,9 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
                            absolute=timedelta(hours=rt.settings.session_absolute_hours))
     Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
                           method=method, detail=NEW_DEVICE if new_device else None))
+    # Whoever still holds a factor is the owner: a recovery waiting to remove them stops.
+    cancelled = method in CANCELLING_METHODS and cancel_pending(
+        s, account_id, now=now, by="sign_in", info=info, detail=f"method={method}")
     remaining = None
     if method == Method.RECOVERY_CODE:
         remaining = RecoveryCodes(s).remaining(account_id)
@@ -156,7 +166,7 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
                                        days=rt.settings.trusted_device_days)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
                     device_token=device_token, recovery_codes_left=remaining, place=place,
-                    enrollment=enrollment)
+                    enrollment=enrollment, recovery_cancelled=cancelled)
 
 
 def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:
@@ -168,11 +178,16 @@ def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) ->
         alert_new_location(rt, signed_in.account_id, news.place, info)
     elif signed_in.new_device:
         alert_new_device(rt, signed_in.account_id, signed_in.method, info)
+    if signed_in.recovery_codes_left is None and not signed_in.recovery_cancelled:
+        return
+    with rt.db.read() as s:
+        account = Accounts(s).get(signed_in.account_id)
+    if account is None:
+        return
     if signed_in.recovery_codes_left is not None:
-        with rt.db.read() as s:
-            account = Accounts(s).get(signed_in.account_id)
-        if account is not None:
-            _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
+        _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
+    if signed_in.recovery_cancelled:
+        recovery_stopped_by_sign_in(rt, account.email, info)
 
 
 def _recovery_code_used(rt: Runtime, email: str, remaining: int, info: RequestInfo) -> None:

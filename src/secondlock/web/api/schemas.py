@@ -58,6 +58,8 @@ class Authenticated(BaseModel):
     token: str
     #: Present when this device is (still) remembered: keep it, it replaces the one sent.
     device_token: str | None = None
+    #: True when this sign-in with a factor stopped a pending recovery of the account.
+    recovery_cancelled: bool | None = None
     #: SECONDLOCK_REQUIRE_2FA: true when this session may only add a factor (and read /me,
     #: sign out) until one is confirmed.
     enrollment_required: bool = False
@@ -70,7 +72,8 @@ class Authenticated(BaseModel):
         return cls(status="authenticated", token=result.session.token,
                    device_token=result.device_token,
                    enrollment_required=result.enrollment.required,
-                   enroll_by=result.enrollment.enroll_by)
+                   enroll_by=result.enrollment.enroll_by,
+                   recovery_cancelled=result.recovery_cancelled or None)
 
 
 class MfaRequired(BaseModel):
