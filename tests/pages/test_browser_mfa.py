@@ -185,3 +185,40 @@ def test_security_page_screenshot_with_2fa_on(browser: Browser, live_server: Liv
         SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
     context.close()
+
+
+def test_the_recovery_codes_page_holds_the_language_switch_until_the_codes_are_saved(
+        phone: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    """Switching language reloads the page, and the one-time codes would be gone: the
+    footer says so instead of offering the switch, without needing JavaScript."""
+    url, email = live_server.url, next(_emails)
+    sign_up(phone, url, email)
+    add_app(phone, url, tmp_path, "iPhone")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
+    footer = phone.locator("footer")
+    expect(footer.get_by_role("button", name="Deutsch")).to_have_count(0)
+    expect(footer).to_contain_text("Switching language now would hide your recovery codes")
+    expect(phone.locator("#recovery-codes code")).to_have_count(10)
+    check_page(phone)
+    phone.get_by_role("link", name="I saved them").click()
+    expect(phone.locator("footer").get_by_role("button", name="Deutsch")).to_be_visible()
+
+
+def test_removing_an_app_asks_first_with_its_name_and_a_way_back(
+        phone: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    url, email = live_server.url, next(_emails)
+    sign_up(phone, url, email)
+    add_app(phone, url, tmp_path, "Work phone")
+    phone.get_by_role("link", name="I saved them").click()
+    phone.goto(url + "/account/security")
+    phone.get_by_role("button", name="Remove Work phone").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Remove Work phone?")
+    expect(phone.get_by_role("alert")).to_contain_text("turns two-factor authentication off")
+    check_page(phone)
+    phone.get_by_role("link", name="Keep it").click()
+    expect(phone).to_have_url(url + "/account/security")
+    expect(phone.get_by_role("heading", name="Work phone")).to_be_visible()  # still there
+    phone.get_by_role("button", name="Remove Work phone").click()
+    phone.get_by_role("button", name="Remove Work phone").click()
+    expect(phone).to_have_url(url + "/account/security?notice=mfa-off")
+    expect(phone.get_by_role("heading", name="Work phone")).to_have_count(0)

@@ -101,3 +101,15 @@ def test_a_password_found_on_the_blocklist_at_sign_in_is_flagged_until_it_is_not
     client.cookies.clear()
     page_login(client, EMAIL, PASSWORD)
     assert "is not on our list" in client.get("/account/checkup").text
+
+
+def test_the_account_home_marks_each_unfinished_checkup_item_as_to_do(
+        client: TestClient) -> None:
+    page_signup(client, EMAIL, PASSWORD)
+    home = client.get("/account").text
+    summary = home.split('id="checkup-heading"', 1)[1].split("</section>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", summary, re.S)
+    assert len(items) == 4
+    for item in items:  # "Two-factor authentication is on" must not read as a fact
+        assert re.search(r'<span class="badge badge--warn">To do</span>', item), item
+    assert any("Two-factor authentication is on" in item for item in items)

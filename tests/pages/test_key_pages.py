@@ -147,7 +147,7 @@ def test_rename_and_remove_a_key_confirming_with_the_key(
     clock.advance(minutes=11)
     page = client.get("/account/security").text
     removing = client.post("/account/security/keys/remove", follow_redirects=False, data={
-        "csrf_token": csrf_of(page), "authenticator_id": key_id})
+        "csrf_token": csrf_of(page), "authenticator_id": key_id, "confirmed": "yes"})
     assert removing.headers["location"].startswith("/account/confirm")
     confirm = client.get(removing.headers["location"]).text
     assert "Use your security key" in confirm
@@ -160,5 +160,5 @@ def test_rename_and_remove_a_key_confirming_with_the_key(
     assert confirmed.headers["location"] == "/account/security?notice=confirmed"
     page = client.get("/account/security").text
     removed = client.post("/account/security/keys/remove", follow_redirects=False, data={
-        "csrf_token": csrf_of(page), "authenticator_id": key_id})
+        "csrf_token": csrf_of(page), "authenticator_id": key_id, "confirmed": "yes"})
     assert removed.headers["location"] == "/account/security?notice=mfa-off"

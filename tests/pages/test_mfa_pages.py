@@ -205,3 +205,42 @@ def test_odd_mfa_cookies_never_fail(client: TestClient, cookie: str) -> None:
     client.cookies.set("secondlock_mfa", cookie)
     response = client.get("/login/verify", follow_redirects=False)
     assert response.status_code == 303
+
+
+def test_the_code_that_just_added_the_app_is_refused_as_used_not_as_a_clock_problem(
+        client: TestClient, clock: FixedClock) -> None:
+    """"Test your setup" straight after adding the app: the app still shows the code that
+    confirmed it. That is a replay, and the page says to wait for the next code."""
+    page_signup(client, EMAIL, PASSWORD)
+    enrolled = enroll_app(client, clock)
+    clock.advance(seconds=-30)  # back to the step whose code confirmed the app
+    client.cookies.clear()
+    page_login(client, EMAIL, PASSWORD)
+    used = second_step(client, "totp", code_at(enrolled.secret, clock.now()))
+    assert used.status_code == 401
+    alert = used.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "That code was already used" in alert
+    assert "wait until your app shows a new code" in alert
+    assert "time on your phone" not in alert  # not the clock's fault
+    assert "automatic" not in alert
+    wrong = second_step(client, "totp", "000000" if code_at(enrolled.secret, clock.now())
+                        != "000000" else "111111")
+    assert "That code did not work" in wrong.text
+    assert "already used" not in wrong.text
+    clock.advance(seconds=30)
+    assert second_step(client, "totp", code_at(enrolled.secret, clock.now())).status_code \
+        == 303
+
+
+def test_the_api_names_a_replayed_app_code_code_used(
+        client: TestClient, clock: FixedClock) -> None:
+    page_signup(client, EMAIL, PASSWORD)
+    enrolled = enroll_app(client, clock)
+    clock.advance(seconds=-30)
+    client.cookies.clear()
+    login = client.post("/api/v1/login", json={"email": EMAIL, "password": PASSWORD})
+    token = login.json()["mfa_token"]
+    used = client.post("/api/v1/login/verify", json={
+        "mfa_token": token, "method": "totp", "code": code_at(enrolled.secret, clock.now())})
+    assert used.status_code == 401
+    assert used.json()["code"] == "code_used"

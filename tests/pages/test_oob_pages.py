@@ -179,3 +179,26 @@ def test_asking_for_a_method_the_account_lacks_falls_back(
     response = client.get("/login/verify?method=sms", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login/verify?method=totp"
+
+
+def test_with_an_app_and_a_phone_the_security_page_counts_both(
+        client: TestClient, gateway: OutboxSms, clock: FixedClock) -> None:
+    page_signup(client, EMAIL, PASSWORD)
+    enroll_app(client, clock)
+    before = client.get("/account/security").text
+    assert "removing it turns two-factor authentication off" in before  # the app alone
+    started = submit(client, "/account/security/phone", "/account/security/phone",
+                     {"phone": "+1 201 555 0123", "name": "Backup phone"})
+    factor = re.search(r'name="authenticator_id" value="([^"]+)"', started.text)
+    assert factor
+    client.post("/account/security/factor/confirm", data={
+        "authenticator_id": factor.group(1), "method": "sms", "code": last_sms_code(gateway),
+        "csrf_token": csrf_of(started.text)}, follow_redirects=False)
+    page = client.get("/account/security").text
+    assert "removing it turns two-factor authentication off" not in page
+    assert "This is your only" not in page
+    status = page.split('id="mfa-heading"', 1)[1].split("<h3>", 1)[0]
+    assert "a code from your authenticator app" in status
+    assert "a code sent to your phone by text message" in status
+    assert "a recovery code" in status
+    assert "security key" not in status  # it names only what the shopper has

@@ -172,10 +172,10 @@ def test_second_app_then_remove_one_then_the_last(client: TestClient,
     assert "iPhone" in html
     assert "iPad" in html
     removed = submit(client, "/account/security", "/account/security/apps/remove",
-                     {"authenticator_id": second.app_id})
+                     {"authenticator_id": second.app_id, "confirmed": "yes"})
     assert removed.headers["location"] == "/account/security?notice=app-removed"
     last = submit(client, "/account/security", "/account/security/apps/remove",
-                  {"authenticator_id": first.app_id})
+                  {"authenticator_id": first.app_id, "confirmed": "yes"})
     assert last.headers["location"] == "/account/security?notice=mfa-off"
     html = client.get(last.headers["location"]).text
     assert re.search(r"Two-factor authentication: <span[^>]*>off</span>", html)

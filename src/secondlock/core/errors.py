@@ -11,6 +11,7 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── NotAuthenticatedError        not_authenticated
     ├── NotFoundError                not_found
     ├── InvalidCodeError             invalid_code
+    │   └── CodeAlreadyUsedError     code_used (an app code whose time step was used)
     ├── MfaTokenExpiredError         mfa_token_expired
     ├── ReauthRequiredError          reauth_required
     ├── SecondFactorRequiredError    second_factor_required
@@ -88,6 +89,13 @@ class InvalidTokenError(SecondLockError):
 class InvalidCodeError(SecondLockError):
     code = "invalid_code"
     title = msg("That code did not work")
+
+
+class CodeAlreadyUsedError(InvalidCodeError):
+    """A right app code from a time step that was already used (a replay, not a typo)."""
+
+    code = "code_used"
+    title = msg("That code was already used")
 
 
 class MfaTokenExpiredError(SecondLockError):

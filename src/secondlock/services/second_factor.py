@@ -143,6 +143,21 @@ class SecondFactor:
                     return Candidate(method, factor.row_id, digest=digest)
         return None
 
+    def used_before(self, stored: list[StoredFactor], method: str, code: str) -> bool:
+        """Whether a refused app code is right but from a time step already used (a replay:
+        the person should wait for the next code, not fix their clock). No I/O."""
+        if method != Method.TOTP:
+            return False
+        now = self.rt.clock.now()
+        for factor in stored:
+            if factor.secret is None or factor.last_step is None:
+                continue
+            step = totp.match_step(factor.secret, code, at=now, last_step=None,
+                                   drift=self.rt.settings.totp_drift_steps)
+            if step is not None and step <= factor.last_step:
+                return True
+        return False
+
     def claim(self, s: DbSession, candidate: Candidate, account_id: str) -> bool:
         """Use the code once, inside the caller's transaction; clears the failure counter."""
         now = self.rt.clock.now()

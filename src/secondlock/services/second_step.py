@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import (
+    CodeAlreadyUsedError,
     InvalidCodeError,
 )
 from secondlock.core.i18n import msg
@@ -88,6 +89,8 @@ class SecondStepService:
                 s.commit()
         self._tell_owner(outcome, account_id, attempt, info)
         if outcome.signed_in is None:
+            if self.factor.used_before(stored, method, code):
+                raise CodeAlreadyUsedError(USED_HINT)
             raise InvalidCodeError(_hint(method))
         return outcome.signed_in.result()
 
@@ -134,6 +137,11 @@ class SecondStepService:
                                 "wrong two-factor codes."),
                    details=[msg("Your second factor stopped them. If this was not you, your "
                                 "password is known to someone else: change it now.")])
+
+
+USED_HINT = msg("That code was already used, for example to add the app a moment ago. Each "
+                "code works once: wait until your app shows a new code (they change every 30 "
+                "seconds), then type the new one.")
 
 
 def _hint(method: str) -> str:

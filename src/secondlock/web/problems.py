@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_credentials": 401,
     "not_authenticated": 401,
     "invalid_code": 401,
+    "code_used": 401,
     "email_taken": 409,
     "invalid_email": 422,
     "weak_password": 422,

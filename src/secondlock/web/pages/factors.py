@@ -58,7 +58,14 @@ def rename_factor(pages: Pages, request: Request, view: SessionView, form: Form,
 def remove_factor(pages: Pages, request: Request, view: SessionView, form: Form, *,
                   gone: str, done: str) -> Response:
     """Remove an app, phone, address or key; the last one turns 2FA off (needs a recent
-    sign-in: else "confirm it's you" first)."""
+    sign-in: else "confirm it's you" first).
+
+    The security page's "Remove" button only asks: this answers with a page that names the
+    factor, a "Remove" button that sends the same form with ``confirmed=yes``, and "Keep it"
+    back to the security page (no JavaScript needed). Only that second POST removes.
+    """
+    if form.get("confirmed") != "yes":
+        return _ask_first(pages, request, view, form, gone=gone)
     try:
         turned_off = pages.services(request).authenticators.remove(
             view, factor_id(form), request_info(request))
@@ -69,3 +76,19 @@ def remove_factor(pages: Pages, request: Request, view: SessionView, form: Form,
     except SecondLockError as exc:
         return failed(pages, request, view, exc)
     return redirect("/account/security?notice=" + ("mfa-off" if turned_off else done))
+
+
+def _ask_first(pages: Pages, request: Request, view: SessionView, form: Form, *,
+               gone: str) -> Response:
+    """The confirmation page for removing one factor."""
+    try:
+        wanted = factor_id(form)
+    except NotFoundError:
+        return redirect(f"/account/security?notice={gone}")
+    factors = [f for f in pages.services(request).authenticators.list(view.account_id)
+               if f.confirmed_at is not None]
+    factor = next((f for f in factors if f.id == wanted), None)
+    if factor is None:
+        return redirect(f"/account/security?notice={gone}")
+    return pages.render(request, "remove_factor.html", user=view, factor=factor,
+                        action=request.url.path, last=len(factors) == 1)

@@ -40,7 +40,10 @@ def render_codes(pages: Pages, request: Request, view: SessionView, codes: list[
         text = codes_text(pages.settings.service_name, view.email, codes)
     return pages.render(request, "recovery_codes.html", user=view, codes=codes,
                         download_href="data:text/plain;charset=utf-8," + quote(text),
-                        download_name=CODES_FILE, then=then, turned_on=turned_on)
+                        download_name=CODES_FILE, then=then, turned_on=turned_on,
+                        # No language switch: it would reload the page and lose the codes,
+                        # which are not stored in a readable form anywhere (see base.html).
+                        codes_on_screen=True)
 
 
 @router.post("/account/security/recovery-codes")

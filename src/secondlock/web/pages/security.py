@@ -28,10 +28,17 @@ router = APIRouter(prefix="/account/security", include_in_schema=False)
 @router.get("")
 def security(request: Request, pages: Renderer, view: SignedIn) -> Response:
     services = pages.services(request)
-    apps = [a for a in services.authenticators.list(view.account_id)
-            if a.confirmed_at is not None and a.type == Method.TOTP]
+    factors = [f for f in services.authenticators.list(view.account_id)
+               if f.confirmed_at is not None]
+    apps = [a for a in factors if a.type == Method.TOTP]
     summary = services.authenticators.summary(view.account_id)
+    # Every confirmed factor counts (apps, keys, phones, email addresses): "your only one"
+    # and the status line describe what this account really has.
+    kinds = {str(f.type) for f in factors}
     return pages.render(request, "security.html", user=view, apps=apps,
+                        factor_count=len(factors),
+                        has_kinds=[k for k in (Method.TOTP, Method.WEBAUTHN, Method.SMS,
+                                               Method.EMAIL) if k in kinds],
                         codes_left=summary.recovery_codes_remaining,
                         low_codes=LOW_CODES_THRESHOLD,
                         oob=sms_email_codes.security_section(pages, request, view),
