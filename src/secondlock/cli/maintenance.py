@@ -42,3 +42,7 @@ def prune(
         leftovers = prune_leftovers(services.rt)
     console.print(f"Deleted {leftovers} expired sign-in challenges, links, remembered devices "
                   "and code records.")
+    with cli_services(settings) as services:
+        audit = services.staff_desk.prune_audit()
+    console.print(f"Deleted {audit} staff audit entries older than "
+                  f"{settings.staff_audit_retention_days} days.")

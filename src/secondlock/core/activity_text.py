@@ -24,7 +24,8 @@ KINDS: dict[str, tuple[str, ...]] = {
                  "security_key_flagged"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
-    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out"),
+    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out", "staff_reset_2fa",
+              "staff_unlock", "staff_sign_out"),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -89,6 +90,9 @@ _SENTENCES: dict[str, str] = {
     "admin_reset_2fa": msg("An operator reset two-factor authentication"),
     "admin_unlock": msg("An operator unlocked sign-in"),
     "admin_sign_out": msg("An operator signed the account out of every device"),
+    "staff_reset_2fa": msg("Support reset two-factor authentication"),
+    "staff_unlock": msg("Support lifted the sign-in lock"),
+    "staff_sign_out": msg("Support signed the account out of every device"),
     "security_key_flagged": msg("Blocked a security key: its signature counter went "
                                 "backwards, so it may have been copied"),
     # OpenID Connect (issue #7)

@@ -18,7 +18,9 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── InvalidTokenError            invalid_token
     ├── RateLimitedError             too_many_attempts (+ retry_after)
     ├── ResetLinkExpiredError        reset_link_expired
-    └── WrongPasswordError           invalid_current_password
+    ├── WrongPasswordError           invalid_current_password
+    ├── ForbiddenError               forbidden
+    └── SamePersonError              same_person
 """
 
 from __future__ import annotations
@@ -131,9 +133,25 @@ class WrongPasswordError(SecondLockError):
     title = msg("Your current password is not correct")
 
 
+# Staff (issue #14) -------------------------------------------------------------------------
+class ForbiddenError(SecondLockError):
+    """The staff member's role does not allow this, or it is their own account."""
+
+    code = "forbidden"
+    title = msg("You may not do this")
+
+
+class SamePersonError(SecondLockError):
+    """A reset's requester tried to approve it: a second person must."""
+
+    code = "same_person"
+    title = msg("Another admin must approve this")
+
+
 __all__ = [
     "ConflictError",
     "EmailTakenError",
+    "ForbiddenError",
     "InvalidCodeError",
     "InvalidCredentialsError",
     "InvalidEmailError",
@@ -144,6 +162,7 @@ __all__ = [
     "RateLimitedError",
     "ReauthRequiredError",
     "ResetLinkExpiredError",
+    "SamePersonError",
     "SecondFactorRequiredError",
     "SecondLockError",
     "WeakPasswordError",

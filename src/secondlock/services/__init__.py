@@ -23,6 +23,9 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
+from secondlock.services.staff import StaffService
+from secondlock.services.staff_actions import StaffActions
+from secondlock.services.staff_desk import StaffDesk
 from secondlock.services.trusted_devices import TrustedDeviceService
 
 
@@ -48,6 +51,10 @@ class Services:
     sms_email_codes: SmsEmailCodeService
     security_keys: SecurityKeyService
     security_key_sign_in: SecurityKeySignIn
+    # Staff and the support desk (issue #14).
+    staff: StaffService
+    staff_desk: StaffDesk
+    staff_actions: StaffActions
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -66,7 +73,9 @@ class Services:
                    password_change=PasswordChangeService(rt),
                    sms_email_codes=SmsEmailCodeService(rt),
                    security_keys=SecurityKeyService(rt),
-                   security_key_sign_in=SecurityKeySignIn(rt, sessions, factor))
+                   security_key_sign_in=SecurityKeySignIn(rt, sessions, factor),
+                   staff=StaffService(rt), staff_desk=StaffDesk(rt),
+                   staff_actions=StaffActions(rt))
 
 
 __all__ = ["Runtime", "Services"]

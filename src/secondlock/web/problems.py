@@ -50,6 +50,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_assertion": 401,
     "invalid_registration": 400,
     "credential_exists": 409,
+    # staff (#14)
+    "same_person": 403,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

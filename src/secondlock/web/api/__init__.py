@@ -14,6 +14,7 @@ from secondlock.web.api import (
     recovery_codes,
     security_keys,
     sms_email_codes,
+    staff,
 )
 from secondlock.web.api.docs import API_PREFIX
 
@@ -29,3 +30,4 @@ router.include_router(recovery_codes.router)
 router.include_router(password.router)
 router.include_router(sms_email_codes.router)
 router.include_router(security_keys.router)
+router.include_router(staff.router)
