@@ -16,14 +16,12 @@ date, up to four other digits, and up to three symbols on either side.
 from __future__ import annotations
 
 import gzip
-import hashlib
-import io
 import unicodedata
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from importlib import resources
-from itertools import islice, pairwise
+from itertools import groupby, pairwise
 
 __all__ = ["DEFAULT_LIST_RESOURCE", "PasswordBlocklist", "blocklist_key", "is_predictable"]
 
@@ -51,34 +49,29 @@ def blocklist_key(password: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", password).casefold())
 
 
-def _digest(key: str) -> int:
-    """64 bits of BLAKE2b: 8 bytes an entry instead of a string object (about 60)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
-
-
 class _HashedSet:
-    """A sorted array of 64-bit digests: membership by binary search.
+    """A sorted array of 64-bit string hashes: membership by binary search.
 
-    Two different entries sharing a digest among a few hundred thousand has a probability
-    around 10^-9; the cost is a password refused as common, never one let through.
+    Python's own ``hash()`` of a string (SipHash with a per-process key) is computed in C,
+    so loading a few hundred thousand entries stays fast, and it takes 8 bytes an entry
+    instead of a string object (about 60). Two different entries sharing a hash among a few
+    hundred thousand has a probability around 10^-9; the cost would be a password refused
+    as common, never one let through.
     """
 
-    __slots__ = ("_digests",)
+    __slots__ = ("_hashes",)
 
     def __init__(self, keys: Iterable[str]) -> None:
-        unsorted = array("Q", (_digest(key) for key in keys))  # 8 bytes an entry while loading
-        self._digests = array("Q")
-        for digest in sorted(unsorted):
-            if not self._digests or self._digests[-1] != digest:
-                self._digests.append(digest)
+        unsorted = array("q", map(hash, keys))  # 8 bytes an entry while loading
+        self._hashes = array("q", (value for value, _ in groupby(sorted(unsorted))))
 
     def __contains__(self, key: str) -> bool:
-        digest = _digest(key)
-        i = bisect_left(self._digests, digest)
-        return i < len(self._digests) and self._digests[i] == digest
+        value = hash(key)
+        i = bisect_left(self._hashes, value)
+        return i < len(self._hashes) and self._hashes[i] == value
 
     def __len__(self) -> int:
-        return len(self._digests)
+        return len(self._hashes)
 
 
 class PasswordBlocklist:
@@ -87,12 +80,15 @@ class PasswordBlocklist:
 
     __slots__ = ("_bases", "_entries")
 
-    def __init__(self, entries: Iterable[str], *, bases: Iterable[str] = ()) -> None:
+    def __init__(self, entries: Iterable[str], *, bases: Iterable[str] = (),
+                 normalised: bool = False) -> None:
         """``bases``: the common passwords the rules look for around digits and symbols
         (``load_default`` passes the most common entries; a list given here matches its
-        entries exactly, plus the rules that need no base: digit runs and repeats)."""
-        self._entries = _HashedSet(blocklist_key(entry) for entry in entries)
-        self._bases = frozenset(_bases_of(blocklist_key(base) for base in bases))
+        entries exactly, plus the rules that need no base: digit runs and repeats).
+        ``normalised``: every entry and base is a ``blocklist_key`` already."""
+        key = (lambda value: value) if normalised else blocklist_key
+        self._entries = _HashedSet(map(key, entries))
+        self._bases = frozenset(_bases_of(map(key, bases)))
 
     @classmethod
     def load_default(cls, *, min_length: int = 0) -> PasswordBlocklist:
@@ -103,10 +99,15 @@ class PasswordBlocklist:
         those entries would only cost memory. The bases for the rules come from the
         ``BASE_ENTRIES`` most common entries whatever their length.
         """
-        return cls(
-            (line for line in _packaged_lines() if len(line) >= min_length),
-            bases=islice(_packaged_lines(), BASE_ENTRIES),
-        )
+        compressed = resources.files("secondlock.core.data").joinpath(
+            DEFAULT_LIST_RESOURCE).read_bytes()
+        # split("\n"), not splitlines(): the latter also splits on \x1c-\x1e, \x85, \u2028...
+        lines = gzip.decompress(compressed).decode("utf-8").split("\n")
+        # The file holds blocklist keys already (scripts/build_blocklist.py normalises).
+        blocklist = cls((line for line in lines if line and len(line) >= min_length),
+                        normalised=True)
+        blocklist._bases = frozenset(_bases_of(line for line in lines[:BASE_ENTRIES] if line))
+        return blocklist
 
     def __contains__(self, password: object) -> bool:
         if not isinstance(password, str):
@@ -119,17 +120,6 @@ class PasswordBlocklist:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {len(self._entries)} entries, {len(self._bases)} bases>"
-
-
-def _packaged_lines() -> Iterator[str]:
-    resource = resources.files("secondlock.core.data").joinpath(DEFAULT_LIST_RESOURCE)
-    with resource.open("rb") as raw, gzip.open(raw) as unzipped, \
-            io.TextIOWrapper(unzipped, encoding="utf-8", newline="\n") as text:
-        # Only "\n" ends an entry: splitlines() would also split on \x1c-\x1e, \x85, \u2028...
-        for line in text:
-            entry = line.removesuffix("\n")
-            if entry:
-                yield entry
 
 
 def _bases_of(keys: Iterable[str]) -> Iterator[str]:
