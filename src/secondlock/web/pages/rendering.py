@@ -75,10 +75,15 @@ NOTICES = {
     "key-renamed": msg("The security key is renamed."),
     "key-removed": msg("The security key is removed."),
     "key-gone": msg("That security key was already removed."),
+    # The support console (issue #14)
+    "staff-done": msg("Done. The shopper was mailed, and the audit log has the entry."),
+    "staff-approval-asked": msg("The reset is waiting for another admin to approve it."),
+    "staff-incomplete": msg("Give a reason, and for a reset also the ticket and every check."),
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
-ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired"}
+ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired",
+                 "staff-incomplete"}
 
 #: Where the confirm-it's-you page may send people back to: pages of the account area.
 SAFE_NEXT = re.compile(r"^/account(?:/[a-z0-9-]+)*$")
