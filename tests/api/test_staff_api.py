@@ -132,6 +132,8 @@ def test_search_by_email_start_and_by_whole_phone_number(
     assert set(by_email.json()[0]["methods"]) == {"recovery_code", "sms"}
     by_phone = client.get(ADMIN + "/accounts", params={"query": PHONE}, headers=staff.auth)
     assert [a["id"] for a in by_phone.json()] == [shopper.id]
+    unencoded = client.get(f"{ADMIN}/accounts?query={PHONE}", headers=staff.auth)
+    assert [a["id"] for a in unencoded.json()] == [shopper.id]
     partial = client.get(ADMIN + "/accounts", params={"query": PHONE[:-2]}, headers=staff.auth)
     assert partial.json() == []
 

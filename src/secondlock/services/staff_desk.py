@@ -207,8 +207,10 @@ def _as_phone(query: str) -> str | None:
         return None
     if not all(c.isdigit() or c in "+-() ." for c in query):
         return None
+    # "+" in an unencoded query string arrives as a space: digits alone mean E.164 too.
+    text = query if query.startswith(("+", "00")) else "+" + query
     try:
-        return parse_phone(query)
+        return parse_phone(text)
     except SecondLockError:
         return None
 
