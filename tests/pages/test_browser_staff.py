@@ -5,8 +5,11 @@ browser context; a staff member signed in with password + TOTP is refused."""
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,6 +20,7 @@ from secondlock.services import Services
 from secondlock.services.staff import StaffActor
 from tests.conftest import PASSWORD
 from tests.pages.conftest import PHONE, LiveServer, serve_live
+from tests.pages.test_a11y import AXE_ENV, Findings
 from tests.pages.test_browser import no_sideways_scroll, sign_up
 from tests.pages.test_browser_webauthn import USB_KEY, _sessions, add_key, with_authenticator
 
@@ -49,9 +53,18 @@ def shopper_with_totp(server: LiveServer, email: str) -> str:
     return started.secret
 
 
+def axe_if_installed() -> str | None:
+    path = Path(os.environ.get(AXE_ENV) or Path(sys.prefix) / "axe" / "node_modules"
+                / "axe-core" / "axe.min.js")
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
 def staff_with_key(browser: Browser, server: LiveServer, role: str) -> Page:
     """A new browser context: sign up, add a USB key, become staff, sign in with the key."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    axe = axe_if_installed()
+    if axe:
+        context.add_init_script(script=axe)
     page, url, email = context.new_page(), server.url, next(_emails)
     with_authenticator(page, USB_KEY)
     sign_up(page, url, email)
@@ -72,13 +85,22 @@ def test_a_reset_asked_by_support_and_approved_by_an_admin(
     shopper_with_totp(approval_server, "lost.phone@example.com")
     agent = staff_with_key(browser, approval_server, "support")
     lead = staff_with_key(browser, approval_server, "admin")
+    findings = Findings()
+
+    def check(page: Page) -> None:
+        if axe_if_installed():
+            findings.check(page, "en")
+
     try:
         agent.goto(url + "/admin")
         agent.get_by_label("Email (its start) or whole phone number").fill("lost.ph")
         agent.keyboard.press("Enter")
+        expect(agent.get_by_role("link", name="lost.phone@example.com")).to_be_visible()
+        check(agent)
         agent.get_by_role("link", name="lost.phone@example.com").click()
         expect(agent.get_by_role("heading", level=1)).to_have_text("lost.phone@example.com")
         no_sideways_scroll(agent, PHONE["width"])
+        check(agent)
         for box in agent.get_by_role("checkbox").all()[1:]:  # the identity checklist
             box.check()
         agent.get_by_label("Reason, and how you checked").fill("video call, order 1234")
@@ -88,9 +110,15 @@ def test_a_reset_asked_by_support_and_approved_by_an_admin(
 
         lead.goto(url + "/admin/approvals")
         expect(lead.get_by_text("T-77")).to_be_visible()
+        check(lead)
         lead.get_by_role("button", name="Approve the reset").click()
         expect(lead.get_by_role("status")).to_contain_text("The shopper was mailed")
         expect(lead.get_by_text("No reset is waiting.")).to_be_visible()
+        lead.get_by_role("link", name="Audit log").click()
+        expect(lead.get_by_text("approve_reset").first).to_be_visible()
+        check(lead)
+        assert findings.problems == [], "\n".join(findings.problems)
+        assert findings.pages == (4 if axe_if_installed() else 0)
         account_id = _account_id(approval_server, "lost.phone@example.com")
         assert services(approval_server).authenticators.summary(account_id).methods == ()
     finally:
