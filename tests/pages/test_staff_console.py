@@ -15,6 +15,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.services import Services
 from secondlock.services.sessions import issue_session
 from secondlock.web.cookies import session_cookie_name
+from secondlock.web.i18n import LANGUAGE_COOKIE
 from tests.api.conftest import TotpAccount
 from tests.conftest import MadeAccount
 from tests.pages.helpers import csrf_of
@@ -107,3 +108,13 @@ def test_staff_cannot_act_on_their_own_account(
     answer = staff.post(f"/admin/accounts/{account.id}/unlock",
                         data={"reason": "x", "csrf_token": csrf_of(page.text)})
     assert answer.status_code == 403
+
+
+def test_the_console_speaks_german(app: FastAPI,
+                                   account_factory: Callable[..., MadeAccount]) -> None:
+    staff = browser_for(app, account_factory(), KEY_AMR, "admin")
+    staff.cookies.set(LANGUAGE_COOKIE, "de")
+    page = staff.get("/admin")
+    assert '<html lang="de"' in page.text
+    assert "Support-Konsole" in page.text
+    assert "Prüfprotokoll" in page.text
