@@ -77,6 +77,9 @@ class Settings(BaseModel):
     activity_retention_days: int = Field(default=180, ge=1, le=3650)
     #: Days a remembered device skips the code (server-enforced; never more than 30).
     trusted_device_days: int = Field(default=30, ge=1, le=30)
+    #: Seconds a recovery without any factor waits before it can finish (default 72 hours):
+    #: time for whoever still holds a factor to stop it (docs/recovery.md).
+    recovery_delay: int = Field(default=259200, ge=1, le=30 * 24 * 3600)
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
     #: A request body must arrive in full this many seconds after its headers (else 408).

@@ -162,6 +162,7 @@ def test_no_secret_code_or_full_phone_number_in_any_admin_answer(
     assert sms["destination"].endswith(PHONE[-4:])
     assert detail["recovery_codes_remaining"] == 10
     assert {f["type"] for f in detail["factors"]} == {"totp", "sms"}
+    assert detail["recovery"] is None
 
 
 def test_unlock_lifts_the_lock_and_tells_the_shopper(

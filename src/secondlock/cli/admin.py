@@ -60,6 +60,10 @@ def show(email: Email) -> None:
                             f"{f.last_used_at:%Y-%m-%d %H:%M}" if f.last_used_at else "never",
                             "confirmed" if f.confirmed else "pending")
         console.print(factors)
+    if report.recovery is not None:
+        from secondlock.cli.recovery import describe
+
+        console.print(f"  recovery       {describe(report.recovery)}")
     if report.recent_activity:
         activity = Table("when (UTC)", "event", "outcome", "IP", box=None)
         for at, name, success, reason, ip in report.recent_activity:

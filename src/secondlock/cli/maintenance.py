@@ -42,6 +42,12 @@ def prune(
         leftovers = prune_leftovers(services.rt)
     console.print(f"Deleted {leftovers} expired sign-in challenges, links, remembered devices "
                   "and code records.")
+    # Recoveries (#15): every server sends due reminders too; this catches a stopped one.
+    from secondlock.services.recovery_admin import send_due_reminders
+
+    with cli_services(settings) as services:
+        reminded = send_due_reminders(services.rt)
+    console.print(f"Sent {reminded} recovery {'reminder' if reminded == 1 else 'reminders'}.")
     with cli_services(settings) as services:
         audit = services.staff_desk.prune_audit()
     console.print(f"Deleted {audit} staff audit entries older than "

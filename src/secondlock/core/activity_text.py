@@ -21,11 +21,12 @@ KINDS: dict[str, tuple[str, ...]] = {
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
                  "password_reset", "password_reset_requested", "not_me",
                  "email_verification_sent",
-                 "security_key_flagged"),
+                 "security_key_flagged", "recovery_requested", "recovery_started",
+                 "recovery_cancelled", "recovery_completed"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
-    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out", "staff_reset_2fa",
-              "staff_unlock", "staff_sign_out"),
+    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out", "recovery_shortened",
+              "staff_reset_2fa", "staff_unlock", "staff_sign_out"),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -90,6 +91,15 @@ _SENTENCES: dict[str, str] = {
     "admin_reset_2fa": msg("An operator reset two-factor authentication"),
     "admin_unlock": msg("An operator unlocked sign-in"),
     "admin_sign_out": msg("An operator signed the account out of every device"),
+    # Recovery with a waiting period (#15)
+    "recovery_requested": msg("Asked for a link to recover the account without a second "
+                              "factor"),
+    "recovery_started": msg("Started a recovery that removes every second factor after a "
+                            "waiting period"),
+    "recovery_cancelled": msg("Stopped a recovery of the account; nothing was removed"),
+    "recovery_completed": msg("Finished a recovery: every second factor and recovery code "
+                              "was removed"),
+    "recovery_shortened": msg("An operator shortened the wait of a recovery"),
     "staff_reset_2fa": msg("Support reset two-factor authentication"),
     "staff_unlock": msg("Support lifted the sign-in lock"),
     "staff_sign_out": msg("Support signed the account out of every device"),

@@ -19,11 +19,17 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── RateLimitedError             too_many_attempts (+ retry_after)
     ├── ResetLinkExpiredError        reset_link_expired
     ├── WrongPasswordError           invalid_current_password
+    ├── RecoveryWaitingError         recovery_waiting (+ ready_at)
+    ├── RecoveryPendingError         recovery_pending
+    ├── RecoveryEndedError           recovery_ended
+    ├── RecoveryLinkExpiredError     recovery_link_expired
     ├── ForbiddenError               forbidden
     └── SamePersonError              same_person
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from secondlock.core.i18n import msg, nmsg
 
@@ -133,6 +139,35 @@ class WrongPasswordError(SecondLockError):
     title = msg("Your current password is not correct")
 
 
+# Recovery with a waiting period (issue #15) ---------------------------------------------
+class RecoveryWaitingError(SecondLockError):
+    """The recovery cannot finish yet: its waiting period ends at ``ready_at``."""
+
+    code = "recovery_waiting"
+    title = msg("The waiting period is not over yet")
+
+    def __init__(self, ready_at: datetime, detail: str | None = None) -> None:
+        self.ready_at = ready_at
+        super().__init__(detail)
+
+
+class RecoveryPendingError(SecondLockError):
+    code = "recovery_pending"
+    title = msg("A recovery of this account is already under way")
+
+
+class RecoveryEndedError(SecondLockError):
+    """The recovery was cancelled or has already finished."""
+
+    code = "recovery_ended"
+    title = msg("This recovery has ended")
+
+
+class RecoveryLinkExpiredError(SecondLockError):
+    code = "recovery_link_expired"
+    title = msg("This recovery link has expired or was already used")
+
+
 # Staff (issue #14) -------------------------------------------------------------------------
 class ForbiddenError(SecondLockError):
     """The staff member's role does not allow this, or it is their own account."""
@@ -161,6 +196,10 @@ __all__ = [
     "NotFoundError",
     "RateLimitedError",
     "ReauthRequiredError",
+    "RecoveryEndedError",
+    "RecoveryLinkExpiredError",
+    "RecoveryPendingError",
+    "RecoveryWaitingError",
     "ResetLinkExpiredError",
     "SamePersonError",
     "SecondFactorRequiredError",

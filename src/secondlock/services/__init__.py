@@ -19,6 +19,8 @@ from secondlock.services.not_me import NotMeService
 from secondlock.services.password_change import PasswordChangeService
 from secondlock.services.password_reset import PasswordResetService
 from secondlock.services.reauth import ReauthService
+from secondlock.services.recovery import RecoveryService
+from secondlock.services.recovery_admin import RecoveryAdmin
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
@@ -51,6 +53,9 @@ class Services:
     sms_email_codes: SmsEmailCodeService
     security_keys: SecurityKeyService
     security_key_sign_in: SecurityKeySignIn
+    # Lost every factor: recovery with a waiting period (#15).
+    recovery: RecoveryService
+    recovery_admin: RecoveryAdmin
     # Staff and the support desk (issue #14).
     staff: StaffService
     staff_desk: StaffDesk
@@ -74,6 +79,7 @@ class Services:
                    sms_email_codes=SmsEmailCodeService(rt),
                    security_keys=SecurityKeyService(rt),
                    security_key_sign_in=SecurityKeySignIn(rt, sessions, factor),
+                   recovery=RecoveryService(rt), recovery_admin=RecoveryAdmin(rt),
                    staff=StaffService(rt), staff_desk=StaffDesk(rt),
                    staff_actions=StaffActions(rt))
 

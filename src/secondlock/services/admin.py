@@ -12,6 +12,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
 from secondlock.services.password_attempts import LOGIN_SCOPE
+from secondlock.services.recovery import RecoveryView
+from secondlock.services.recovery_admin import RecoveryAdmin
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sign_out import sign_out_everywhere
@@ -51,6 +53,8 @@ class AccountReport:
     second_step_failures: int
     second_step_locked_until: datetime | None
     recent_activity: list[tuple[datetime, str, bool, str | None, str]]
+    #: The pending recovery (issue #15), else the latest one; None when there never was one.
+    recovery: RecoveryView | None = None
 
 
 class AdminService:
@@ -81,7 +85,8 @@ class AdminService:
                 active_sessions=len(Sessions(s).for_account(account.id)),
                 second_step_failures=throttle.failures if throttle else 0,
                 second_step_locked_until=throttle.locked_until if throttle else None,
-                recent_activity=activity)
+                recent_activity=activity,
+                recovery=RecoveryAdmin(self.rt).of_account(account.id))
 
     def reset_2fa(self, email: str, *, reason: str, operator: str, info: RequestInfo) -> None:
         """Remove every factor and code and end every session, after an identity check."""

@@ -16,6 +16,7 @@ from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
 from secondlock.services.not_me_links import NOT_ME_PURPOSE
 from secondlock.services.notices import notify
+from secondlock.services.recovery_state import cancel_pending
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_out import sign_out_everywhere
 from secondlock.storage.repositories import Accounts, Activity, Tokens
@@ -45,16 +46,21 @@ class NotMeService:
                         "else is using your account, sign in and change your password, or use "
                         "the link in a newer email from us."))
             ended = sign_out_everywhere(s, account.id, now=now)
+            # A recovery waiting to remove the factors is the intruder's too: it stops.
+            stopped = cancel_pending(s, account.id, now=now, by="not_me", info=info)
             Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
                                   account_id=account.id, detail=ended.detail))
             s.commit()
             email = account.email
+        details = [msg("The recovery of your account that was waiting to remove your "
+                       "second factors is stopped.")] if stopped else []
         notify(self.rt, to=email, kind="account_secured", at=now, info=info,
                subject=msg("we signed everyone out of your account"),
                headline=msg("You told us a sign-in or change was not you, so we secured "
                             "your account."),
-               details=[msg("Every device is signed out and no device is remembered any "
+               details=[*details,
+                        msg("Every device is signed out and no device is remembered any "
                             "more."),
                         msg("At your next sign-in you will choose a new password. Use one "
                             "you use nowhere else."),

@@ -24,6 +24,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
 from secondlock.services.notices import notify
+from secondlock.services.recovery_notices import recovery_stopped_by_sign_in
+from secondlock.services.recovery_state import CANCELLING_METHODS, cancel_pending
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sessions import IssuedSession, issue_session
@@ -67,6 +69,8 @@ class LoginResult:
     methods: tuple[str, ...] = ()
     #: A new remembered-device token for the client to keep (replaces the one it sent).
     device_token: str | None = None
+    #: This sign-in with a factor stopped a pending recovery of the account (issue #15).
+    recovery_cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,13 @@ class SignedIn:
     device_token: str | None = None
     #: Set when a recovery code was used: how many are left.
     recovery_codes_left: int | None = None
+    #: The sign-in proved a factor while a recovery of the account waited: it is cancelled.
+    recovery_cancelled: bool = False
 
     def result(self) -> LoginResult:
         return LoginResult(status="authenticated", account_id=self.account_id,
-                           session=self.session, device_token=self.device_token)
+                           session=self.session, device_token=self.device_token,
+                           recovery_cancelled=self.recovery_cancelled)
 
 
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
@@ -126,6 +133,9 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
                            absolute=timedelta(hours=rt.settings.session_absolute_hours))
     Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
                           method=method, detail=NEW_DEVICE if new_device else None))
+    # Whoever still holds a factor is the owner: a recovery waiting to remove them stops.
+    cancelled = method in CANCELLING_METHODS and cancel_pending(
+        s, account_id, now=now, by="sign_in", info=info, detail=f"method={method}")
     remaining = None
     if method == Method.RECOVERY_CODE:
         remaining = RecoveryCodes(s).remaining(account_id)
@@ -134,7 +144,8 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
         device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                        days=rt.settings.trusted_device_days)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
-                    device_token=device_token, recovery_codes_left=remaining)
+                    device_token=device_token, recovery_codes_left=remaining,
+                    recovery_cancelled=cancelled)
 
 
 def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:
@@ -142,11 +153,16 @@ def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) ->
     before, a recovery code used."""
     if signed_in.new_device:
         alert_new_device(rt, signed_in.account_id, signed_in.method, info)
+    if signed_in.recovery_codes_left is None and not signed_in.recovery_cancelled:
+        return
+    with rt.db.read() as s:
+        account = Accounts(s).get(signed_in.account_id)
+    if account is None:
+        return
     if signed_in.recovery_codes_left is not None:
-        with rt.db.read() as s:
-            account = Accounts(s).get(signed_in.account_id)
-        if account is not None:
-            _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
+        _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
+    if signed_in.recovery_cancelled:
+        recovery_stopped_by_sign_in(rt, account.email, info)
 
 
 def _recovery_code_used(rt: Runtime, email: str, remaining: int, info: RequestInfo) -> None:

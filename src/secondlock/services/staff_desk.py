@@ -20,6 +20,7 @@ from secondlock.core.staff import StaffAction
 from secondlock.services.activity import ActivityPage, ActivityService
 from secondlock.services.login import available_methods
 from secondlock.services.password_attempts import LOGIN_SCOPE
+from secondlock.services.recovery import view_of
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.staff import StaffActor
@@ -34,6 +35,7 @@ from secondlock.storage.repositories import (
     Throttles,
     TrustedDevices,
 )
+from secondlock.storage.repositories.recoveries import Recoveries
 from secondlock.storage.repositories.sms_email_codes import Destinations
 from secondlock.storage.repositories.staff import StaffAudit, search_accounts
 
@@ -163,7 +165,8 @@ class StaffDesk:
             mfa_enabled=account.mfa_enabled_at is not None, created_at=account.created_at,
             factors=factors, recovery_codes_remaining=RecoveryCodes(s).remaining(account.id),
             sessions=sessions, trusted_devices=devices,
-            locked_until=self._locked_until(s, account, now), recovery=None)
+            locked_until=self._locked_until(s, account, now),
+            recovery=_pending_recovery(s, account, now))
 
     def activity(self, actor: StaffActor, account_id: str, info: RequestInfo, *,
                  before: int | None = None, limit: int = 50) -> ActivityPage:
@@ -213,6 +216,16 @@ def _as_phone(query: str) -> str | None:
         return parse_phone(text)
     except SecondLockError:
         return None
+
+
+def _pending_recovery(s: DbSession, account: Account, now: datetime) -> dict[str, object] | None:
+    """The account's recovery under way (lost every factor), as support needs to see it."""
+    row = Recoveries(s).pending(account.id)
+    if row is None:
+        return None
+    view = view_of(row, account.email, now)
+    return {"status": view.status, "started_at": view.started_at, "ready_at": view.ready_at,
+            "device": view.device, "ip": view.ip, "known_device": view.known_device}
 
 
 def _masked(destination: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -35,3 +35,17 @@ def record_failure(s: DbSession, key: str, policy: BackoffPolicy, now: datetime)
     if lock is not None:
         throttles.set_lock(key, lock)
     return failures
+
+
+def take_hourly_tickets(s: DbSession, limits: list[tuple[str, int]], now: datetime) -> bool:
+    """Count one request against each (key, limit per hour); False when one is used up.
+
+    The request that reaches a limit is allowed and locks its key for an hour, so exactly
+    ``limit`` requests pass."""
+    hour = timedelta(hours=1)
+    for key, limit in limits:
+        ticket = Throttles(s).take_ticket(key, now, lock_after=limit - 1,
+                                          window_start=now - hour, provisional_until=now + hour)
+        if ticket is None:
+            return False
+    return True

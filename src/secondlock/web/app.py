@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
 from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
+from secondlock.services.recovery_admin import send_due_reminders
+from secondlock.services.runtime import Runtime
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
@@ -25,6 +28,21 @@ from secondlock.web.middleware import (
     BodyTimeoutMiddleware,
     SecurityHeadersMiddleware,
 )
+
+logger = logging.getLogger(__name__)
+
+#: How often every server sends the recovery reminders that are due (issue #15). Each
+#: reminder is claimed with one conditional UPDATE, so several servers never send one twice.
+RECOVERY_TICK_SECONDS = 300.0
+
+
+async def recovery_reminders(rt: Runtime, every: float = RECOVERY_TICK_SECONDS) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(send_due_reminders, rt)
+        except Exception:
+            logger.exception("sending due recovery reminders failed; trying again later")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
@@ -39,7 +57,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
+        ticker = asyncio.create_task(recovery_reminders(rt))
         yield
+        ticker.cancel()
         await notifier.drain()
         await notifier.mailer.close()
         rt.sms.close()

@@ -12,7 +12,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
-from secondlock.core.errors import RateLimitedError, SecondLockError, WeakPasswordError
+from secondlock.core.errors import (
+    RateLimitedError,
+    RecoveryWaitingError,
+    SecondLockError,
+    WeakPasswordError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_assertion": 401,
     "invalid_registration": 400,
     "credential_exists": 409,
+    # recovery with a waiting period (#15)
+    "recovery_waiting": 409,
+    "recovery_pending": 409,
+    "recovery_ended": 410,
+    "recovery_link_expired": 410,
     # staff (#14)
     "same_person": 403,
 }
@@ -75,6 +85,8 @@ def problem_for(exc: SecondLockError) -> JSONResponse:
         extra["retry_after"] = exc.retry_after
     if isinstance(exc, WeakPasswordError):
         extra["reason"] = exc.reason
+    if isinstance(exc, RecoveryWaitingError):
+        extra["ready_at"] = exc.ready_at.isoformat()
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return problem(status, exc.code, exc.title, exc.detail, headers=headers or None, **extra)

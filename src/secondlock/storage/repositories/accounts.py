@@ -55,6 +55,11 @@ class Tokens:
     def add(self, token: AccountToken) -> None:
         self.db.add(token)
 
+    def find(self, token_hash: bytes, purpose: str) -> AccountToken | None:
+        """The token with this hash and purpose, live or not (the caller checks)."""
+        return self.db.scalars(select(AccountToken).where(
+            AccountToken.token_hash == token_hash, AccountToken.purpose == purpose)).first()
+
     def delete_expired(self, now: datetime) -> int:
         """Mailed links past their expiry (used or not): they can never work again."""
         result = self.db.execute(delete(AccountToken).where(AccountToken.expires_at <= now))

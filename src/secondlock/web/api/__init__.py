@@ -11,6 +11,7 @@ from secondlock.web.api import (
     login,
     me,
     password,
+    recovery,
     recovery_codes,
     security_keys,
     sms_email_codes,
@@ -30,4 +31,5 @@ router.include_router(recovery_codes.router)
 router.include_router(password.router)
 router.include_router(sms_email_codes.router)
 router.include_router(security_keys.router)
+router.include_router(recovery.router)  # lost every factor (#15)
 router.include_router(staff.router)

@@ -21,7 +21,8 @@ router = APIRouter(tags=["login"])
 def _answer(result: LoginResult) -> Authenticated | MfaRequired:
     if result.session is not None:
         return Authenticated(status="authenticated", token=result.session.token,
-                             device_token=result.device_token)
+                             device_token=result.device_token,
+                             recovery_cancelled=result.recovery_cancelled or None)
     assert result.mfa_token is not None
     return MfaRequired(status="mfa_required", mfa_token=result.mfa_token,
                        methods=list(result.methods))
@@ -53,7 +54,8 @@ def verify(body: VerifyRequest, request: Request) -> Authenticated:
                                                      remember=body.remember_device)
     assert result.session is not None
     return Authenticated(status="authenticated", token=result.session.token,
-                         device_token=result.device_token)
+                         device_token=result.device_token,
+                         recovery_cancelled=result.recovery_cancelled or None)
 
 
 @router.post("/reauth", responses=errors(401, 403, 429))

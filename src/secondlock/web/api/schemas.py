@@ -55,6 +55,8 @@ class Authenticated(BaseModel):
     token: str
     #: Present when this device is (still) remembered: keep it, it replaces the one sent.
     device_token: str | None = None
+    #: True when this sign-in with a factor stopped a pending recovery of the account.
+    recovery_cancelled: bool | None = None
 
 
 class MfaRequired(BaseModel):

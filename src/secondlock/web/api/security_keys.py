@@ -127,7 +127,8 @@ def login_verify(body: KeyVerifyRequest, request: Request) -> Authenticated:
         result = sign_in.verify_passwordless(body.credential, info)
     assert result.session is not None
     return Authenticated(status="authenticated", token=result.session.token,
-                         device_token=result.device_token)
+                         device_token=result.device_token,
+                         recovery_cancelled=result.recovery_cancelled or None)
 
 
 @router.post("/reauth/webauthn/options", tags=["login"], responses=errors(401, 404))

@@ -33,6 +33,7 @@ from secondlock.web.pages import (
     not_me,
     password_change,
     password_reset,
+    recovery,
     recovery_codes,
     second_step,
     security,
@@ -69,7 +70,8 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (sign_in, second_step, account, security, authenticator_app,
                    recovery_codes, sms_email_codes, security_keys, confirm, verify, not_me,
-                   checkup, password_reset, password_change, language, staff_console):
+                   checkup, password_reset, password_change, language, recovery,
+                   staff_console):
         app.include_router(module.router)
     if settings.env == "development":
         app.include_router(dev.router)

@@ -63,9 +63,13 @@ def expired(settings: Settings) -> Response:
 
 
 def finish_sign_in(request: Request, settings: Settings, session_token: str,
-              device_token: str | None, *, then: str = "/account") -> Response:
+              device_token: str | None, *, then: str = "/account",
+              recovery_cancelled: bool = False) -> Response:
     """The second step is done: the new session's cookie, the pending sign-in's gone, the
-    device remembered when asked; on to ``then`` (or back to the shop, for OIDC)."""
+    device remembered when asked; on to ``then`` (or back to the shop, for OIDC). A sign-in
+    that stopped a pending recovery says so on the account page."""
+    if recovery_cancelled:
+        then = "/account?notice=recovery-cancelled"
     response = redirect_after_sign_in(request, settings, then)
     set_session_cookie(response, settings, session_token)
     clear_mfa_cookie(response, settings)

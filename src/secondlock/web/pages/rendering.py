@@ -24,6 +24,7 @@ from secondlock.core.errors import NotAuthenticatedError, RateLimitedError, Seco
 from secondlock.core.i18n import msg
 from secondlock.core.views import SessionView
 from secondlock.services import Services
+from secondlock.services.recovery_state import pending_recovery
 from secondlock.translations import use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie, set_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
@@ -75,6 +76,11 @@ NOTICES = {
     "key-renamed": msg("The security key is renamed."),
     "key-removed": msg("The security key is removed."),
     "key-gone": msg("That security key was already removed."),
+    # Recovery with a waiting period (#15)
+    "recovered": msg("You are back in. Every old second factor was removed: set up a new "
+                     "one now."),
+    "recovery-cancelled": msg("You signed in with a second factor, so the recovery of your "
+                              "account that was waiting is stopped. Nothing was removed."),
     # The support console (issue #14)
     "staff-done": msg("Done. The shopper was mailed, and the audit log has the entry."),
     "staff-approval-asked": msg("The reset is waiting for another admin to approve it."),
@@ -166,11 +172,14 @@ class Pages:
         cookies: dict[str, str] = {}
         token = csrf_token(request, cookies, self.settings, self.session_token(request))
         key = request.query_params.get("notice", "")
+        # A pending recovery shows on every signed-in page (issue #15).
+        recovery = pending_recovery(services_of(request).rt, user.account_id) \
+            if user is not None else None
         with use_language(request_language(request)) as language:
             html = self.env.get_template(template).render(
                 user=user, csrf_token=token, notice=NOTICES.get(key),
                 notice_alert=key in ALERT_NOTICES, nav=nav, path=request.url.path,
-                lang=language, here=here(request), **context)
+                lang=language, here=here(request), recovery_banner=recovery, **context)
         response = HTMLResponse(html, status_code=status, headers=headers)
         apply_cookies(response, cookies, self.settings)
         return response

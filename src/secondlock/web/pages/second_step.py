@@ -76,5 +76,6 @@ def verify(request: Request, pages: Renderer,
         return expired(settings)
     # The account page reads how many recovery codes are left and nudges when few are.
     return finish_sign_in(request, settings, result.session.token, result.device_token,
-                     then="/account?notice=recovery-code-used"
-                     if method == Method.RECOVERY_CODE else "/account")
+                          recovery_cancelled=result.recovery_cancelled,
+                          then="/account?notice=recovery-code-used"
+                          if method == Method.RECOVERY_CODE else "/account")

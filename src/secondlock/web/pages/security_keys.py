@@ -176,7 +176,8 @@ def second_step(request: Request, pages: Renderer,
                             methods=pending[1], method=Method.WEBAUTHN, error=exc,
                             remember_days=settings.trusted_device_days)
     assert result.session is not None
-    return finish_sign_in(request, settings, result.session.token, result.device_token)
+    return finish_sign_in(request, settings, result.session.token, result.device_token,
+                          recovery_cancelled=result.recovery_cancelled)
 
 
 @router.post("/login/passkey")

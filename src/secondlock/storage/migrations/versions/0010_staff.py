@@ -1,7 +1,7 @@
 """Staff roles, API keys, reset approvals and the audit log (issue #14)
 
-Revision ID: 0009_staff
-Revises: 0008_oidc
+Revision ID: 0010_staff
+Revises: 0009_recovery
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_staff"
-down_revision = "0008_oidc"
+revision = "0010_staff"
+down_revision = "0009_recovery"
 branch_labels = None
 depends_on = None
 
