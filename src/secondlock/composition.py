@@ -15,7 +15,7 @@ from secondlock.core.clock import Clock, SystemClock
 from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
 from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import build_sms_gateway
+from secondlock.notifications.sms import OutboxSms, build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
 from secondlock.services.pwned_passwords import PwnedPasswords
 from secondlock.services.runtime import Runtime
@@ -59,7 +59,7 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
     ``hasher`` replaces the one built from the argon2 settings (tests use cheap parameters
     below the settings' floor where hashing cost is not what they test).
     """
-    return Runtime(
+    rt = Runtime(
         settings=settings,
         db=database or Database(settings.resolved_database_url),
         clock=clock or SystemClock(),
@@ -77,3 +77,20 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         pwned=PwnedPasswords(settings.pwned_passwords_url)
         if settings.pwned_passwords == "api" else None,
     )
+    _read_through(rt, getattr(notifier, "mailer", None))
+    return rt
+
+
+def _read_through(rt: Runtime, mailer: Mailer | None) -> None:
+    """The development outboxes (console + /dev/outbox) deliver what the database outbox holds
+    before they are read, so the page (and a test) shows a mail right after its change."""
+    if isinstance(mailer, OutboxMailer) or isinstance(rt.sms, OutboxSms):
+        from secondlock.services.outbox_dispatcher import Dispatcher
+
+        # One at a time, oldest first: the page lists them in the order they were queued.
+        flusher = Dispatcher(rt, mailer=mailer if mailer is not None else OutboxMailer(),
+                             mail_concurrency=1, sms_concurrency=1)
+        if isinstance(mailer, OutboxMailer):
+            mailer.before_read = flusher.deliver_now
+        if isinstance(rt.sms, OutboxSms):
+            rt.sms.before_read = flusher.deliver_now

@@ -194,6 +194,24 @@ class Settings(BaseModel):
     #: ID-token signature algorithm for new signing keys.
     oidc_signing_alg: Literal["ES256", "RS256"] = "ES256"
 
+    # The outbox, webhooks, metrics and logs (issue #13) --------------------------------------
+    #: Days a sent (or dropped) outbox row is kept; ``secondlock prune`` deletes older ones.
+    outbox_retention_days: int = Field(default=7, ge=1, le=365)
+    #: Hours a mail or text is retried before it counts as failed (codes stop at expiry).
+    message_retry_hours: int = Field(default=24, ge=1, le=24 * 7)
+    #: Hours a webhook delivery is retried (the contract: at least 24).
+    webhook_retry_hours: int = Field(default=72, ge=24, le=24 * 14)
+    #: Days of nothing but failures after which an endpoint is marked failing.
+    webhook_failing_days: int = Field(default=3, ge=1, le=60)
+    #: Seconds a webhook endpoint has to answer (connect and answer).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    #: Deliveries in flight at once per webhook endpoint (per server process).
+    webhook_concurrency: int = Field(default=2, ge=1, le=32)
+    #: ``GET /metrics`` answers only with ``Authorization: Bearer <this>``; unset: 404.
+    metrics_token: SecretStr | None = None
+    #: ``text`` (uvicorn's usual lines) or ``json`` (one JSON object per line).
+    log_format: Literal["text", "json"] = "text"
+
     # Staff and the support desk (issue #14) ---------------------------------------------
     #: 1: a 2FA reset by staff waits for a second staff member (an admin) to approve it.
     staff_reset_approval: int = Field(default=0, ge=0, le=1)

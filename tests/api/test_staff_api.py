@@ -7,10 +7,13 @@ from collections.abc import Callable
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
+from secondlock.services.webhooks import add_endpoint
+from secondlock.storage.orm_outbox import OutboxMessage
 from tests.api.conftest import TotpAccount
 from tests.api.oob_helpers import PHONE, add_phone, sms_outbox
 from tests.api.staff_helpers import ADMIN, Staff, reason, services_of, staff_factory
@@ -217,3 +220,19 @@ def test_bad_keys_from_one_ip_get_throttled(client: TestClient) -> None:
              for i in range(12)]
     assert codes[:10] == [401] * 10
     assert codes[-1] == 429
+
+
+def test_every_staff_action_queues_the_staff_action_webhook(
+        client: TestClient, app: FastAPI, make_staff: Callable[[str], Staff],
+        totp_factory: Callable[..., TotpAccount]) -> None:
+    rt = services_of(app).rt
+    add_endpoint(rt, "https://helpdesk.example.com/hooks", ["staff.action"])
+    shopper = totp_factory()
+    staff = make_staff("support")
+    a = shopper.account.id
+    client.post(f"{ADMIN}/accounts/{a}/unlock", json={"reason": "x"}, headers=staff.auth)
+    client.post(f"{ADMIN}/accounts/{a}/reset-2fa", json=reason(), headers=staff.auth)
+    with rt.db.read() as s:
+        rows = list(s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook")
+                              .order_by(OutboxMessage.created_at)))
+    assert [(r.kind, r.account_id) for r in rows] == [("staff.action", a)] * 2

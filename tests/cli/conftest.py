@@ -28,6 +28,10 @@ def _no_stray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SECONDLOCK_") and not name.startswith("SECONDLOCK_TEST_"):
             monkeypatch.delenv(name)
+    # ``serve`` points the metrics of its workers at a folder through this variable; an
+    # in-process run must not leave it behind for the tests after it.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
 
 
 @pytest.fixture(autouse=True)

@@ -80,7 +80,8 @@ class Server:
 
 @pytest.fixture
 def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECONDLOCK_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SECONDLOCK_", "PROMETHEUS_MULTIPROC"))}
     env["SECONDLOCK_DATA_DIR"] = str(tmp_path / "data")
     env["PYTHONUNBUFFERED"] = "1"
     if os.environ.get(PG_ENV):

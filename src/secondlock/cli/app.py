@@ -31,6 +31,7 @@ from secondlock.composition import build_mailer, build_runtime
 from secondlock.config import Settings, SettingsError, load_settings
 from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.services import Services
+from secondlock.services.outbox_dispatcher import Dispatcher
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -115,13 +116,17 @@ def database_errors(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def cli_services(settings: Settings) -> Iterator[Services]:
-    """Services wired like the app's, but mail is delivered before the command returns."""
+def cli_services(settings: Settings, *, deliver: bool = True) -> Iterator[Services]:
+    """Services wired like the app's; with ``deliver``, what is due in the outbox (what the
+    command queued) is sent before it returns (a running server would send it too: the lease
+    keeps it to once). The outbox commands themselves leave delivery to the servers."""
     mailer = build_mailer(settings)
     runtime = build_runtime(settings, notifier=BlockingNotifier(mailer))
     try:
         with database_errors(settings.resolved_database_url):
             yield Services.build(runtime)
+            if deliver:
+                Dispatcher(runtime, mailer=mailer).deliver_now(timeout=30)
     finally:
         runtime.db.dispose()
         asyncio.run(mailer.close())

@@ -48,6 +48,13 @@ def prune(
     with cli_services(settings) as services:
         reminded = send_due_reminders(services.rt)
     console.print(f"Sent {reminded} recovery {'reminder' if reminded == 1 else 'reminders'}.")
+    # The outbox (#13): what went out (or was dropped) more than N days ago.
+    from secondlock.services.outbox import prune_sent
+
+    with cli_services(settings) as services:
+        sent = prune_sent(services.rt)
+    console.print(f"Deleted {sent} outbox {'message' if sent == 1 else 'messages'} sent more "
+                  f"than {settings.outbox_retention_days} days ago.")
     with cli_services(settings) as services:
         audit = services.staff_desk.prune_audit()
     console.print(f"Deleted {audit} staff audit entries older than "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import socket
 from types import FrameType
@@ -14,9 +15,16 @@ import uvicorn
 from rich.markup import escape
 
 from secondlock import __version__
-from secondlock.cli.app import app, console, display_url, fail, settings_or_exit
+from secondlock.cli.app import (
+    EXIT_USAGE,
+    app,
+    console,
+    display_url,
+    fail,
+    settings_or_exit,
+)
 from secondlock.cli.database import prepare_schema
-from secondlock.config import Settings
+from secondlock.config import Settings, SettingsError, prepare_data_dir
 from secondlock.web.app import create_app
 from secondlock.web.asgi import APP_FACTORY, log_config
 
@@ -34,17 +42,30 @@ def serve(
     settings = settings_or_exit()
     _check_port(host, port)
     schema = prepare_schema(settings)
+    _metrics_dir(settings)
     # Build the app once here, so a broken setup stops now with one traceback instead of
     # uvicorn respawning crashing workers in a loop.
     create_app(settings)
-    _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
+    if settings.log_format == "json":
+        import logging.config
+
+        from secondlock.web.logs import json_log_config
+
+        logging.config.dictConfig(json_log_config())
+        logging.getLogger("secondlock.serve").info(
+            "starting", extra={"version": __version__, "env": settings.env,
+                               "listen": _listen_url(host, port), "workers": workers,
+                               "origin": settings.origin, "schema": schema,
+                               "database": display_url(settings.resolved_database_url)})
+    else:
+        _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
     _stop_with_exit_code_0_on_sigterm()
     # One code path for any number of workers: each process builds its app from the
     # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
     # uvicorn must not rewrite the client address.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, lifespan="on",
-                log_config=log_config(), timeout_graceful_shutdown=10)
+                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
 
 
 def _stop_with_exit_code_0_on_sigterm() -> None:
@@ -57,6 +78,22 @@ def _stop_with_exit_code_0_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """Workers share their counters through prometheus-client's multiprocess files (#13);
+    it reads the variable when first imported, so set it before any app is built."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = settings.data_dir / "metrics"
+    try:
+        prepare_data_dir(settings.data_dir)
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        fail(f"SECONDLOCK_DATA_DIR: cannot create {folder} for metrics ({exc.strerror})")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 def _check_port(host: str, port: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -22,6 +23,9 @@ class OutboxMailer:
         self.messages: deque[SentEmail] = deque(maxlen=keep)
         self._stream = stream
         self._echo = echo
+        #: Called before ``latest()`` reads: sends what the database outbox holds for now
+        #: (the dev page and tests read right after the change that queued a mail).
+        self.before_read: Callable[[], None] | None = None
 
     async def send(self, message: OutgoingEmail) -> None:
         self.messages.appendleft(SentEmail(at=datetime.now(UTC), message=message))
@@ -36,4 +40,6 @@ class OutboxMailer:
         return None
 
     def latest(self) -> list[SentEmail]:
+        if self.before_read is not None:
+            self.before_read()
         return list(self.messages)

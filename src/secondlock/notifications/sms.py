@@ -61,6 +61,8 @@ class OutboxSms:
         self.messages: deque[SentSms] = deque(maxlen=keep)
         self._stream = stream
         self._echo = echo
+        #: Like ``OutboxMailer.before_read``: deliver what the database outbox holds first.
+        self.before_read: Callable[[], None] | None = None
 
     def send_sms(self, to: str, body: str) -> None:
         self.messages.appendleft(SentSms(at=datetime.now(UTC), to=to, body=body))
@@ -71,6 +73,8 @@ class OutboxSms:
             stream.flush()
 
     def latest(self) -> list[SentSms]:
+        if self.before_read is not None:
+            self.before_read()
         return list(self.messages)
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.messages import welcome_email
 from secondlock.services.activity import event
+from secondlock.services.outbox import emit_event, queue_email
 from secondlock.services.runtime import Runtime
 from secondlock.services.throttling import ip_key, seconds_locked
 from secondlock.storage.orm import Account, AccountToken
@@ -67,15 +68,18 @@ class AccountService:
                     expires_at=now + timedelta(hours=VERIFY_EMAIL_HOURS)))
                 Activity(s).add(event(at=now, name="account_created", info=info, success=True,
                                       account_id=account.id))
+                emit_event(self.rt, s, "account.created", account_id=account.id, info=info,
+                           at=now)
+                if send_welcome:
+                    queue_email(self.rt, s, welcome_email(
+                        to=normal_email, service_name=self.rt.settings.service_name,
+                        verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
+                        hours_valid=VERIFY_EMAIL_HOURS, language=account.language),
+                        account_id=account.id)
                 s.commit()
         except IntegrityError as exc:
             # Two sign-ups raced for one address: the unique index let exactly one win.
             raise EmailTakenError(msg("An account with this email already exists.")) from exc
-        if send_welcome:
-            self.rt.notifier.send_email(welcome_email(
-                to=normal_email, service_name=self.rt.settings.service_name,
-                verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
-                hours_valid=VERIFY_EMAIL_HOURS, language=account.language))
         return NewAccount(id=account.id, email=normal_email)
 
     def resend_verification(self, account_id: str, info: RequestInfo) -> bool:
@@ -109,12 +113,12 @@ class AccountService:
                 expires_at=now + timedelta(hours=VERIFY_EMAIL_HOURS)))
             Activity(s).add(event(at=now, name="email_verification_sent", info=info,
                                   success=True, account_id=account_id))
-            email, language = account.email, account.language
+            queue_email(self.rt, s, welcome_email(
+                to=account.email, service_name=self.rt.settings.service_name,
+                verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
+                hours_valid=VERIFY_EMAIL_HOURS, language=account.language),
+                account_id=account_id)
             s.commit()
-        self.rt.notifier.send_email(welcome_email(
-            to=email, service_name=self.rt.settings.service_name,
-            verify_url=f"{self.rt.settings.origin}/verify-email?token={token}",
-            hours_valid=VERIFY_EMAIL_HOURS, language=language))
         return True
 
     def _count_sign_up(self, info: RequestInfo) -> None:

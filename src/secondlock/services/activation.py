@@ -2,7 +2,8 @@
 
 The first active factor turns two-factor authentication on: recovery codes are issued, every
 other (single-factor) session ends and this session counts as two-factor with the new
-method. Any factor change forgets the remembered devices. The owner hears about it.
+method. Any factor change forgets the remembered devices. The owner hears about it, and the
+shop's webhooks, in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.views import SessionView
 from secondlock.services.activity import event
 from secondlock.services.methods.recovery_codes import issue_codes
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.repositories import Accounts, Activity, Sessions
@@ -58,17 +60,22 @@ def activate_factor(s: DbSession, view: SessionView, *, method: str, amr: str, n
     return Activation(turned_on=turning_on, recovery_codes=codes)
 
 
-def announce_factor(rt: Runtime, view: SessionView, activation: Activation, *,
-                    words: FactorWords, name: str, info: RequestInfo, at: datetime) -> None:
-    """Mail the owner, after the commit (in the account's language)."""
+def announce_factor(s: DbSession, rt: Runtime, view: SessionView, activation: Activation, *,
+                    method: str, words: FactorWords, name: str, info: RequestInfo,
+                    at: datetime) -> None:
+    """Tell the owner (mail) and the shop (webhooks), queued in the caller's transaction."""
+    emit_event(rt, s, "factor.added", account_id=view.account_id, info=info, at=at,
+               factor_type=str(method))
     if activation.turned_on:
-        notify(rt, to=view.email, kind="mfa_enabled", at=at, info=info,
-               subject=msg("two-factor authentication is on"),
-               headline=msg("Two-factor authentication is now on for your account."),
-               details=[msg("%(label)s: %(name)s.", label=words.label, name=name),
-                        msg("Other devices were signed out. Signing in now needs %(how)s or "
-                            "a recovery code.", how=words.sign_in_with)])
+        emit_event(rt, s, "mfa.enabled", account_id=view.account_id, info=info, at=at,
+                   factor_type=str(method))
+        queue_notice(s, rt, to=view.email, kind="mfa_enabled", at=at, info=info,
+                     subject=msg("two-factor authentication is on"),
+                     headline=msg("Two-factor authentication is now on for your account."),
+                     details=[msg("%(label)s: %(name)s.", label=words.label, name=name),
+                              msg("Other devices were signed out. Signing in now needs "
+                                  "%(how)s or a recovery code.", how=words.sign_in_with)])
     else:
-        notify(rt, to=view.email, kind="authenticator_added", at=at, info=info,
-               subject=msg("authenticator added"), headline=words.added,
-               details=[msg("Name: %(name)s.", name=name)])
+        queue_notice(s, rt, to=view.email, kind="authenticator_added", at=at, info=info,
+                     subject=msg("authenticator added"), headline=words.added,
+                     details=[msg("Name: %(name)s.", name=name)])

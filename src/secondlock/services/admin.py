@@ -10,7 +10,8 @@ from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.recovery import RecoveryView
 from secondlock.services.recovery_admin import RecoveryAdmin
@@ -105,13 +106,17 @@ class AdminService:
             Activity(s).add(event(at=now, name="admin_reset_2fa", info=info, success=True,
                                   account_id=account.id,
                                   detail=f"operator={operator[:64]}; reason={reason[:400]}"))
+            emit_event(self.rt, s, "staff.action", account_id=account.id, info=info, at=now,
+                       action="reset_2fa")
+            emit_event(self.rt, s, "mfa.disabled", account_id=account.id, info=info, at=now)
+            queue_notice(
+                s, self.rt, to=account.email, kind="admin_reset_2fa", at=now, info=info,
+                subject=msg("two-factor authentication was reset by support"),
+                headline=msg("Support removed the two-factor authentication of your account."),
+                details=[msg("This happens after you asked for help and proved who you are. "
+                             "All devices were signed out. Sign in with your password and "
+                             "turn two-factor authentication on again.")])
             s.commit()
-        notify(self.rt, to=account.email, kind="admin_reset_2fa", at=now, info=info,
-               subject=msg("two-factor authentication was reset by support"),
-               headline=msg("Support removed the two-factor authentication of your account."),
-               details=[msg("This happens after you asked for help and proved who you are. "
-                            "All devices were signed out. Sign in with your password and turn "
-                            "two-factor authentication on again.")])
 
     def sign_out(self, email: str, *, reason: str, operator: str, info: RequestInfo,
                  require_new_password: bool = False) -> int:
@@ -130,13 +135,16 @@ class AdminService:
                                   account_id=account.id,
                                   detail=f"operator={operator[:64]}; reason={reason[:400]}; "
                                          f"{ended.detail}"))
+            details = ["Every device was signed out and no device is remembered any more."]
+            if require_new_password:
+                details.append("At your next sign-in you will choose a new password.")
+            emit_event(self.rt, s, "staff.action", account_id=account.id, info=info, at=now,
+                       action="sign_out")
+            queue_notice(s, self.rt, to=account.email, kind="admin_sign_out", at=now,
+                         info=info, subject="support signed you out everywhere",
+                         headline="Support signed your account out of every device.",
+                         details=details)
             s.commit()
-        details = ["Every device was signed out and no device is remembered any more."]
-        if require_new_password:
-            details.append("At your next sign-in you will choose a new password.")
-        notify(self.rt, to=account.email, kind="admin_sign_out", at=now, info=info,
-               subject="support signed you out everywhere",
-               headline="Support signed your account out of every device.", details=details)
         return ended.sessions + ended.devices
 
     def unlock(self, email: str, *, operator: str, info: RequestInfo) -> None:

@@ -23,7 +23,8 @@ from secondlock.services.activation import FactorWords, activate_factor, announc
 from secondlock.services.activity import event
 from secondlock.services.login import available_methods
 from secondlock.services.methods.sms_email_code_checks import enrollment_claim
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import open_totp_secret
@@ -161,9 +162,10 @@ class AuthenticatorService:
             Throttles(s).reset(key)
             done = activate_factor(s, view, method=row.type, amr=AMR_BY_METHOD[row.type],
                                    name=row.name, info=info, now=now)
+            announce_factor(s, self.rt, view, done, method=row.type,
+                            words=FACTOR_WORDS.get(row.type, APP_WORDS), name=row.name,
+                            info=info, at=now)
             s.commit()
-        announce_factor(self.rt, view, done, words=FACTOR_WORDS.get(row.type, APP_WORDS),
-                        name=row.name, info=info, at=now)
         return Confirmation(recovery_codes=done.recovery_codes, mfa_turned_on=done.turned_on)
 
     def _pending_claim(self, row: Authenticator, code: str,
@@ -215,19 +217,24 @@ class AuthenticatorService:
                                       else "authenticator_removed", info=info, success=True,
                                       account_id=view.account_id, method=row.type,
                                       detail=row.name))
+                emit_event(self.rt, s, "factor.removed", account_id=view.account_id,
+                           info=info, at=now, factor_type=str(row.type))
+                if turned_off:
+                    emit_event(self.rt, s, "mfa.disabled", account_id=view.account_id,
+                               info=info, at=now)
+                queue_notice(
+                    s, self.rt, to=view.email, at=now, info=info,
+                    kind="mfa_disabled" if turned_off else "authenticator_removed",
+                    subject=msg("two-factor authentication is off") if turned_off
+                    else msg("authenticator removed"),
+                    headline=msg("The authenticator \u201c%(name)s\u201d was removed from "
+                                 "your account.", name=row.name),
+                    details=[msg("That was your last second factor, so two-factor "
+                                 "authentication is now off and your recovery codes no "
+                                 "longer work.")] if turned_off
+                    else [msg("Your other second factors keep working.")])
             s.commit()
-        if row.confirmed_at is None:
-            return False
-        notify(self.rt, to=view.email, at=now, info=info,
-               kind="mfa_disabled" if turned_off else "authenticator_removed",
-               subject=msg("two-factor authentication is off") if turned_off
-               else msg("authenticator removed"),
-               headline=msg("The authenticator \u201c%(name)s\u201d was removed from your "
-                            "account.", name=row.name),
-               details=[msg("That was your last second factor, so two-factor authentication "
-                            "is now off and your recovery codes no longer work.")] if turned_off
-               else [msg("Your other second factors keep working.")])
-        return turned_off
+        return row.confirmed_at is not None and turned_off
 
     def turn_off(self, view: SessionView, info: RequestInfo) -> None:
         """Remove every factor and the recovery codes.
@@ -243,12 +250,15 @@ class AuthenticatorService:
             forget_all_devices(s, view.account_id)
             Activity(s).add(event(at=now, name="mfa_disabled", info=info, success=True,
                                   account_id=view.account_id))
+            emit_event(self.rt, s, "mfa.disabled", account_id=view.account_id, info=info,
+                       at=now)
+            queue_notice(s, self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
+                         subject=msg("two-factor authentication is off"),
+                         headline=msg("Two-factor authentication was turned off for your "
+                                      "account."),
+                         details=[msg("Signing in now needs only your password. We recommend "
+                                      "turning it back on.")])
             s.commit()
-        notify(self.rt, to=view.email, kind="mfa_disabled", at=now, info=info,
-               subject=msg("two-factor authentication is off"),
-               headline=msg("Two-factor authentication was turned off for your account."),
-               details=[msg("Signing in now needs only your password. We recommend turning it "
-                            "back on.")])
 
     @staticmethod
     def _turn_off(s: DbSession, account_id: str) -> None:

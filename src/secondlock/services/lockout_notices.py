@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from secondlock.core.i18n import msg, nmsg
 from secondlock.core.request_info import RequestInfo
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.runtime import Runtime
+from secondlock.storage.repositories import Accounts
 
 #: A lock this long is lifted by support, not by waiting.
 PERMANENT_SECONDS = 365 * 24 * 3600
@@ -17,8 +19,8 @@ PERMANENT_SECONDS = 365 * 24 * 3600
 
 def notify_second_step_lock(rt: Runtime, email: str, attempts: int, seconds: int,
                             info: RequestInfo) -> None:
-    """Mail after the commit that locked the second step."""
-    notify(rt, to=email, kind="lockout", at=rt.clock.now(), info=info,
+    """Mail (and tell the shop) after the commit that locked the second step."""
+    _locked(rt, email, "second_step", seconds, info,
            subject=msg("two-factor sign-in locked"),
            headline=msg("We locked the second sign-in step of your account."),
            details=[msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
@@ -33,14 +35,28 @@ def notify_second_step_lock(rt: Runtime, email: str, attempts: int, seconds: int
 
 def notify_password_lock(rt: Runtime, email: str, attempts: int, seconds: int,
                          info: RequestInfo) -> None:
-    """Mail after the commit that locked sign-in with the password."""
-    notify(rt, to=email, kind="lockout", at=rt.clock.now(), info=info,
+    """Mail (and tell the shop) after the commit that locked sign-in with the password."""
+    _locked(rt, email, "password", seconds, info,
            subject=msg("sign-in locked after wrong passwords"),
            headline=msg("There were %(attempts)d wrong passwords in a row. Nobody can sign in "
                         "to your account for the next %(duration)s.", attempts=attempts,
                         duration=human_duration(seconds)),
            details=[msg("If that was not you, someone is trying to guess your password: "
                         "make sure it is long and used nowhere else.")])
+
+
+def _locked(rt: Runtime, email: str, lock: str, seconds: int, info: RequestInfo, *,
+            subject: str, headline: str, details: list[str]) -> None:
+    """The notice and the ``account.locked`` webhook event, queued together in the outbox."""
+    now = rt.clock.now()
+    with rt.db.write() as s:
+        account = Accounts(s).by_email(email)
+        if account is not None:
+            emit_event(rt, s, "account.locked", account_id=account.id, info=info, at=now,
+                       lock=lock, seconds=seconds)
+        queue_notice(s, rt, to=email, kind="lockout", at=now, info=info, subject=subject,
+                     headline=headline, details=details)
+        s.commit()
 
 
 def human_duration(seconds: int) -> str:

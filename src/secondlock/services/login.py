@@ -23,7 +23,6 @@ from secondlock.services.sign_in import (
     PASSWORD_AMR,
     LoginResult,
     complete_sign_in,
-    send_sign_in_notices,
 )
 from secondlock.services.trusted_devices import DeviceUse, use_device, warn_replay
 from secondlock.storage.orm import MfaChallenge
@@ -111,7 +110,6 @@ class LoginService:
                 method=Method.REMEMBERED_DEVICE if use.outcome == "skip" else Method.PASSWORD,
                 device_token=use.token)
             s.commit()
-        send_sign_in_notices(self.rt, signed_in, info)
         return signed_in.result()
 
     def _pending_second_step(self, s: DbSession, account_id: str, info: RequestInfo,

@@ -15,7 +15,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
 from secondlock.services.not_me_links import NOT_ME_PURPOSE
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.recovery_state import cancel_pending
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_out import sign_out_everywhere
@@ -51,20 +52,25 @@ class NotMeService:
             Accounts(s).require_password_change(account.id)
             Activity(s).add(event(at=now, name="not_me", info=info, success=True,
                                   account_id=account.id, detail=ended.detail))
-            s.commit()
             email = account.email
-        details = [msg("The recovery of your account that was waiting to remove your "
-                       "second factors is stopped.")] if stopped else []
-        notify(self.rt, to=email, kind="account_secured", at=now, info=info,
-               subject=msg("we signed everyone out of your account"),
-               headline=msg("You told us a sign-in or change was not you, so we secured "
-                            "your account."),
-               details=[*details,
-                        msg("Every device is signed out and no device is remembered any "
-                            "more."),
-                        msg("At your next sign-in you will choose a new password. Use one "
-                            "you use nowhere else."),
-                        msg("Then look at your security page: check your two-factor methods "
-                            "and recent activity, and remove anything you do not recognise.")],
-               not_me_link=False)
+            emit_event(self.rt, s, "account.not_me", account_id=account.id, info=info, at=now)
+            if stopped:
+                emit_event(self.rt, s, "recovery.cancelled", account_id=account.id, info=info,
+                           at=now, by="not_me")
+            details = [msg("The recovery of your account that was waiting to remove your "
+                           "second factors is stopped.")] if stopped else []
+            queue_notice(
+                s, self.rt, to=email, kind="account_secured", at=now, info=info,
+                subject=msg("we signed everyone out of your account"),
+                headline=msg("You told us a sign-in or change was not you, so we secured "
+                             "your account."),
+                details=[*details,
+                         msg("Every device is signed out and no device is remembered any "
+                             "more."),
+                         msg("At your next sign-in you will choose a new password. Use one "
+                             "you use nowhere else."),
+                         msg("Then look at your security page: check your two-factor methods "
+                             "and recent activity, and remove anything you do not recognise.")],
+                not_me_link=False)
+            s.commit()
         return email

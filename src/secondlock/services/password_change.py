@@ -27,7 +27,8 @@ from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.core.views import SessionView
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
@@ -103,12 +104,14 @@ class PasswordChangeService:
             Activity(s).add(event(at=now, name="password_changed", info=info, success=True,
                                   account_id=view.account_id,
                                   reason="forced" if forced else None, detail=ended.detail))
+            emit_event(self.rt, s, "password.changed", account_id=view.account_id, info=info,
+                       at=now)
+            queue_notice(s, self.rt, to=account.email, kind="password_changed", at=now,
+                         info=info, subject=msg("your password was changed"),
+                         headline=msg("The password of your account was changed."),
+                         details=[msg("All other devices were signed out and remembered "
+                                      "devices were forgotten.")])
             s.commit()
-        notify(self.rt, to=account.email, kind="password_changed", at=now, info=info,
-               subject=msg("your password was changed"),
-               headline=msg("The password of your account was changed."),
-               details=[msg("All other devices were signed out and remembered devices were "
-                            "forgotten.")])
         return PasswordChanged(session_token=token, signed_out=ended.sessions)
 
     def _check_current(self, view: SessionView, stored_hash: str, password: str,

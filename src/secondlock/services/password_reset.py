@@ -23,7 +23,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.password_messages import password_reset_email
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event, queue_email
 from secondlock.services.runtime import Runtime
 from secondlock.services.sign_out import sign_out_everywhere
 from secondlock.services.throttling import account_key, ip_key, seconds_locked
@@ -115,14 +116,14 @@ class PasswordResetService:
                        expires_at=now + timedelta(minutes=RESET_LINK_MINUTES))
             Activity(s).add(event(at=now, name="password_reset_requested", info=info,
                                   success=True, account_id=account.id))
-            to = account.email
-            language = account.language
+            settings = self.rt.settings
+            # Queued with the link (the outbox); not sent once the link has expired.
+            queue_email(self.rt, s, password_reset_email(
+                to=account.email, service_name=settings.service_name, origin=settings.origin,
+                reset_url=f"{settings.origin}{LINK_PATH}?token={token}",
+                minutes_valid=RESET_LINK_MINUTES, language=account.language),
+                account_id=account.id, not_after=now + timedelta(minutes=RESET_LINK_MINUTES))
             s.commit()
-        settings = self.rt.settings
-        self.rt.notifier.send_email(password_reset_email(
-            to=to, service_name=settings.service_name, origin=settings.origin,
-            reset_url=f"{settings.origin}{LINK_PATH}?token={token}",
-            minutes_valid=RESET_LINK_MINUTES, language=language))
 
     def request(self, email: str, info: RequestInfo) -> None:
         """``admit`` and ``send_link`` in one go (the CLI and tests; the web splits them)."""
@@ -172,16 +173,18 @@ class PasswordResetService:
             ended = sign_out_everywhere(s, account_id, now=now)
             Activity(s).add(event(at=now, name="password_reset", info=info, success=True,
                                   account_id=account_id, detail=ended.detail))
+            emit_event(self.rt, s, "password.reset", account_id=account_id, info=info, at=now)
+            queue_notice(
+                s, self.rt, to=link.email, kind="password_reset", at=now, info=info,
+                subject=msg("your password was reset"),
+                headline=msg("The password of your account was reset through the link we "
+                             "emailed you."),
+                details=[msg("Every device was signed out and remembered devices were "
+                             "forgotten. Two-factor authentication stays as it was: signing "
+                             "in asks for your second factor as before."),
+                         msg("If you did not do this, someone can read your email: secure "
+                             "your mailbox first, then reset your password again.")])
             s.commit()
-        notify(self.rt, to=link.email, kind="password_reset", at=now, info=info,
-               subject=msg("your password was reset"),
-               headline=msg("The password of your account was reset through the link we "
-                            "emailed you."),
-               details=[msg("Every device was signed out and remembered devices were "
-                            "forgotten. Two-factor authentication stays as it was: signing "
-                            "in asks for your second factor as before."),
-                        msg("If you did not do this, someone can read your email: secure "
-                            "your mailbox first, then reset your password again.")])
 
     @staticmethod
     def _hash(token: str) -> bytes:

@@ -31,6 +31,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.recovery_messages import recovery_link_email
 from secondlock.services.activity import event
+from secondlock.services.outbox import emit_event
 from secondlock.services.password_attempts import PasswordAttempts
 from secondlock.services.password_reset import lookup_form
 from secondlock.services.recovery_notices import (
@@ -231,6 +232,8 @@ class RecoveryService:
                                   account_id=account.id,
                                   detail=f"ready_at={ready_at.isoformat()}; known_device="
                                          f"{'yes' if known else 'no'}"))
+            emit_event(self.rt, s, "recovery.started", account_id=account.id, info=info,
+                       at=now, ready_at=ready_at.isoformat())
             s.commit()
         send_started(self.rt, plan, ready_at=ready_at, info=info, known_device=known)
         return self.look(token)
@@ -259,6 +262,9 @@ class RecoveryService:
                 account_id, by = own.account_id, "owner"
             stopped = cancel_pending(s, account_id, now=now, by=by, info=info)
             account = Accounts(s).get(account_id)
+            if stopped:
+                emit_event(self.rt, s, "recovery.cancelled", account_id=account_id, info=info,
+                           at=now, by=by)
             s.commit()
         if stopped and account is not None:
             recovery_stopped(self.rt, account.email, info, by_staff=False)

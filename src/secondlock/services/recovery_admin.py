@@ -10,6 +10,7 @@ from secondlock.core.errors import ConflictError, NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
+from secondlock.services.outbox import emit_event
 from secondlock.services.recovery import CANCEL_GRACE, REMIND_BEFORE, RecoveryView, view_of
 from secondlock.services.recovery_notices import (
     plan_notices,
@@ -100,6 +101,8 @@ class RecoveryAdmin:
             if not cancel_pending(s, account.id, now=now, by="staff", info=info,
                                   detail=record.detail):
                 raise NotFoundError(msg("This account has no pending recovery."))
+            emit_event(self.rt, s, "recovery.cancelled", account_id=account.id, info=info,
+                       at=now, by="staff")
             s.commit()
         recovery_stopped(self.rt, account.email, info, by_staff=True)
 

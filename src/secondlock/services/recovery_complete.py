@@ -12,13 +12,13 @@ from secondlock.core.i18n import msg
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
+from secondlock.services.outbox import emit_event
 from secondlock.services.recovery_notices import recovery_completed
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sign_in import (
     PASSWORD_AMR,
     LoginResult,
     complete_sign_in,
-    send_sign_in_notices,
 )
 from secondlock.services.sign_out import sign_out_everywhere
 from secondlock.storage.orm_recovery import WAITING
@@ -76,7 +76,7 @@ def complete_recovery(service: RecoveryService, token: str, password: str,
                               account_id=account.id, detail=detail))
         signed_in = complete_sign_in(s, rt, account_id=account.id, method=Method.PASSWORD,
                                      amr=PASSWORD_AMR, info=info)
+        emit_event(rt, s, "recovery.completed", account_id=account.id, info=info, at=now)
         s.commit()
-    send_sign_in_notices(rt, signed_in, info)
     recovery_completed(rt, account.email, info)
     return signed_in.result()

@@ -23,7 +23,7 @@ from secondlock.notifications.base import DeliveryError
 from secondlock.notifications.recovery_messages import recovery_notice, recovery_sms
 from secondlock.services.languages import usable_language
 from secondlock.services.not_me_links import not_me_url
-from secondlock.services.notices import notify
+from secondlock.services.notices import notify, queue_notice
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Account, AccountToken
 from secondlock.storage.repositories import Tokens
@@ -152,13 +152,16 @@ def send_shortened(rt: Runtime, plan: NoticePlan, *, ready_at: datetime,
             facts=[], ready_at=ready_at)
 
 
-def recovery_stopped_by_sign_in(rt: Runtime, email: str, info: RequestInfo) -> None:
-    notify(rt, to=email, kind="recovery_cancelled", at=rt.clock.now(), info=info,
-           subject=msg("the account recovery was stopped"),
-           headline=msg("Someone signed in to your account with a second factor, so the "
-                        "recovery that was waiting to remove your factors is stopped."),
-           details=[msg("If that recovery was not yours, someone knows your password: "
-                        "change it now and secure your mailbox.")])
+def queue_recovery_stopped_by_sign_in(s: DbSession, rt: Runtime, email: str,
+                                      info: RequestInfo) -> None:
+    """Queued in the sign-in's own transaction (the outbox)."""
+    queue_notice(s, rt, to=email, kind="recovery_cancelled", at=rt.clock.now(), info=info,
+                 subject=msg("the account recovery was stopped"),
+                 headline=msg("Someone signed in to your account with a second factor, so "
+                              "the recovery that was waiting to remove your factors is "
+                              "stopped."),
+                 details=[msg("If that recovery was not yours, someone knows your password: "
+                              "change it now and secure your mailbox.")])
 
 
 def recovery_stopped(rt: Runtime, email: str, info: RequestInfo, *, by_staff: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from secondlock.config import Settings
@@ -27,6 +27,9 @@ class Runtime:
     keyring: Keyring
     #: SMS codes (#4): the gateway SECONDLOCK_SMS_PROVIDER names.
     sms: SmsGateway = field(default_factory=DisabledSms)
+    #: The outbox (#13): called after a transaction that queued a message committed, so the
+    #: dispatcher of this process sends it at once instead of at its next poll.
+    outbox_wake: Callable[[], None] = field(default=lambda: None)
     #: SECONDLOCK_PWNED_PASSWORDS=api: the breach corpus, asked about new passwords only.
     pwned: Container[str] | None = None
 

@@ -25,7 +25,6 @@ from secondlock.services.sign_in import (
     SignedIn,
     complete_sign_in,
     pending_sign_in,
-    send_sign_in_notices,
 )
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import Accounts, Activity, MfaChallenges
@@ -116,9 +115,10 @@ class SecondStepService:
 
     def _tell_owner(self, outcome: _Outcome, account_id: str, attempt: int,
                     info: RequestInfo) -> None:
-        """Mail after the commit: the sign-in's notices, a lock, or a partial sign-in."""
+        """Mail after the commit: a lock, or a partial sign-in (a sign-in's own notices were
+        queued with it)."""
         if outcome.signed_in is not None:
-            send_sign_in_notices(self.rt, outcome.signed_in, info)
+            return
         if outcome.locked_seconds is None and not outcome.alert:
             return
         with self.rt.db.read() as s:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import NotAuthenticatedError, NotFoundError
 from secondlock.core.i18n import msg
+from secondlock.core.log_context import note_account
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.core.views import SessionView
@@ -86,6 +87,7 @@ class SessionService:
             raise NotAuthenticatedError()
         now = self.rt.clock.now()
         expired = now >= view.expires_at or now - view.last_seen_at >= self.idle
+        note_account(view.account_id)
         return SessionCheck(view=view, expired=expired,
                             touch=not expired and now - view.last_seen_at >= TOUCH_INTERVAL)
 

@@ -3,10 +3,10 @@
 Password alone, a remembered device, a code from an app, a recovery code, an SMS or email
 code, a security key after the password, a passkey alone (and the OpenID Connect flows, which
 call the same services) all end in ``complete_sign_in`` inside the transaction that proved
-the factor, then ``send_sign_in_notices`` after the commit. So every way in consumes the
-pending sign-in, clears the guessing counter, issues the session with its ``amr``, records
-the activity, asks whether the device is new, remembers the device when asked, and tells the
-owner the same things.
+the factor, which also queues the notices and webhook events (the outbox). So every way in
+consumes the pending sign-in, clears the guessing counter, issues the session with its
+``amr``, records the activity, asks whether the device is new, remembers the device when
+asked, and tells the owner the same things.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
-from secondlock.services.recovery_notices import recovery_stopped_by_sign_in
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
+from secondlock.services.recovery_notices import queue_recovery_stopped_by_sign_in
 from secondlock.services.recovery_state import CANCELLING_METHODS, cancel_pending
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
@@ -113,8 +114,8 @@ def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge
 def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Method, amr: str,
                      info: RequestInfo, pending_id: str | None = None, remember: bool = False,
                      device_token: str | None = None) -> SignedIn:
-    """Open the session inside the caller's transaction (the caller commits, then calls
-    ``send_sign_in_notices``).
+    """Open the session inside the caller's transaction, queueing the owner's notices and the
+    shop's webhook events with it (the caller commits).
 
     ``pending_id`` is the pending sign-in a second step finishes: it is used up here, so a
     second proof for the same pending sign-in fails. ``device_token`` is the replacement token
@@ -143,34 +144,42 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
     elif remember:
         device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                        days=rt.settings.trusted_device_days)
+    _queue_news(s, rt, account_id=account_id, method=method, info=info,
+                new_device=new_device, remaining=remaining, cancelled=cancelled)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
                     device_token=device_token, recovery_codes_left=remaining,
                     recovery_cancelled=cancelled)
 
 
-def send_sign_in_notices(rt: Runtime, signed_in: SignedIn, info: RequestInfo) -> None:
-    """Mail the owner what a sign-in is news for (after the commit): a device never seen
-    before, a recovery code used."""
-    if signed_in.new_device:
-        alert_new_device(rt, signed_in.account_id, signed_in.method, info)
-    if signed_in.recovery_codes_left is None and not signed_in.recovery_cancelled:
+def _queue_news(s: DbSession, rt: Runtime, *, account_id: str, method: str,
+                info: RequestInfo, new_device: bool, remaining: int | None,
+                cancelled: bool) -> None:
+    """What the sign-in is news for, queued with it (the outbox): a device never seen
+    before, a recovery code used, a waiting recovery stopped."""
+    if new_device:
+        alert_new_device(s, rt, account_id, method, info)
+    if remaining is None and not cancelled:
         return
-    with rt.db.read() as s:
-        account = Accounts(s).get(signed_in.account_id)
+    account = Accounts(s).get(account_id)
     if account is None:
         return
-    if signed_in.recovery_codes_left is not None:
-        _recovery_code_used(rt, account.email, signed_in.recovery_codes_left, info)
-    if signed_in.recovery_cancelled:
-        recovery_stopped_by_sign_in(rt, account.email, info)
+    if remaining is not None:
+        emit_event(rt, s, "recovery_code.used", account_id=account_id, info=info,
+                   remaining=remaining)
+        _recovery_code_used(s, rt, account.email, remaining, info)
+    if cancelled:
+        emit_event(rt, s, "recovery.cancelled", account_id=account_id, info=info,
+                   by="sign_in")
+        queue_recovery_stopped_by_sign_in(s, rt, account.email, info)
 
 
-def _recovery_code_used(rt: Runtime, email: str, remaining: int, info: RequestInfo) -> None:
+def _recovery_code_used(s: DbSession, rt: Runtime, email: str, remaining: int,
+                        info: RequestInfo) -> None:
     details = [nmsg("You have %(n)d recovery code left.",
                     "You have %(n)d recovery codes left.", remaining)]
     if remaining <= LOW_CODES_THRESHOLD:
         details.append(msg("That is not many: make a new set on your security page."))
-    notify(rt, to=email, kind="recovery_code_used", at=rt.clock.now(), info=info,
-           subject=msg("a recovery code was used"),
-           headline=msg("Someone signed in to your account with a recovery code."),
-           details=details)
+    queue_notice(s, rt, to=email, kind="recovery_code_used", at=rt.clock.now(), info=info,
+                 subject=msg("a recovery code was used"),
+                 headline=msg("Someone signed in to your account with a recovery code."),
+                 details=details)

@@ -10,7 +10,8 @@ from secondlock.core.devices import describe_device
 from secondlock.core.i18n import msg
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.runtime import Runtime
 from secondlock.storage.repositories import Accounts, Activity
 
@@ -30,10 +31,11 @@ def is_new_device(s: DbSession, account_id: str, user_agent: str) -> bool:
     return all(describe_device(agent) != label for agent in agents)
 
 
-def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInfo) -> None:
-    """Mail the owner about a sign-in from a new device (after the commit)."""
-    with rt.db.read() as s:
-        account = Accounts(s).get(account_id)
+def alert_new_device(s: DbSession, rt: Runtime, account_id: str, method: str,
+                     info: RequestInfo) -> None:
+    """Mail the owner (and tell the shop) about a sign-in from a new device, queued in the
+    sign-in's own transaction."""
+    account = Accounts(s).get(account_id)
     if account is None:
         return
     device = describe_device(info.user_agent)
@@ -47,8 +49,10 @@ def alert_new_device(rt: Runtime, account_id: str, method: str, info: RequestInf
         headline = msg("Someone signed in to your account with your password and a second "
                        "factor from a device we have not seen before: %(device)s.",
                        device=device)
-    notify(rt, to=account.email, kind="new_device_sign_in", at=rt.clock.now(), info=info,
-           subject=msg("new sign-in to your account"), headline=headline,
-           details=[msg("If it was you on a new phone, computer or browser, all is well."),
-                    msg("If it was not you, use the link below at once: your password is "
-                        "known to someone else.")])
+    emit_event(rt, s, "sign_in.new_device", account_id=account_id, info=info,
+               method=str(method))
+    queue_notice(s, rt, to=account.email, kind="new_device_sign_in", at=rt.clock.now(),
+                 info=info, subject=msg("new sign-in to your account"), headline=headline,
+                 details=[msg("If it was you on a new phone, computer or browser, all is well."),
+                          msg("If it was not you, use the link below at once: your password "
+                              "is known to someone else.")])

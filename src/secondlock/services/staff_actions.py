@@ -1,9 +1,9 @@
 """The support desk's changes: unlock, sign out everywhere, reset 2FA, approve a reset.
 
 Each one is audited (staff, action, account, reason, ticket, IP, time), lands in the
-shopper's activity as a ``staff_...`` event and is mailed to the shopper with the "this
-wasn't me" link. With ``SECONDLOCK_STAFF_RESET_APPROVAL=1`` a reset waits for an admin
-other than the requester.
+shopper's activity as a ``staff_...`` event, fires the ``staff.action`` webhook and is mailed
+to the shopper with the "this wasn't me" link, all in the action's own transaction (outbox). With
+``SECONDLOCK_STAFF_RESET_APPROVAL=1`` a reset waits for an admin other than the requester.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.staff import SHOPPER_EVENTS, StaffAction
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.password_attempts import LOGIN_SCOPE
 from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
@@ -79,7 +80,6 @@ class StaffActions:
             self._done(s, actor, StaffAction.UNLOCK, account, now=now, info=info,
                        reason=reason, ticket=ticket)
             s.commit()
-        self._mail(account, StaffAction.UNLOCK, now=now, info=info)
 
     def sign_out(self, actor: StaffActor, account_id: str, *, reason: str, info: RequestInfo,
                  require_new_password: bool = False, ticket: str | None = None) -> None:
@@ -94,11 +94,10 @@ class StaffActions:
             if require_new_password:
                 Accounts(s).require_password_change(account.id)
             self._done(s, actor, StaffAction.SIGN_OUT, account, now=now, info=info,
-                       reason=reason, ticket=ticket)
+                       reason=reason, ticket=ticket,
+                       extra=[msg("At your next sign-in you will choose a new password.")]
+                       if require_new_password else [])
             s.commit()
-        self._mail(account, StaffAction.SIGN_OUT, now=now, info=info,
-                   extra=[msg("At your next sign-in you will choose a new password.")]
-                   if require_new_password else [])
 
     def reset_2fa(self, actor: StaffActor, account_id: str, *, reason: str, ticket: str,
                   info: RequestInfo) -> str | None:
@@ -124,7 +123,6 @@ class StaffActions:
             self._done(s, actor, StaffAction.RESET_2FA, account, now=now, info=info,
                        reason=reason, ticket=ticket)
             s.commit()
-        self._mail(account, StaffAction.RESET_2FA, now=now, info=info)
         return None
 
     def approve(self, actor: StaffActor, approval_id: str, info: RequestInfo) -> None:
@@ -150,7 +148,6 @@ class StaffActions:
             self._done(s, actor, StaffAction.RESET_2FA, account, now=now, info=info,
                        reason=request.reason, ticket=request.ticket)
             s.commit()
-        self._mail(account, StaffAction.RESET_2FA, now=now, info=info)
 
     def pending(self, actor: StaffActor) -> list[tuple[StaffApproval, str]]:
         """Resets waiting for approval, oldest first, with the shopper's email."""
@@ -160,21 +157,24 @@ class StaffActions:
             s.expunge_all()
         return found
 
-    @staticmethod
-    def _done(s: DbSession, actor: StaffActor, action: StaffAction, account: Account, *,
-              now: datetime, info: RequestInfo, reason: str, ticket: str | None) -> None:
-        """The audit entry and the shopper's activity row, in the action's transaction."""
+    def _done(self, s: DbSession, actor: StaffActor, action: StaffAction, account: Account,
+              *, now: datetime, info: RequestInfo, reason: str, ticket: str | None,
+              extra: list[str] | None = None) -> None:
+        """In the action's transaction: the audit entry, the shopper's activity row, the
+        ``staff.action`` webhook and the mail with the "this wasn't me" link (outbox)."""
         record(s, actor, action, at=now, info=info, account_id=account.id, reason=reason,
                ticket=ticket)
         Activity(s).add(event(at=now, name=SHOPPER_EVENTS[action], info=info, success=True,
                               account_id=account.id,
                               detail=f"ticket={ticket[:128]}" if ticket else None))
-
-    def _mail(self, account: Account, action: StaffAction, *, now: datetime,
-              info: RequestInfo, extra: list[str] | None = None) -> None:
+        emit_event(self.rt, s, "staff.action", account_id=account.id, info=info, at=now,
+                   action=action.value, via=actor.via)
+        if action is StaffAction.RESET_2FA:
+            emit_event(self.rt, s, "mfa.disabled", account_id=account.id, info=info, at=now)
         subject, headline, details = NOTICES[action]
-        notify(self.rt, to=account.email, kind=SHOPPER_EVENTS[action], at=now, info=info,
-               subject=subject, headline=headline, details=[*details, *(extra or [])])
+        queue_notice(s, self.rt, to=account.email, kind=SHOPPER_EVENTS[action], at=now,
+                     info=info, subject=subject, headline=headline,
+                     details=[*details, *(extra or [])])
 
 
 def _remove_second_factors(s: DbSession, account_id: str, now: datetime) -> None:

@@ -7,6 +7,7 @@ PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -17,6 +18,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from secondlock.storage.signals import SignalListener, take
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_CACHE_KIB = 512
@@ -47,6 +52,24 @@ class Database:
         self.reads_inline = self.is_sqlite
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
+        #: Called with what a committed transaction noted (``storage.signals``): metrics.
+        self.signal_listeners: list[SignalListener] = []
+        for maker in (self._read, self._write):
+            event.listen(maker, "after_commit", self._after_commit)
+            event.listen(maker, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        signals = take(session)
+        if signals:
+            for listener in self.signal_listeners:
+                try:
+                    listener(signals)
+                except Exception:  # an observer never breaks a committed change
+                    logger.exception("signal listener failed")
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        take(session)
 
     @property
     def dialect(self) -> str:

@@ -17,12 +17,16 @@ from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
 from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
+from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.recovery_admin import send_due_reminders
 from secondlock.services.runtime import Runtime
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
 from secondlock.web.api.docs import install_openapi
+from secondlock.web.logs import RequestObserver
+from secondlock.web.metrics import Metrics
+from secondlock.web.metrics import router as metrics_router
 from secondlock.web.middleware import (
     BodySizeLimitMiddleware,
     BodyTimeoutMiddleware,
@@ -53,13 +57,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     rt = build_runtime(settings, notifier=notifier, clock=clock, database=database,
                        hasher=hasher)
     services = Services.build(rt)
+    # The outbox (#13): this process sends what any process queued.
+    metrics = Metrics(rt)
+    rt.db.signal_listeners.append(metrics.on_signals)
+    dispatcher = Dispatcher(rt, mailer=notifier.mailer, on_result=metrics.on_message)
+    rt.outbox_wake = dispatcher.wake
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
+        await dispatcher.start()
+        flusher = asyncio.get_running_loop().create_task(metrics.flush_every())
         ticker = asyncio.create_task(recovery_reminders(rt))
         yield
         ticker.cancel()
+        flusher.cancel()
+        await asyncio.gather(flusher, ticker, return_exceptions=True)
+        await dispatcher.stop()
         await notifier.drain()
         await notifier.mailer.close()
         rt.sms.close()
@@ -71,12 +85,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.state.settings = settings
     app.state.services = services
     app.state.notifier = notifier
+    app.state.dispatcher = dispatcher
 
     from secondlock.web.pages import install as install_pages
 
     # The API first: the session check is the hot path, and routes match in order.
     app.include_router(api_router)
     app.include_router(health.router)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(metrics_router(metrics, token))
     app.router.routes[0:0] = fast_lane()
     html_error = install_pages(app, settings)
     # OpenID Connect provider (issue #7)
@@ -88,4 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
+    app.add_middleware(RequestObserver, trusted_proxies=settings.trusted_proxies,
+                       log_requests=settings.log_format == "json",
+                       observe=metrics.request_times.observe)
     return app

@@ -45,8 +45,13 @@ class RedactQueryFilter(logging.Filter):
         return True
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's default logging, with query strings removed from the access log."""
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's default logging, with query strings removed from the access log; or one
+    JSON object per line (``SECONDLOCK_LOG_FORMAT=json``)."""
+    if log_format == "json":
+        from secondlock.web.logs import json_log_config
+
+        return json_log_config()
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_query"] = {"()": f"{__name__}.RedactQueryFilter"}
     config["handlers"]["access"]["filters"] = ["redact_query"]

@@ -45,6 +45,9 @@ class SecurityHeadersMiddleware:
                 raw.extend(h for h in self.headers if h[0] not in present)
                 if not static and b"cache-control" not in present:
                     raw.append((b"cache-control", b"no-store"))
+                request_id = scope.get("secondlock.request_id")  # web.logs.RequestObserver
+                if request_id is not None:
+                    raw.append((b"x-request-id", request_id.encode("latin-1")))
                 message["headers"] = raw
             await send(message)
 

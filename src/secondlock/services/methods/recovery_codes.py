@@ -13,7 +13,8 @@ from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.views import SessionView
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import emit_event
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
@@ -54,10 +55,12 @@ class RecoveryCodeService:
             forget_all_devices(s, view.account_id)
             Activity(s).add(event(at=now, name="recovery_codes_regenerated", info=info,
                                   success=True, account_id=view.account_id))
+            emit_event(self.rt, s, "recovery_codes.regenerated", account_id=view.account_id,
+                       info=info, at=now)
+            queue_notice(s, self.rt, to=view.email, kind="recovery_codes_regenerated", at=now,
+                         info=info, subject=msg("new recovery codes"),
+                         headline=msg("You made a new set of recovery codes."),
+                         details=[msg("Your old recovery codes no longer work. Keep the new "
+                                      "ones somewhere safe, away from your phone.")])
             s.commit()
-        notify(self.rt, to=view.email, kind="recovery_codes_regenerated", at=now, info=info,
-               subject=msg("new recovery codes"),
-               headline=msg("You made a new set of recovery codes."),
-               details=[msg("Your old recovery codes no longer work. Keep the new ones "
-                            "somewhere safe, away from your phone.")])
         return codes

@@ -42,7 +42,6 @@ from secondlock.services.sign_in import (
     LoginResult,
     complete_sign_in,
     pending_sign_in,
-    send_sign_in_notices,
 )
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
 from secondlock.storage.orm import MfaChallenge
@@ -151,7 +150,6 @@ class SecurityKeySignIn:
                 amr=webauthn.amr_for(backup_eligible=use.backup_eligible, passwordless=False),
                 pending_id=pending.id, remember=remember)
             s.commit()
-        send_sign_in_notices(self.rt, signed_in, info)
         return signed_in.result()
 
     def verify_passwordless(self, credential: object, info: RequestInfo) -> LoginResult:
@@ -192,7 +190,6 @@ class SecurityKeySignIn:
                                       reason=refusal_reason(exc), method=Method.PASSKEY))
                 s.commit()
             raise AssertionRejectedError(refusal_detail(exc)) from None
-        send_sign_in_notices(self.rt, signed_in, info)
         return signed_in.result()
 
     def verify_reauth(self, view: SessionView, credential: object, info: RequestInfo) -> None:

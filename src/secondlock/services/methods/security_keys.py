@@ -152,7 +152,6 @@ class SecurityKeyService:
             done = self._store(view, key, row_id, chosen, info, now)
         except IntegrityError:  # the same key registered by a parallel request a moment ago
             raise CredentialExistsError(_ALREADY) from None
-        announce_factor(self.rt, view, done, words=KEY_WORDS, name=chosen, info=info, at=now)
         return Registered(id=row_id, name=chosen, recovery_codes=done.recovery_codes,
                           mfa_turned_on=done.turned_on)
 
@@ -174,6 +173,8 @@ class SecurityKeyService:
             done = activate_factor(s, view, method=Method.WEBAUTHN, name=name, info=info, now=now,
                                    amr=webauthn.amr_for(backup_eligible=key.backup_eligible,
                                                         passwordless=False))
+            announce_factor(s, self.rt, view, done, method=Method.WEBAUTHN, words=KEY_WORDS,
+                            name=name, info=info, at=now)
             s.commit()
         return done
 

@@ -1,10 +1,11 @@
 """Sending SMS and email codes: cooldown, budgets, the circuit breaker, and delivery.
 
-A send takes two steps. First one write transaction checks the resend cooldown and the
-budgets, stores the new code's keyed hash (the old code is void from now on) and logs the
-send. Then, after the commit, the code goes out: SMS synchronously through the gateway, so
-the shopper learns at once when it failed; mail through the notifier. A failed SMS keeps
-the challenge (and the pending sign-in): "resend" works at once, or another method.
+One write transaction checks the resend cooldown and the budgets, stores the new code's
+keyed hash (the old code is void from now on), logs the send and, for an email code, queues
+the mail in the outbox (dropped if it cannot go out before the code expires). An SMS goes
+out after the commit, synchronously through the gateway, so the shopper learns at once when
+it failed. A failed SMS keeps the challenge (and the pending sign-in): "resend" works at
+once, or another method.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from secondlock.core.tokens import keyed_digest
 from secondlock.notifications.base import DeliveryError
 from secondlock.notifications.sms import sms_text
 from secondlock.notifications.sms_email_code_messages import email_code_message
-from secondlock.services.languages import account_language
+from secondlock.services.languages import account_language, usable_language
+from secondlock.services.outbox import queue_email
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm_sms_email_codes import CodeSend, DeliveryCode
+from secondlock.storage.repositories import Accounts
 from secondlock.storage.repositories.sms_email_codes import CodeSends, DeliveryCodes
 
 logger = logging.getLogger(__name__)
@@ -63,6 +66,11 @@ class Target:
     authenticator_id: str | None = None
     #: Latest moment the code can be useful (the pending sign-in's own expiry).
     not_after: datetime | None = None
+
+
+def _language(s: DbSession, account_id: str) -> str:
+    account = Accounts(s).get(account_id)
+    return usable_language(account.language if account is not None else None)
 
 
 def mask(channel: str, destination: str) -> str:
@@ -113,9 +121,18 @@ class CodeSender:
                                       ip=throttle_group(info.ip)[:64]))
             CodeSends(s).prune(now - timedelta(days=SEND_LOG_DAYS))
             DeliveryCodes(s).prune(now - timedelta(days=SEND_LOG_DAYS))
+            if target.channel == Method.EMAIL:
+                # The mail leaves through the outbox, queued with the code (#13); it is
+                # dropped, not sent, if it could not go out before the code expires.
+                queue_email(self.rt, s, email_code_message(
+                    to=target.destination, code=code, service_name=settings.service_name,
+                    minutes=int(ttl.total_seconds() // 60), purpose=target.purpose,
+                    language=_language(s, target.account_id)),
+                    account_id=target.account_id, not_after=expires_at)
             s.commit()
             challenge_id = row.id
-        self._deliver(target, code, ttl, challenge_id, now)
+        if target.channel == Method.SMS:
+            self._deliver(target, code, ttl, challenge_id, now)
         return CodeSent(id=challenge_id, sent_to=mask(target.channel, target.destination),
                         expires_in=int((expires_at - now).total_seconds()), resend_in=cooldown)
 
@@ -187,11 +204,7 @@ class CodeSender:
         minutes = int(ttl.total_seconds() // 60)
         name = self.rt.settings.service_name
         language = account_language(self.rt, target.account_id)
-        if target.channel == Method.EMAIL:
-            self.rt.notifier.send_email(email_code_message(
-                to=target.destination, code=code, service_name=name, minutes=minutes,
-                purpose=target.purpose, language=language))
-            return
+        # SMS goes out right here, so the shopper hears at once when the gateway refuses.
         try:
             self.rt.sms.send_sms(target.destination, sms_text(code, name, minutes, language))
         except DeliveryError as exc:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from secondlock.storage.orm import (
     ActivityEvent,
 )
+from secondlock.storage.signals import note
 
 
 class ActivityRow(TypedDict):
@@ -36,6 +37,8 @@ class Activity:
     def add(self, row: ActivityRow) -> None:
         """Append a row (a plain INSERT: no ORM unit-of-work for an append-only log)."""
         self.db.execute(_INSERT_ACTIVITY, [row])
+        note(self.db, "activity", event=row["event"], success="1" if row["success"] else "",
+             reason=row["reason"] or "", method=row["method"] or "")
 
     def for_account(self, account_id: str, *, limit: int = 50, before_id: int | None = None,
                     events: Collection[str] | None = None) -> list[ActivityEvent]:

@@ -14,6 +14,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from secondlock.storage.base import UTCDateTime
 from secondlock.storage.orm import Throttle
+from secondlock.storage.signals import note
 
 
 @lru_cache(maxsize=16)
@@ -40,6 +41,13 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
         },
         where=Throttle.locked_until.is_(None) | (Throttle.locked_until <= now),
     ).returning(Throttle.failures)
+
+
+def lock_kind(key: str) -> str:
+    """``"mfa:acct:..."`` -> ``"mfa_account"``, ``"login:ip:..."`` -> ``"login_ip"``."""
+    scope, _, rest = key.partition(":")
+    who = rest.partition(":")[0]
+    return f"{scope}_{'account' if who == 'acct' else who}"[:32]
 
 
 class Throttles:
@@ -111,6 +119,8 @@ class Throttles:
     def set_lock(self, key: str, locked_until: datetime | None) -> None:
         self.db.execute(update(Throttle).where(Throttle.key == key)
                         .values(locked_until=locked_until))
+        if locked_until is not None:
+            note(self.db, "lock", kind=lock_kind(key))
 
     def reset(self, key: str) -> None:
         self.db.execute(delete(Throttle).where(Throttle.key == key))
