@@ -13,6 +13,8 @@ from secondlock.config import Settings
 from secondlock.core.blocklist import PasswordBlocklist
 from secondlock.core.clock import Clock, SystemClock
 from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
+from secondlock.core.places import PlaceLookup
+from secondlock.geoip import build_places
 from secondlock.notifications.base import Mailer, Notifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms, build_sms_gateway
@@ -38,6 +40,12 @@ __all__ = [
     "pending_revisions",
     "upgrade",
 ]
+
+
+@lru_cache(maxsize=4)
+def places_for(setting: str) -> PlaceLookup:
+    """One loaded lookup per setting, shared by every app and CLI run in the process."""
+    return build_places(setting)
 
 
 @lru_cache(maxsize=4)
@@ -76,6 +84,7 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
         sms=build_sms_gateway(settings),
         pwned=PwnedPasswords(settings.pwned_passwords_url)
         if settings.pwned_passwords == "api" else None,
+        places=places_for(settings.geoip),
     )
     _read_through(rt, getattr(notifier, "mailer", None))
     return rt

@@ -212,6 +212,29 @@ class Settings(BaseModel):
     #: ``text`` (uvicorn's usual lines) or ``json`` (one JSON object per line).
     log_format: Literal["text", "json"] = "text"
 
+    # Where a sign-in comes from, and requiring 2FA (issue #16) ---------------------------
+    #: ``builtin`` (offline country lookup), a path to a MaxMind ``.mmdb`` file (City or
+    #: Country), or ``off``.
+    geoip: str = "builtin"
+    #: ``all``: every account must have a second factor (past the grace period).
+    require_2fa: Literal["off", "all"] = "off"
+    #: Seconds an account may still go without a factor, from its first sign-in under the rule.
+    require_2fa_grace: int = Field(default=0, ge=0, le=366 * 86400)
+    #: Days unused after which a factor is pointed out ("still have this phone?").
+    stale_factor_days: int = Field(default=180, ge=1, le=3650)
+
+    @field_validator("geoip")
+    @classmethod
+    def _check_geoip(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("builtin", "off"):
+            return value
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError("must be builtin, off, or the path of a MaxMind .mmdb file "
+                             f"({value} is not a file)")
+        return str(path.resolve())
+
     # Staff and the support desk (issue #14) ---------------------------------------------
     #: 1: a 2FA reset by staff waits for a second staff member (an admin) to approve it.
     staff_reset_approval: int = Field(default=0, ge=0, le=1)

@@ -197,7 +197,8 @@ def test_sessions_list_and_revoke(client: TestClient,
     sessions = client.get("/api/v1/me/sessions", headers=account.auth).json()
     assert len(sessions) == 2
     assert sorted(s["current"] for s in sessions) == [False, True]
-    assert set(sessions[0]) == {"id", "created_at", "last_seen_at", "ip", "device", "current"}
+    assert set(sessions[0]) == {"id", "created_at", "last_seen_at", "ip", "device", "current",
+                                "location"}
     phone = next(s for s in sessions if not s["current"])
     assert "iOS" in phone["device"]
     revoked = client.delete(f"/api/v1/me/sessions/{phone['id']}", headers=account.auth)

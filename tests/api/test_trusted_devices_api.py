@@ -221,7 +221,8 @@ def test_devices_are_listed_and_forgotten_one_by_one(
     second = remembered(client, clock, ada)["device_token"]
     listed = client.get(DEVICES, headers=ada.account.auth).json()
     assert len(listed) == 2
-    assert set(listed[0]) == {"id", "device", "ip", "created_at", "last_used_at", "expires_at"}
+    assert set(listed[0]) == {"id", "device", "ip", "created_at", "last_used_at", "expires_at",
+                              "location"}
     assert all(second not in str(d) for d in listed)  # the token is never shown
     # Another account cannot forget Ada's device, and cannot tell it exists.
     theirs = client.delete(f"{DEVICES}/{listed[0]['id']}", headers=mallory.account.auth)

@@ -136,3 +136,38 @@ def test_rotate_key_prints_a_key_for_managed_keyrings(invoke: Invoke,
     assert result.exit_code == 0
     assert len(result.stdout.strip()) == 43
 
+
+
+def test_report_without_2fa_counts_by_default_and_lists_on_request(
+        invoke: Invoke, cli_env: dict[str, str]) -> None:
+    migrated(invoke, cli_env)
+    with services_for(cli_env) as services:
+        account_with_totp(services)
+        for email in ("bo@example.com", "cy@example.com"):
+            services.accounts.sign_up(email, PASSWORD, CLI_REQUEST, send_welcome=False)
+    counts = invoke("admin", "report", "--without-2fa", env=cli_env)
+    assert counts.exit_code == 0, counts.output
+    assert "with a second factor     1" in counts.stdout
+    assert "without a second factor  2" in counts.stdout
+    assert "bo@example.com" not in counts.stdout  # counts only, unless asked
+    listed = invoke("admin", "report", "--without-2fa", "--list", env=cli_env)
+    assert listed.exit_code == 0, listed.output
+    assert "bo@example.com" in listed.stdout
+    assert "cy@example.com" in listed.stdout
+    assert "ada@example.com" not in listed.stdout
+    strict = invoke("admin", "report", "--without-2fa",
+                    env={**cli_env, "SECONDLOCK_REQUIRE_2FA": "all"})
+    assert "past the grace period  2" in strict.stdout
+
+
+def test_admin_show_names_the_place_of_each_address(invoke: Invoke,
+                                                    cli_env: dict[str, str]) -> None:
+    migrated(invoke, cli_env)
+    with services_for(cli_env) as services:
+        services.accounts.sign_up("eu@example.com", PASSWORD, CLI_REQUEST, send_welcome=False)
+        services.login.login("eu@example.com", PASSWORD,
+                             CLI_REQUEST.of("193.99.144.80", "Firefox"))
+    shown = invoke("admin", "show", "eu@example.com", env=cli_env)
+    assert shown.exit_code == 0, shown.output
+    assert "Germany" in shown.stdout
+    assert "countries      DE" in shown.stdout

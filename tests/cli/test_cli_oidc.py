@@ -61,3 +61,22 @@ def test_rotate_keys_names_the_new_key(invoke: Invoke, cli_env: dict[str, str]) 
     assert first.exit_code == second.exit_code == 0
     assert "New signing key" in second.output
     assert first.output != second.output
+
+
+def test_require_mfa_is_stored_at_registration_and_can_be_changed(
+        invoke: Invoke, cli_env: dict[str, str]) -> None:
+    added = invoke("oidc", "add-client", "Strict Shop", "--redirect-uri", URI,
+                   "--require-mfa", env=cli_env)
+    assert added.exit_code == 0, added.output
+    found = re.search(r"client_id\s+(\S+)", added.output)
+    assert found
+    client_id = found.group(1)
+    assert "requires 2FA" in invoke("oidc", "list-clients", env=cli_env).output
+    relaxed = invoke("oidc", "update-client", client_id, "--no-require-mfa", env=cli_env)
+    assert relaxed.exit_code == 0, relaxed.output
+    assert "requires 2FA" not in invoke("oidc", "list-clients", env=cli_env).output
+    assert invoke("oidc", "update-client", client_id, "--require-mfa",
+                  env=cli_env).exit_code == 0
+    assert "requires 2FA" in invoke("oidc", "list-clients", env=cli_env).output
+    assert invoke("oidc", "update-client", "nosuchclient", "--require-mfa",
+                  env=cli_env).exit_code != 0

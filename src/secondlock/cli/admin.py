@@ -20,6 +20,7 @@ from secondlock.config import ENCRYPTION_KEYS_FILE, write_private
 from secondlock.core.crypto import derive_key, key_text, new_key_text, parse_keyring
 from secondlock.core.errors import SecondLockError
 from secondlock.core.request_info import CLI_REQUEST
+from secondlock.services.enrollment import report_without_2fa
 from secondlock.services.key_rotation import reencrypt_all
 
 ENCRYPTION_KEYS_ENV = "SECONDLOCK_ENCRYPTION_KEYS"
@@ -53,6 +54,8 @@ def show(email: Email) -> None:
     lock = (f", locked until {report.second_step_locked_until:%Y-%m-%d %H:%M} UTC"
             if report.second_step_locked_until else "")
     console.print(f"  wrong codes    {report.second_step_failures} in a row{lock}")
+    if report.countries:
+        console.print(f"  countries      {', '.join(report.countries)} (signed in from)")
     if report.factors:
         factors = Table("type", "name", "added", "last used", "state", box=None)
         for f in report.factors:
@@ -65,11 +68,39 @@ def show(email: Email) -> None:
 
         console.print(f"  recovery       {describe(report.recovery)}")
     if report.recent_activity:
-        activity = Table("when (UTC)", "event", "outcome", "IP", box=None)
-        for at, name, success, reason, ip in report.recent_activity:
+        activity = Table("when (UTC)", "event", "outcome", "IP", "place", box=None)
+        for at, name, success, reason, ip, place in report.recent_activity:
             activity.add_row(f"{at:%Y-%m-%d %H:%M:%S}", name,
-                             "ok" if success else f"failed ({reason or '?'})", ip)
+                             "ok" if success else f"failed ({reason or '?'})", ip,
+                             escape(place))
         console.print(activity)
+
+
+@admin_app.command("report")
+def report(
+    without_2fa: Annotated[bool, typer.Option(
+        "--without-2fa", help="Accounts that still have no second factor.")] = False,
+    list_accounts: Annotated[bool, typer.Option(
+        "--list", help="List those accounts (email, created, enroll-by); counts only without.")
+    ] = False,
+) -> None:
+    """Reports for operators. ``--without-2fa``: who still has no second factor."""
+    if not without_2fa:
+        fail("Choose a report: --without-2fa")
+    settings = settings_or_exit()
+    with cli_services(settings) as services:
+        found = report_without_2fa(services.rt, list_accounts=list_accounts)
+    console.print(f"with a second factor     {found.with_factor}")
+    console.print(f"without a second factor  {found.without_factor}")
+    if found.required:
+        console.print(f"  past the grace period  {found.restricted} (may only enroll)")
+    if list_accounts and found.accounts:
+        table = Table("email", "created", "enroll by", "state", box=None)
+        for account in found.accounts:
+            table.add_row(escape(account.email), f"{account.created_at:%Y-%m-%d}",
+                          f"{account.enroll_by:%Y-%m-%d %H:%M} UTC" if account.enroll_by
+                          else "-", "restricted" if account.restricted else "")
+        console.print(table)
 
 
 @admin_app.command("reset-2fa")

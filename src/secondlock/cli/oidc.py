@@ -40,6 +40,9 @@ def add_client(
                          "no secret, PKCE only.")] = False,
     first_party: Annotated[bool, typer.Option(
         "--first-party", help="Your own shop: no consent screen.")] = False,
+    require_mfa: Annotated[bool, typer.Option(
+        "--require-mfa", help="This shop only ever gets a sign-in with a second factor; "
+                              "accounts without one add one first.")] = False,
 ) -> None:
     """Register a shop. Prints its client id, and its secret once."""
     settings = settings_or_exit()
@@ -49,7 +52,8 @@ def add_client(
         try:
             created = oidc.clients.add(name, redirect_uri, public=public,
                                        first_party=first_party,
-                                       post_logout_redirect_uris=post_logout_redirect_uri)
+                                       post_logout_redirect_uris=post_logout_redirect_uri,
+                                       require_mfa=require_mfa)
         except ValueError as exc:
             fail(str(exc))
     console.print(f"client_id     {created.client_id}")
@@ -71,8 +75,25 @@ def list_clients() -> None:
     for row in rows:  # one line per client: readable, and easy to grep in scripts
         kind = "public" if row.public else "confidential"
         kind += ", first-party" if row.first_party else ""
+        kind += ", requires 2FA" if row.require_mfa else ""
         uris = " ".join(row.redirect_uris.split())
         console.print(f"{row.id}  {escape(row.name)}  ({kind})  {escape(uris)}")
+
+
+@oidc_app.command("update-client")
+def update_client(
+    client_id: Annotated[str, typer.Argument(help="The client id from add-client.")],
+    require_mfa: Annotated[bool, typer.Option(
+        "--require-mfa/--no-require-mfa",
+        help="Whether this shop only ever gets a sign-in with a second factor.")],
+) -> None:
+    """Change a shop's settings."""
+    settings = settings_or_exit()
+    prepare_schema(settings)
+    with cli_services(settings) as services:
+        if not OidcServices.build(services.rt).clients.set_require_mfa(client_id, require_mfa):
+            fail(f"No client {client_id}.")
+    console.print(f"{client_id}: {'requires' if require_mfa else 'does not require'} 2FA")
 
 
 @oidc_app.command("remove-client")

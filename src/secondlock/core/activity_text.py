@@ -15,7 +15,7 @@ from secondlock.core.methods import Method
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
 KINDS: dict[str, tuple[str, ...]] = {
     "sign-in": ("login", "login_password", "login_second_step", "logout", "reauth",
-                "trusted_device_used", "oidc_signed_in"),
+                "trusted_device_used", "oidc_signed_in", "new_location", "impossible_travel"),
     "security": ("account_created", "email_verified", "mfa_enabled", "mfa_disabled",
                  "authenticator_added", "authenticator_removed", "authenticator_renamed",
                  "recovery_codes_regenerated", "recovery_code_used", "password_changed",
@@ -87,6 +87,11 @@ _SENTENCES: dict[str, str] = {
     "trusted_device_replayed": msg("An old remembered-device token was used again; the "
                                    "device was forgotten"),
     "devices_reviewed": msg("Confirmed that recent sign-ins from new devices were all yours"),
+    # Where a sign-in comes from (issue #16)
+    "new_location": msg("Signed in from a country this account had not signed in from "
+                        "before"),
+    "impossible_travel": msg("Signed in from a place too far from the sign-in before it to "
+                             "travel there in between, even by plane"),
     "email_verification_sent": msg("Asked for a new email confirmation link"),
     "admin_reset_2fa": msg("An operator reset two-factor authentication"),
     "admin_unlock": msg("An operator unlocked sign-in"),
@@ -183,13 +188,22 @@ def what_happened(facts: ActivityFacts) -> str:
     return msg("Account event: %(event)s (failed)", event=words)
 
 
-def describe(facts: ActivityFacts, *, device: str, ip: str) -> str:
-    """The whole sentence without the time, which pages show as "5 minutes ago"."""
+def describe(facts: ActivityFacts, *, device: str, ip: str, place: str | None = None) -> str:
+    """The whole sentence without the time, which pages show as "5 minutes ago".
+
+    ``place`` is the address's place ("Berlin, Germany"), when there is one.
+    """
     what = what_happened(facts)
     if ip == "cli":
         return msg("%(what)s, from the command line", what=what)
     known_device = bool(device) and device != "Unknown device"
     known_ip = bool(ip) and ip != "-"
+    if known_ip and place:
+        where = msg("%(ip)s in %(place)s", ip=ip, place=place)
+        if known_device:
+            return msg("%(what)s on %(device)s, from %(where)s", what=what, device=device,
+                       where=where)
+        return msg("%(what)s, from %(where)s", what=what, where=where)
     if known_device and known_ip:
         return msg("%(what)s on %(device)s, from %(ip)s", what=what, device=device, ip=ip)
     if known_device:

@@ -6,9 +6,10 @@ Pure rules over facts the service gathers; the page and the API show the result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from secondlock.core.i18n import msg, nmsg
+from secondlock.core.places import PlaceNames
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 
 #: How far back "a sign-in from a device we had not seen" counts as something to review.
@@ -24,6 +25,12 @@ class CheckupFacts:
     unreviewed_sign_ins: tuple[tuple[str, datetime], ...]
     password_blocklisted: bool
     email_verified: bool
+    #: Sign-ins from a new country (place name, time, impossible travel?) in the last
+    #: REVIEW_DAYS not yet marked "that was me" (issue #16).
+    unreviewed_places: tuple[tuple[str, datetime, bool], ...] = ()
+    #: Names of confirmed factors unused for SECONDLOCK_STALE_FACTOR_DAYS (issue #16).
+    stale_factors: tuple[str, ...] = ()
+    stale_days: int = 180
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,12 @@ def evaluate(facts: CheckupFacts) -> Checkup:
             None if facts.email_verified else
             Fix(msg("Send the confirmation link again"), "/account/email/resend", post=True)),
     ]
+    # Shown only when there is something to answer (issue #16): a sign-in from a new place,
+    # a factor that may be gone.
+    if facts.unreviewed_places:
+        items.insert(4, _places(facts))
+    if facts.stale_factors:
+        items.insert(2, _stale(facts))
     return Checkup(tuple(items))
 
 
@@ -131,4 +144,41 @@ def _devices(facts: CheckupFacts) -> CheckItem:
                           "%(n)d sign-ins from a new device (%(devices)s). Were they all you? "
                           "If not, sign that device out and change your password.",
                           count, devices=devices),
+                     Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))
+
+
+def is_stale(*, last_used_at: datetime | None, confirmed_at: datetime | None,
+             now: datetime, days: int) -> bool:
+    """A confirmed factor not used (or, never used, not added) in the last ``days`` days."""
+    if confirmed_at is None:
+        return False
+    return (last_used_at or confirmed_at) < now - timedelta(days=days)
+
+
+def _stale(facts: CheckupFacts) -> CheckItem:
+    title = msg("Every two-factor method is still yours")
+    return CheckItem("stale_factors", title, False,
+                     msg("Not used for over %(days)d days: %(names)s. Do you still have it? "
+                         "If not, remove it and add what you use now; nothing is removed "
+                         "for you.", days=facts.stale_days,
+                         names=", ".join(facts.stale_factors)),
+                     Fix(msg("Review your methods"), "/account/security#stale-factors"))
+
+
+def _places(facts: CheckupFacts) -> CheckItem:
+    title = msg("No sign-ins from unexpected places in the last %(days)d days", days=REVIEW_DAYS)
+    unique = {str(place): place for place, _, _ in facts.unreviewed_places}
+    places = PlaceNames(tuple(unique[name] for name in sorted(unique)))
+    if any(travel for _, _, travel in facts.unreviewed_places):
+        detail = msg("A sign-in came from %(places)s, too far from the one before it for "
+                     "anyone to travel in between. Was it you (a VPN can do this)? If not, "
+                     "sign that device out and change your password.", places=places)
+    else:
+        detail = nmsg("%(n)d sign-in from a country your account was not used from before "
+                      "(%(places)s). Was it you? If not, sign that device out and change your "
+                      "password.",
+                      "%(n)d sign-ins from countries your account was not used from before "
+                      "(%(places)s). Were they all you? If not, sign that device out and "
+                      "change your password.", len(facts.unreviewed_places), places=places)
+    return CheckItem("places", title, False, detail,
                      Fix(msg("Yes, those were all me"), "/account/checkup/reviewed", post=True))

@@ -14,6 +14,7 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── MfaTokenExpiredError         mfa_token_expired
     ├── ReauthRequiredError          reauth_required
     ├── SecondFactorRequiredError    second_factor_required
+    ├── EnrollmentRequiredError      enrollment_required
     ├── ConflictError                conflict
     ├── InvalidTokenError            invalid_token
     ├── RateLimitedError             too_many_attempts (+ retry_after)
@@ -99,6 +100,18 @@ class MfaTokenExpiredError(SecondLockError):
 class ReauthRequiredError(SecondLockError):
     code = "reauth_required"
     title = msg("Confirm it's you")
+
+
+class EnrollmentRequiredError(SecondLockError):
+    """Two-factor authentication is required: this session may only add a factor."""
+
+    code = "enrollment_required"
+    title = msg("Add a second factor first")
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or msg("This service requires two-factor authentication. Add "
+                                       "an authenticator app, a security key, or a phone "
+                                       "first; until then this session can only do that."))
 
 
 class SecondFactorRequiredError(SecondLockError):

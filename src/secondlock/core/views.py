@@ -26,3 +26,5 @@ class SessionView:
     mfa_enabled: bool
     #: Set by "this wasn't me": the pages ask for a new password before anything else.
     password_change_required: bool = False
+    #: When the account's grace period to add a factor started (SECONDLOCK_REQUIRE_2FA).
+    enrollment_started_at: datetime | None = None

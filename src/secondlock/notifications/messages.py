@@ -64,11 +64,12 @@ def welcome_email(*, to: str, service_name: str, verify_url: str, hours_valid: i
 def security_notice(*, to: str, service_name: str, origin: str, subject: str, headline: str,
                     details: list[str], when: str, where: str, device: str,
                     kind: str, not_me_url: str | None = None,
-                    language: str = DEFAULT_LANGUAGE) -> OutgoingEmail:
+                    language: str = DEFAULT_LANGUAGE, place: str | None = None) -> OutgoingEmail:
     """A change or event on the account, with what/when/where and what to do if it wasn't you.
 
     ``not_me_url`` is the single-use "this wasn't me" link: one click (and a confirmation)
-    signs everyone out and asks for a new password at the next sign-in.
+    signs everyone out and asks for a new password at the next sign-in. ``place`` is where
+    the address is ("Berlin, Germany"), when known.
     """
     def t(text: str) -> str:
         return str(translate(text, language))
@@ -76,7 +77,8 @@ def security_notice(*, to: str, service_name: str, origin: str, subject: str, he
     headline = t(headline)
     details = [t(detail) for detail in details]
     facts = [t(msg("When: %(when)s", when=when)), t(msg("Device: %(device)s", device=device)),
-             t(msg("IP address: %(ip)s", ip=where))]
+             t(msg("IP address: %(ip)s, from %(place)s", ip=where, place=place) if place
+               else msg("IP address: %(ip)s", ip=where))]
     if not_me_url:
         advice = t(msg("If this was you, there is nothing to do. If it was not you, open the "
                        "link below: it signs out every device, forgets remembered devices and "

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from secondlock.core.activity_text import KINDS, ActivityFacts, describe, kind_of
 from secondlock.core.devices import describe_device
+from secondlock.core.places import Place, describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import ActivityEvent
@@ -36,6 +37,8 @@ class ActivityEntry:
     ip: str
     device: str
     description: str
+    #: Where the address is (issue #16); None for private or unknown addresses.
+    place: Place | None = None
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,16 @@ class ActivityService:
             rows = Activity(s).last_sign_ins(account_id, limit=2)
         return self._entry(rows[1]) if len(rows) > 1 else None
 
-    @staticmethod
-    def _entry(row: ActivityEvent) -> ActivityEntry:
+    def _entry(self, row: ActivityEvent) -> ActivityEntry:
         device = describe_device(row.user_agent)
         facts = ActivityFacts(event=row.event, success=row.success, method=row.method,
                               reason=row.reason)
+        place = self.rt.places.locate(row.ip)
         return ActivityEntry(id=row.id, at=row.at, event=row.event, kind=kind_of(row.event),
                              success=row.success, method=row.method, reason=row.reason,
-                             ip=row.ip, device=device,
-                             description=describe(facts, device=device, ip=row.ip))
+                             ip=row.ip, device=device, place=place,
+                             description=describe(facts, device=device, ip=row.ip,
+                                                  place=describe_place(place)))
 
     def prune(self, *, retention_days: int | None = None) -> int:
         """Delete rows older than the retention period, in short transactions."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from secondlock.core.emails import normalise_email
 from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
+from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.services.activity import event
 from secondlock.services.notices import queue_notice
@@ -30,6 +31,7 @@ from secondlock.storage.repositories import (
     Sessions,
     Throttles,
 )
+from secondlock.storage.repositories.places import SignInCountries
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,12 @@ class AccountReport:
     active_sessions: int
     second_step_failures: int
     second_step_locked_until: datetime | None
-    recent_activity: list[tuple[datetime, str, bool, str | None, str]]
+    #: (when, event, success, reason, IP, place in English or "")
+    recent_activity: list[tuple[datetime, str, bool, str | None, str, str]]
     #: The pending recovery (issue #15), else the latest one; None when there never was one.
     recovery: RecoveryView | None = None
+    #: Countries the account has signed in from, first one first (issue #16).
+    countries: list[str] = field(default_factory=list)
 
 
 class AdminService:
@@ -76,7 +81,8 @@ class AdminService:
                                   r.confirmed_at is not None)
                        for r in Authenticators(s).for_account(account.id)]
             throttle = Throttles(s).get(mfa_key(account.id))
-            activity = [(e.at, e.event, e.success, e.reason, e.ip)
+            activity = [(e.at, e.event, e.success, e.reason, e.ip,
+                         str(describe_place(self.rt.places.locate(e.ip)) or ""))
                         for e in Activity(s).for_account(account.id, limit=10)]
             return AccountReport(
                 id=account.id, email=account.email, created_at=account.created_at,
@@ -87,7 +93,8 @@ class AdminService:
                 second_step_failures=throttle.failures if throttle else 0,
                 second_step_locked_until=throttle.locked_until if throttle else None,
                 recent_activity=activity,
-                recovery=RecoveryAdmin(self.rt).of_account(account.id))
+                recovery=RecoveryAdmin(self.rt).of_account(account.id),
+                countries=SignInCountries(s).for_account(account.id))
 
     def reset_2fa(self, email: str, *, reason: str, operator: str, info: RequestInfo) -> None:
         """Remove every factor and code and end every session, after an identity check."""

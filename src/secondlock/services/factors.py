@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core import totp
+from secondlock.core.checkup import is_stale
 from secondlock.core.errors import InvalidCodeError, NotFoundError, RateLimitedError
 from secondlock.core.i18n import msg
 from secondlock.core.methods import SMS_EMAIL_METHODS, Method
@@ -121,6 +122,14 @@ class AuthenticatorService:
         with self.rt.db.read() as s:
             return FactorSummary(methods=available_methods(s, account_id),
                                  recovery_codes_remaining=RecoveryCodes(s).remaining(account_id))
+
+    def stale(self, account_id: str) -> list[Factor]:
+        """Confirmed factors unused for SECONDLOCK_STALE_FACTOR_DAYS: pointed out, never
+        removed (issue #16)."""
+        now, days = self.rt.clock.now(), self.rt.settings.stale_factor_days
+        return [f for f in self.list(account_id)
+                if is_stale(last_used_at=f.last_used_at, confirmed_at=f.confirmed_at, now=now,
+                            days=days)]
 
     def list(self, account_id: str) -> list[Factor]:
         """The account's factors: confirmed ones and setups still in progress."""

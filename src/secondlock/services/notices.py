@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
+from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.notifications.messages import security_notice
 from secondlock.services.languages import usable_language
@@ -37,6 +38,7 @@ def queue_notice(s: DbSession, rt: Runtime, *, to: str, kind: str, subject: str,
     recipients: list[str] = [to]
     urls: list[str | None] = []
     language = usable_language(None)
+    place = describe_place(rt.places.locate(info.ip))
     account = Accounts(s).by_email(to)
     if account is not None:
         language = usable_language(account.language)
@@ -51,7 +53,8 @@ def queue_notice(s: DbSession, rt: Runtime, *, to: str, kind: str, subject: str,
             subject=subject, headline=headline, details=list(details),
             when=format_when(at, language), where=info.ip,
             device=describe_device(info.user_agent), kind=kind, not_me_url=url,
-            language=language), account_id=account.id if account is not None else None)
+            language=language, place=place),
+            account_id=account.id if account is not None else None)
 
 
 def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,

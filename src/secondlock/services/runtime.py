@@ -9,6 +9,7 @@ from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.core.crypto import Keyring
 from secondlock.core.passwords import PasswordHasher, PasswordPolicy
+from secondlock.core.places import NoPlaces, PlaceLookup
 from secondlock.notifications.base import Notifier
 from secondlock.notifications.sms import DisabledSms, SmsGateway
 from secondlock.services.pwned_passwords import AnyOf
@@ -40,6 +41,8 @@ class Runtime:
         if self.pwned is None:
             return self.blocklist
         return AnyOf(self.blocklist, self.pwned)
+    #: Where an address is (SECONDLOCK_GEOIP), loaded once at start (#16).
+    places: PlaceLookup = field(default_factory=NoPlaces)
 
     @property
     def secret_key(self) -> bytes:

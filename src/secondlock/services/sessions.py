@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
-from secondlock.core.errors import NotAuthenticatedError, NotFoundError
+from secondlock.core.errors import EnrollmentRequiredError, NotAuthenticatedError, NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.log_context import note_account
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.core.views import SessionView
 from secondlock.services.activity import event
+from secondlock.services.enrollment import enrollment_rule
 from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Session as SessionRow
@@ -73,6 +74,7 @@ class SessionService:
         self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
         self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
         self._lookup = SessionLookup(rt.db.autocommit_engine)
+        self.rule = enrollment_rule(rt.settings)
 
     def peek(self, token: str | None) -> SessionCheck:
         """Look the token up (one SELECT, no transaction) and say what, if anything, to write.
@@ -108,13 +110,30 @@ class SessionService:
                 s.commit()
         return check.view
 
-    def authenticate(self, token: str | None) -> SessionView:
+    def authenticate(self, token: str | None, *, enrolling: bool = False) -> SessionView:
         """The live session for a token, or NotAuthenticatedError.
 
         One SELECT on the hot path; a write only when the session expired or when
-        last_seen_at is older than TOUCH_INTERVAL.
+        last_seen_at is older than TOUCH_INTERVAL. Where two-factor authentication is
+        required, a session of an account without a factor past its grace period is only
+        good for ``enrolling`` (adding a factor, signing out): else EnrollmentRequiredError.
         """
-        return self.settle(self.peek(token))
+        view = self.settle(self.peek(token))
+        if not enrolling and self.must_enroll(view):
+            raise EnrollmentRequiredError()
+        return view
+
+    def must_enroll(self, view: SessionView) -> bool:
+        """Whether this session may only add a factor now (SECONDLOCK_REQUIRE_2FA)."""
+        return self.rule.restricted(mfa_enabled=view.mfa_enabled,
+                                    started_at=view.enrollment_started_at,
+                                    now=self.rt.clock.now())
+
+    def enroll_by(self, view: SessionView) -> datetime | None:
+        """The deadline to add a factor while the grace period runs, else None."""
+        return self.rule.in_grace(mfa_enabled=view.mfa_enabled,
+                                  started_at=view.enrollment_started_at,
+                                  now=self.rt.clock.now())
 
     def list(self, account_id: str) -> list[ActiveSession]:
         """The account's live sessions, the most recently active first."""

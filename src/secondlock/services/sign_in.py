@@ -23,6 +23,12 @@ from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.services.activity import event
+from secondlock.services.enrollment import (
+    NOTHING_DUE,
+    Enrollment,
+    enrollment_at_sign_in,
+    enrollment_rule,
+)
 from secondlock.services.notices import queue_notice
 from secondlock.services.outbox import emit_event
 from secondlock.services.recovery_notices import queue_recovery_stopped_by_sign_in
@@ -31,6 +37,12 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import mfa_key
 from secondlock.services.sessions import IssuedSession, issue_session
 from secondlock.services.sign_in_alerts import NEW_DEVICE, alert_new_device, is_new_device
+from secondlock.services.sign_in_places import (
+    NO_PLACE_NEWS,
+    PlaceNews,
+    alert_new_location,
+    check_place,
+)
 from secondlock.services.trusted_devices import forget_all_devices, remember_device
 from secondlock.storage.orm import MfaChallenge
 from secondlock.storage.repositories import (
@@ -70,6 +82,8 @@ class LoginResult:
     methods: tuple[str, ...] = ()
     #: A new remembered-device token for the client to keep (replaces the one it sent).
     device_token: str | None = None
+    #: SECONDLOCK_REQUIRE_2FA: the session may only add a factor, or must by this time.
+    enrollment: Enrollment = NOTHING_DUE
     #: This sign-in with a factor stopped a pending recovery of the account (issue #15).
     recovery_cancelled: bool = False
 
@@ -85,12 +99,16 @@ class SignedIn:
     device_token: str | None = None
     #: Set when a recovery code was used: how many are left.
     recovery_codes_left: int | None = None
+    #: Where the sign-in came from, and whether that is news (issue #16).
+    place: PlaceNews = NO_PLACE_NEWS
+    enrollment: Enrollment = NOTHING_DUE
     #: The sign-in proved a factor while a recovery of the account waited: it is cancelled.
     recovery_cancelled: bool = False
 
     def result(self) -> LoginResult:
         return LoginResult(status="authenticated", account_id=self.account_id,
                            session=self.session, device_token=self.device_token,
+                           enrollment=self.enrollment,
                            recovery_cancelled=self.recovery_cancelled)
 
 
@@ -130,6 +148,9 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
             raise MfaTokenExpiredError(msg("This sign-in was already completed."))
         Throttles(s).reset(mfa_key(account_id))  # the second factor was proven
     new_device = is_new_device(s, account_id, info.user_agent)
+    place = check_place(s, rt, account_id=account_id, method=method, info=info, now=now)
+    enrollment = enrollment_at_sign_in(s, enrollment_rule(rt.settings), account_id=account_id,
+                                       now=now)
     issued = issue_session(s, account_id=account_id, amr=amr, info=info, now=now,
                            absolute=timedelta(hours=rt.settings.session_absolute_hours))
     Activity(s).add(event(at=now, name="login", info=info, success=True, account_id=account_id,
@@ -144,19 +165,22 @@ def complete_sign_in(s: DbSession, rt: Runtime, *, account_id: str, method: Meth
     elif remember:
         device_token = remember_device(s, account_id=account_id, info=info, now=now,
                                        days=rt.settings.trusted_device_days)
-    _queue_news(s, rt, account_id=account_id, method=method, info=info,
+    _queue_news(s, rt, account_id=account_id, method=method, info=info, place=place,
                 new_device=new_device, remaining=remaining, cancelled=cancelled)
     return SignedIn(account_id=account_id, method=method, session=issued, new_device=new_device,
-                    device_token=device_token, recovery_codes_left=remaining,
-                    recovery_cancelled=cancelled)
+                    device_token=device_token, recovery_codes_left=remaining, place=place,
+                    enrollment=enrollment, recovery_cancelled=cancelled)
 
 
 def _queue_news(s: DbSession, rt: Runtime, *, account_id: str, method: str,
-                info: RequestInfo, new_device: bool, remaining: int | None,
+                info: RequestInfo, place: PlaceNews, new_device: bool, remaining: int | None,
                 cancelled: bool) -> None:
-    """What the sign-in is news for, queued with it (the outbox): a device never seen
-    before, a recovery code used, a waiting recovery stopped."""
-    if new_device:
+    """What the sign-in is news for, queued with it (the outbox): a country or a device
+    never seen before (one mail, the country's: it names the device too), a recovery code
+    used, a waiting recovery stopped."""
+    if place.new_country and place.place is not None:
+        alert_new_location(s, rt, account_id, place.place, info)
+    elif new_device:
         alert_new_device(s, rt, account_id, method, info)
     if remaining is None and not cancelled:
         return

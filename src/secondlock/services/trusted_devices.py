@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.devices import describe_device
 from secondlock.core.errors import NotFoundError
-from secondlock.core.i18n import msg
+from secondlock.core.i18n import Msg, msg
+from secondlock.core.places import Place, describe_place
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.core.views import SessionView
@@ -50,6 +51,9 @@ class RememberedDevice:
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+    #: Where it was last used from (issue #16).
+    place: Place | None = None
+    place_name: Msg | None = None
 
 
 def remember_device(s: DbSession, *, account_id: str, info: RequestInfo, now: datetime,
@@ -120,9 +124,12 @@ class TrustedDeviceService:
         now = self.rt.clock.now()
         with self.rt.db.read() as s:
             rows = TrustedDevices(s).for_account(account_id, now)
+        places = [self.rt.places.locate(r.ip) for r in rows]
         return [RememberedDevice(id=r.id, device=describe_device(r.user_agent), ip=r.ip,
                                  created_at=r.created_at, last_used_at=r.last_used_at,
-                                 expires_at=r.expires_at) for r in rows]
+                                 expires_at=r.expires_at, place=place,
+                                 place_name=describe_place(place))
+                for r, place in zip(rows, places, strict=True)]
 
     def revoke(self, view: SessionView, device_id: str, info: RequestInfo) -> None:
         """Forget one of the account's own devices; another account's id is not found."""

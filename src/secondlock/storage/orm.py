@@ -50,6 +50,9 @@ class Account(Base):
     password_reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: The language mail is written in ("en", "de"): set at sign-up, changed by the switch.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    #: First sign-in under SECONDLOCK_REQUIRE_2FA=all without a factor: the grace period
+    #: counts from here (issue #16).
+    enrollment_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Session(Base):
@@ -265,3 +268,16 @@ class WebAuthnChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
+
+
+class SignInCountry(Base):
+    """A country an account has signed in from (issue #16): a sign-in from a country not
+    listed yet is news. Kept apart from the activity rows, which are pruned."""
+
+    __tablename__ = "sign_in_countries"
+
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    #: ISO 3166-1 alpha-2.
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from secondlock.storage.base import Base, UTCDateTime
@@ -29,6 +29,9 @@ class OidcClient(Base):
     post_logout_redirect_uris: Mapped[str] = mapped_column(Text, default="")
     first_party: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: ``--require-mfa``: this shop only ever gets a sign-in with a second factor; an
+    #: account without one enrolls first (issue #16).
+    require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OidcCode(Base):

@@ -47,7 +47,8 @@ class SessionLookup:
         if row is None:
             return None
         (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
-         verified, mfa, change_password) = row
+         verified, mfa, change_password, enrollment_started_at) = row
         return SessionView(session_id, account_id, email, _utc(created_at), _utc(last_seen_at),
                            _utc(expires_at), _utc(auth_time), amr, bool(verified), bool(mfa),
-                           bool(change_password))
+                           bool(change_password),
+                           _utc(enrollment_started_at) if enrollment_started_at else None)

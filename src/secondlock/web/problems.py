@@ -43,6 +43,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "mfa_token_expired": 410,
     "second_factor_required": 403,
+    "enrollment_required": 403,
     "conflict": 409,
     # password reset and change
     "reset_link_expired": 410,

@@ -54,6 +54,8 @@ class RegisteredClient:
     post_logout_redirect_uris: str
     first_party: bool
     created_at: datetime
+    #: ``--require-mfa`` (#16): only sign-ins with a second factor reach this shop.
+    require_mfa: bool = False
 
     @property
     def public(self) -> bool:
@@ -64,7 +66,8 @@ class RegisteredClient:
         return cls(id=row.id, name=row.name, secret_hash=row.secret_hash,
                    redirect_uris=row.redirect_uris,
                    post_logout_redirect_uris=row.post_logout_redirect_uris,
-                   first_party=row.first_party, created_at=row.created_at)
+                   first_party=row.first_party, created_at=row.created_at,
+                   require_mfa=row.require_mfa)
 
 
 class ClientService:
@@ -73,7 +76,7 @@ class ClientService:
 
     def add(self, name: str, redirect_uris: list[str], *, public: bool = False,
             first_party: bool = False, post_logout_redirect_uris: list[str] | None = None,
-            ) -> NewClient:
+            require_mfa: bool = False) -> NewClient:
         """Register a client. Raises ValueError for a bad name or URI."""
         name = name.strip()
         if not name or len(name) > 128:
@@ -88,9 +91,17 @@ class ClientService:
             OidcClients(s).add(OidcClient(
                 id=client_id, name=name, secret_hash=hash_token(secret) if secret else None,
                 redirect_uris="\n".join(uris), post_logout_redirect_uris="\n".join(logout_uris),
-                first_party=first_party, created_at=self.rt.clock.now()))
+                first_party=first_party, created_at=self.rt.clock.now(),
+                require_mfa=require_mfa))
             s.commit()
         return NewClient(client_id=client_id, client_secret=secret)
+
+    def set_require_mfa(self, client_id: str, value: bool) -> bool:
+        """Turn ``--require-mfa`` on or off for a client; False when there is no such client."""
+        with self.rt.db.write() as s:
+            changed = OidcClients(s).set_require_mfa(client_id, value)
+            s.commit()
+        return changed
 
     def get(self, client_id: str) -> RegisteredClient | None:
         if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import (
@@ -38,6 +38,30 @@ class Accounts:
     def require_password_change(self, account_id: str) -> None:
         self.db.execute(update(Account).where(Account.id == account_id)
                         .values(password_change_required=True))
+
+    def count_by_mfa(self) -> tuple[int, int]:
+        """(accounts with a second factor, accounts without one)."""
+        on = func.count(Account.mfa_enabled_at)
+        total, with_mfa = self.db.execute(select(func.count(Account.id), on)).one()
+        return int(with_mfa or 0), int((total or 0) - (with_mfa or 0))
+
+    def without_mfa(self, *, limit: int = 10_000) -> list[tuple[str, datetime,
+                                                               datetime | None]]:
+        """(email, created, grace period start) of accounts without a second factor."""
+        rows = self.db.execute(select(Account.email, Account.created_at,
+                                      Account.enrollment_started_at)
+                               .where(Account.mfa_enabled_at.is_(None))
+                               .order_by(Account.created_at).limit(limit))
+        return [(email, created, started) for email, created, started in rows]
+
+    def start_enrollment(self, account_id: str, at: datetime) -> datetime | None:
+        """Start the account's grace period to add a factor, unless it started already;
+        returns when it started."""
+        self.db.execute(update(Account).where(Account.id == account_id,
+                                              Account.enrollment_started_at.is_(None))
+                        .values(enrollment_started_at=at))
+        return self.db.scalar(select(Account.enrollment_started_at)
+                              .where(Account.id == account_id))
 
     def set_devices_reviewed(self, account_id: str, at: datetime) -> None:
         self.db.execute(update(Account).where(Account.id == account_id)

@@ -75,6 +75,16 @@ class Activity:
                 ActivityEvent.at > since).order_by(ActivityEvent.at.desc()).limit(limit))
         return [(agent, at) for agent, at in rows]
 
+    def events_since(self, account_id: str, events: Collection[str], since: datetime,
+                     *, limit: int = 50) -> list[tuple[str, str, datetime]]:
+        """(event, ip, time) of the account's rows of those events since ``since``, newest
+        first."""
+        rows = self.db.execute(
+            select(ActivityEvent.event, ActivityEvent.ip, ActivityEvent.at).where(
+                ActivityEvent.account_id == account_id, ActivityEvent.event.in_(list(events)),
+                ActivityEvent.at > since).order_by(ActivityEvent.at.desc()).limit(limit))
+        return [(name, ip, at) for name, ip, at in rows]
+
     def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
         """Whether such a row was written since ``since`` (served by the index on ``at``)."""
         return self.db.scalars(select(ActivityEvent.id).where(

@@ -37,6 +37,10 @@ class OidcClients:
     def delete(self, client_id: str) -> bool:
         return bool(_count(self.db.execute(delete(OidcClient).where(OidcClient.id == client_id))))
 
+    def set_require_mfa(self, client_id: str, value: bool) -> bool:
+        return bool(_count(self.db.execute(update(OidcClient).where(
+            OidcClient.id == client_id).values(require_mfa=value))))
+
 
 class OidcCodes:
     def __init__(self, db: Session) -> None:

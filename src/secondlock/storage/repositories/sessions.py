@@ -17,7 +17,7 @@ SESSION_VIEW = select(
     SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,
     SessionRow.last_seen_at, SessionRow.expires_at, SessionRow.auth_time, SessionRow.amr,
     Account.email_verified_at.is_not(None), Account.mfa_enabled_at.is_not(None),
-    Account.password_change_required,
+    Account.password_change_required, Account.enrollment_started_at,
 ).join(Account, Account.id == SessionRow.account_id)
 
 
@@ -34,9 +34,10 @@ class Sessions:
         if row is None:
             return None
         (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
-         verified, mfa, change_password) = tuple(row)
+         verified, mfa, change_password, enrollment_started_at) = tuple(row)
         return SessionView(session_id, account_id, email, created_at, last_seen_at, expires_at,
-                           auth_time, amr, bool(verified), bool(mfa), bool(change_password))
+                           auth_time, amr, bool(verified), bool(mfa), bool(change_password),
+                           enrollment_started_at)
 
     def touch(self, session_id: str, at: datetime) -> None:
         self.db.execute(update(SessionRow).where(SessionRow.id == session_id)

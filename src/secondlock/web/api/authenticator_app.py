@@ -22,7 +22,7 @@ def enroll_totp(body: NewTotp, request: Request, token: BearerToken) -> TotpEnro
     Needs a recent authentication.
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     started = services.authenticator_app.enroll(view, body.name, request_info(request))
     return TotpEnrollment(id=started.id, secret=started.secret, otpauth_uri=started.otpauth_uri,
                           qr_svg=started.qr_svg, expires_in=started.expires_in)

@@ -44,7 +44,7 @@ def confirm(body: ConfirmRequest, request: Request, token: BearerToken,
     shown only this once; other sessions are signed out.
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     done = services.authenticators.confirm(view, authenticator_id, body.code,
                                            request_info(request))
     return RecoveryCodesOut(recovery_codes=done.recovery_codes)

@@ -20,9 +20,7 @@ router = APIRouter(tags=["login"])
 
 def _answer(result: LoginResult) -> Authenticated | MfaRequired:
     if result.session is not None:
-        return Authenticated(status="authenticated", token=result.session.token,
-                             device_token=result.device_token,
-                             recovery_cancelled=result.recovery_cancelled or None)
+        return Authenticated.of(result)
     assert result.mfa_token is not None
     return MfaRequired(status="mfa_required", mfa_token=result.mfa_token,
                        methods=list(result.methods))
@@ -52,10 +50,7 @@ def verify(body: VerifyRequest, request: Request) -> Authenticated:
     result = services_of(request).second_step.verify(body.mfa_token, body.method, body.code,
                                                      request_info(request),
                                                      remember=body.remember_device)
-    assert result.session is not None
-    return Authenticated(status="authenticated", token=result.session.token,
-                         device_token=result.device_token,
-                         recovery_cancelled=result.recovery_cancelled or None)
+    return Authenticated.of(result)
 
 
 @router.post("/reauth", responses=errors(401, 403, 429))
@@ -65,7 +60,7 @@ def reauth(body: ReauthRequest, request: Request, token: BearerToken) -> dict[st
     Without two-factor authentication: ``{"password"}``. With it: ``{"method", "code"}``.
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     services.reauth.reauth(view, request_info(request), password=body.password,
                            method=body.method, code=body.code)
     return {"status": "ok"}
@@ -75,6 +70,6 @@ def reauth(body: ReauthRequest, request: Request, token: BearerToken) -> dict[st
 def logout(request: Request, token: BearerToken) -> Response:
     """End the session of the bearer token; it stops working at once."""
     services = services_of(request)
-    services.sessions.authenticate(token)
+    services.sessions.authenticate(token, enrolling=True)
     services.sessions.logout(token, request_info(request))
     return Response(status_code=204)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -12,7 +13,13 @@ from starlette.routing import Route
 from secondlock.core.activity_text import KINDS
 from secondlock.core.devices import describe_device
 from secondlock.web.api.docs import API_PREFIX, errors
-from secondlock.web.api.schemas import ActivityOut, Me, SessionOut, TrustedDeviceOut
+from secondlock.web.api.schemas import (
+    ActivityOut,
+    LocationOut,
+    Me,
+    SessionOut,
+    TrustedDeviceOut,
+)
 from secondlock.web.deps import (
     BEARER_SECURITY,
     BearerToken,
@@ -35,22 +42,31 @@ async def me(request: Request) -> Response:
     One SELECT for an account without second factors, a second one when it has some.
     """
     view = await current_session(request)
+    services = services_of(request)
     methods: tuple[str, ...] = ()
     remaining = 0
     if view.mfa_enabled:
-        services = services_of(request)
         summary = services.authenticators.summary(view.account_id) \
             if services.rt.db.reads_inline \
             else await run_in_threadpool(services.authenticators.summary, view.account_id)
         methods, remaining = summary.methods, summary.recovery_codes_remaining
-    body = json.dumps({"id": view.account_id, "email": view.email,
-                       "email_verified": view.email_verified, "mfa_enabled": view.mfa_enabled,
-                       "methods": list(methods), "recovery_codes_remaining": remaining,
-                       # After "this wasn't me": the shopper must choose a new password
-                       # (POST /me/password). Other calls keep working.
-                       "password_change_required": view.password_change_required},
-                      separators=(",", ":"), ensure_ascii=False)
+    answer: dict[str, object] = {
+        "id": view.account_id, "email": view.email, "email_verified": view.email_verified,
+        "mfa_enabled": view.mfa_enabled, "methods": list(methods),
+        "recovery_codes_remaining": remaining,
+        # After "this wasn't me": the shopper must choose a new password
+        # (POST /me/password). Other calls keep working.
+        "password_change_required": view.password_change_required}
+    if services.sessions.rule.required:
+        # SECONDLOCK_REQUIRE_2FA (#16): add a factor now, or by this time.
+        answer["enrollment_required"] = services.sessions.must_enroll(view)
+        answer["enroll_by"] = _iso(services.sessions.enroll_by(view))
+    body = json.dumps(answer, separators=(",", ":"), ensure_ascii=False)
     return Response(body.encode(), media_type="application/json")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
 def fast_lane() -> list[Route]:
@@ -70,7 +86,8 @@ def list_sessions(request: Request, token: BearerToken) -> list[SessionOut]:
     view = services.sessions.authenticate(token)
     return [SessionOut(id=row.id, created_at=row.created_at, last_seen_at=row.last_seen_at,
                        ip=row.ip, device=describe_device(row.user_agent),
-                       current=row.id == view.id)
+                       current=row.id == view.id,
+                       location=LocationOut.of(services.rt.places.locate(row.ip)))
             for row in services.sessions.list(view.account_id)]
 
 
@@ -105,7 +122,8 @@ def activity(request: Request, response: Response, token: BearerToken,
         response.headers["Link"] = f'<{API_PREFIX}/me/activity?{query}>; rel="next"'
     return [ActivityOut(id=e.id, at=e.at, event=e.event, kind=e.kind, ip=e.ip, device=e.device,
                         method=e.method, success=e.success, reason=e.reason,
-                        description=e.description) for e in page.entries]
+                        description=e.description, location=LocationOut.of(e.place))
+            for e in page.entries]
 
 
 @router.get("/trusted-devices", responses=errors(401))
@@ -114,7 +132,8 @@ def trusted_devices(request: Request, token: BearerToken) -> list[TrustedDeviceO
     services = services_of(request)
     view = services.sessions.authenticate(token)
     return [TrustedDeviceOut(id=d.id, device=d.device, ip=d.ip, created_at=d.created_at,
-                             last_used_at=d.last_used_at, expires_at=d.expires_at)
+                             last_used_at=d.last_used_at, expires_at=d.expires_at,
+                             location=LocationOut.of(d.place))
             for d in services.trusted_devices.list(view.account_id)]
 
 

@@ -7,6 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from secondlock.core.places import Place, country_name
+from secondlock.services.sign_in import LoginResult
+
 
 def _clean_text(value: str) -> str:
     if "\x00" in value:
@@ -57,6 +60,20 @@ class Authenticated(BaseModel):
     device_token: str | None = None
     #: True when this sign-in with a factor stopped a pending recovery of the account.
     recovery_cancelled: bool | None = None
+    #: SECONDLOCK_REQUIRE_2FA: true when this session may only add a factor (and read /me,
+    #: sign out) until one is confirmed.
+    enrollment_required: bool = False
+    #: SECONDLOCK_REQUIRE_2FA during the grace period: add a factor by then.
+    enroll_by: datetime | None = None
+
+    @classmethod
+    def of(cls, result: LoginResult) -> Authenticated:
+        assert result.session is not None
+        return cls(status="authenticated", token=result.session.token,
+                   device_token=result.device_token,
+                   enrollment_required=result.enrollment.required,
+                   enroll_by=result.enrollment.enroll_by,
+                   recovery_cancelled=result.recovery_cancelled or None)
 
 
 class MfaRequired(BaseModel):
@@ -90,6 +107,23 @@ class Me(BaseModel):
     methods: list[str]
     recovery_codes_remaining: int
     password_change_required: bool = False
+    enrollment_required: bool = False
+    enroll_by: datetime | None = None
+
+
+class LocationOut(BaseModel):
+    """Where an address is: ``country`` ISO 3166 alpha-2, ``city`` only with a City database."""
+
+    country: str
+    country_name: str
+    city: str | None
+
+    @classmethod
+    def of(cls, place: Place | None) -> LocationOut | None:
+        if place is None:
+            return None
+        return cls(country=place.country, country_name=country_name(place.country),
+                   city=place.city)
 
 
 class SessionOut(BaseModel):
@@ -99,6 +133,7 @@ class SessionOut(BaseModel):
     ip: str
     device: str
     current: bool
+    location: LocationOut | None = None
 
 
 class ActivityOut(BaseModel):
@@ -112,6 +147,7 @@ class ActivityOut(BaseModel):
     success: bool
     reason: str | None
     description: str
+    location: LocationOut | None = None
 
 
 class TrustedDeviceOut(BaseModel):
@@ -121,6 +157,7 @@ class TrustedDeviceOut(BaseModel):
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+    location: LocationOut | None = None
 
 
 class AuthenticatorOut(BaseModel):

@@ -74,7 +74,7 @@ def registration_options(body: KeyOptionsRequest, request: Request,
     The challenge is bound to this session and works once within 5 minutes.
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return services.security_keys.registration_options(view, body.name)
 
 
@@ -86,7 +86,7 @@ def register(body: NewKeyRequest, request: Request, token: BearerToken) -> KeyAd
     the recovery codes (shown only this once) and other sessions are signed out.
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     done = services.security_keys.register(view, body.credential, body.name,
                                            request_info(request))
     return KeyAdded(id=done.id, name=done.name, recovery_codes=done.recovery_codes)
@@ -125,17 +125,14 @@ def login_verify(body: KeyVerifyRequest, request: Request) -> Authenticated:
                                             remember=body.remember_device)
     else:
         result = sign_in.verify_passwordless(body.credential, info)
-    assert result.session is not None
-    return Authenticated(status="authenticated", token=result.session.token,
-                         device_token=result.device_token,
-                         recovery_cancelled=result.recovery_cancelled or None)
+    return Authenticated.of(result)
 
 
 @router.post("/reauth/webauthn/options", tags=["login"], responses=errors(401, 404))
 def reauth_options(request: Request, token: BearerToken) -> dict[str, Any]:
     """Request options to confirm it's you with one of your keys."""
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return services.security_key_sign_in.reauth_options(view)
 
 
@@ -144,6 +141,6 @@ def reauth_verify(body: ReauthKeyRequest, request: Request,
                   token: BearerToken) -> dict[str, str]:
     """Confirm it's you with a key: sensitive changes are allowed for the next minutes."""
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     services.security_key_sign_in.verify_reauth(view, body.credential, request_info(request))
     return {"status": "ok"}

@@ -71,7 +71,7 @@ def enroll_sms(body: NewSms, request: Request, token: BearerToken) -> FactorStar
     recent authentication. Text messages are the weakest second factor (SIM swapping).
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return _started(services.sms_email_codes.enroll_sms(view, body.phone, body.name,
                                             request_info(request)))
 
@@ -85,7 +85,7 @@ def enroll_email(body: NewEmailFactor, request: Request, token: BearerToken) -> 
     sign-ins with it never count as multi-factor (no ``mfa`` in ``amr``).
     """
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return _started(services.sms_email_codes.enroll_email(view, body.email, body.name,
                                               request_info(request)))
 
@@ -96,7 +96,7 @@ def resend_enrollment(request: Request, token: BearerToken,
                       authenticator_id: str = AuthenticatorId) -> CodeSentOut:
     """A new code for a pending phone or address; the previous code stops working."""
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return _sent(services.sms_email_codes.resend_enrollment(view, authenticator_id,
                                                 request_info(request)))
 
@@ -119,6 +119,6 @@ def reauth_challenge(body: ReauthChallengeRequest, request: Request,
                      token: BearerToken) -> CodeSentOut:
     """Send a code by ``sms`` or ``email`` to use with ``POST /reauth {"method", "code"}``."""
     services = services_of(request)
-    view = services.sessions.authenticate(token)
+    view = services.sessions.authenticate(token, enrolling=True)
     return _sent(services.sms_email_codes.send_reauth_code(view, body.method,
                                                            request_info(request)))

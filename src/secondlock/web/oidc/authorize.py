@@ -17,7 +17,7 @@ from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from secondlock.core.assurance import ACR_PWD
+from secondlock.core.assurance import ACR_MFA, ACR_PWD, level, required_acr
 from secondlock.core.i18n import msg
 from secondlock.core.views import SessionView
 from secondlock.services.oidc import OidcServices
@@ -41,6 +41,7 @@ from secondlock.web.oidc.adapter import oidc_request, to_response
 from secondlock.web.oidc.endpoints import oidc_of
 from secondlock.web.oidc.return_to import CONTINUE_PATH, remember
 from secondlock.web.pages.deps import Form, MaybeSignedIn, Renderer, SignedIn, checked_form
+from secondlock.web.pages.forced_enrollment import WIZARD_PATH
 from secondlock.web.pages.rendering import Pages, redirect
 
 MAX_QUERY_CHARS = 2500
@@ -101,9 +102,15 @@ def _principal(view: SessionView | None) -> Principal | None:
 
 def _ask(oidc: OidcServices, data: dict[str, str], client: Client,
          max_age: int | None) -> AuthorizationAsk:
+    acr_values = data.get("acr_values")
+    if client.row.require_mfa:
+        # --require-mfa (#16): as if the shop always asked for a second factor at least.
+        wanted = required_acr(acr_values)
+        if wanted is None or level(wanted) < level(ACR_MFA):
+            acr_values = ACR_MFA
     return AuthorizationAsk(
         prompt=frozenset(data.get("prompt", "").split()), max_age=max_age,
-        acr_values=data.get("acr_values"),
+        acr_values=acr_values,
         fresh_after=read_fresh_marker(oidc.rt.secret_key, data.get(FRESH_PARAM),
                                       client.get_client_id()))
 
@@ -118,6 +125,14 @@ def _to_sign_in(pages: Pages, request: Request, oidc: OidcServices, client: Clie
         return redirect("/oidc/confirm?" + query)
     response = redirect("/login")
     remember(response, pages.settings, f"{CONTINUE_PATH}?{query}")
+    return response
+
+
+def _enroll_first(pages: Pages, request: Request) -> Response:
+    """A --require-mfa shop and an account with no factor to step up with: the wizard
+    first, then back to this request (the recovery-codes page continues to it)."""
+    response = redirect(f"{WIZARD_PATH}?notice=shop-requires-2fa")
+    remember(response, pages.settings, f"{CONTINUE_PATH}?{clean_query(request.url.query)}")
     return response
 
 
@@ -140,10 +155,13 @@ def authorize(request: Request, pages: Renderer, view: MaybeSignedIn) -> Respons
         return _error_redirect(redirect_uri, "invalid_request", "max_age must be a number "
                                "of seconds.", state)
     scope = req.scope or ""
+    reachable = oidc.reachable_acr(view.account_id) if view else ACR_PWD
+    if view is not None and client.row.require_mfa and level(reachable) < level(ACR_MFA):
+        return _enroll_first(pages, request)
     decision = decide(
         _ask(oidc, data, client, max_age),
         SessionState(view.amr, view.auth_time) if view else None, now=oidc.rt.clock.now(),
-        reachable_acr=oidc.reachable_acr(view.account_id) if view else ACR_PWD,
+        reachable_acr=reachable,
         consented=view is not None and oidc.consents.has(
             view.account_id, client.get_client_id(), scope),
         first_party=client.row.first_party)

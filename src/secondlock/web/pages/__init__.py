@@ -29,6 +29,7 @@ from secondlock.web.pages import (
     deps,
     dev,
     forced_change,
+    forced_enrollment,
     language,
     not_me,
     password_change,
@@ -76,6 +77,7 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     if settings.env == "development":
         app.include_router(dev.router)
     forced_change.install(app)
+    forced_enrollment.install(app)
     deps.install_handlers(app, pages)
 
     async def html_error(request: Request, status: int, message: str) -> Response:

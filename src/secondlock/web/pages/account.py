@@ -14,6 +14,7 @@ from secondlock.core.activity_text import KIND_LABELS, KINDS
 from secondlock.core.devices import describe_device
 from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
+from secondlock.core.places import describe_place
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.views import SessionView
 from secondlock.web.cookies import clear_session_cookie
@@ -35,13 +36,16 @@ class DeviceRow:
     created_at: datetime
     last_seen_at: datetime
     current: bool
+    place: str | None = None
 
 
 def _devices(pages: Pages, request: Request, view: SessionView) -> list[DeviceRow]:
-    rows = pages.services(request).sessions.list(view.account_id)
+    services = pages.services(request)
+    rows = services.sessions.list(view.account_id)
     devices = [DeviceRow(id=r.id, device=describe_device(r.user_agent), ip=r.ip,
                          created_at=r.created_at, last_seen_at=r.last_seen_at,
-                         current=r.id == view.id) for r in rows]
+                         current=r.id == view.id,
+                         place=describe_place(services.rt.places.locate(r.ip))) for r in rows]
     # This device first, then the most recently active.
     return sorted(devices, key=lambda d: (not d.current, -d.last_seen_at.timestamp()))
 

@@ -20,6 +20,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.views import SessionView
 from secondlock.services.factors import MAX_NAME
 from secondlock.web.deps import request_info
+from secondlock.web.oidc.return_to import pending_target
 from secondlock.web.pages.deps import Renderer, SignedIn
 from secondlock.web.pages.factors import (
     SETUP_GONE,
@@ -83,8 +84,9 @@ def confirm(request: Request, pages: Renderer, view: SignedIn, form: SecurityFor
         return _retry_page(pages, request, view, app_id, name, exc)
     if not done.mfa_turned_on:
         return redirect("/account/security?notice=app-added")
-    return render_codes(pages, request, view, done.recovery_codes,
-                        then="/account/security/test-setup", turned_on=True)
+    # A shop that requires 2FA sent the shopper here (#16): back to it after the codes.
+    then = pending_target(request, pages.settings) or "/account/security/test-setup"
+    return render_codes(pages, request, view, done.recovery_codes, then=then, turned_on=True)
 
 
 @router.get("/test-setup")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_toke
 from secondlock.web.deps import services_of
 from secondlock.web.i18n import finalize, here, install_i18n, request_language
 from secondlock.web.pages.forced_change import EXEMPT_PATHS, PasswordChangeRequired
+from secondlock.web.pages.forced_enrollment import EnrollmentRequired, enrollment_page
 from secondlock.web.problems import STATUS_BY_CODE
 
 WEB_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +41,12 @@ STATIC_DIR = WEB_DIR / "static"
 
 #: Short notices a redirect may ask for (``?notice=...``); never free text from the URL.
 NOTICES = {
+    "shop-requires-2fa": msg("The shop you are signing in to requires two-factor "
+                             "authentication. Set up an authenticator app; then you go back to "
+                             "the shop."),
+    "enroll-required": msg("This service requires two-factor authentication. Set up an "
+                           "authenticator app (or add a security key or phone on your security "
+                           "page) to continue."),
     "signed-out": msg("You are signed out."),
     "session-ended": msg("That device is signed out. It has to sign in again to get back in."),
     "others-ended": msg("All your other devices are signed out."),
@@ -88,6 +96,13 @@ NOTICES = {
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
+def _days_left(deadline: datetime | None, now: datetime) -> int:
+    """Whole days left, rounded up (so the last day reads "1 day", not "0 days")."""
+    if deadline is None:
+        return 0
+    return max(1, -(-int((deadline - now).total_seconds()) // 86400))
+
+
 ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired",
                  "staff-incomplete"}
 
@@ -149,12 +164,15 @@ class Pages:
             PasswordChangeRequired: the account must choose a new password first (a
                 redirect to that page; see ``forced_change``).
         """
+        sessions = services_of(request).sessions
         try:
-            view = services_of(request).sessions.authenticate(self.session_token(request))
+            view = sessions.authenticate(self.session_token(request), enrolling=True)
         except NotAuthenticatedError:
             return None
         if view.password_change_required and request.url.path not in EXEMPT_PATHS:
             raise PasswordChangeRequired()
+        if sessions.must_enroll(view) and not enrollment_page(request.url.path):
+            raise EnrollmentRequired()
         return view
 
     def services(self, request: Request) -> Services:
@@ -175,9 +193,11 @@ class Pages:
         # A pending recovery shows on every signed-in page (issue #15).
         recovery = pending_recovery(services_of(request).rt, user.account_id) \
             if user is not None else None
+        enroll_by = services_of(request).sessions.enroll_by(user) if user is not None else None
         with use_language(request_language(request)) as language:
             html = self.env.get_template(template).render(
-                user=user, csrf_token=token, notice=NOTICES.get(key),
+                user=user, csrf_token=token, notice=NOTICES.get(key), enroll_by=enroll_by,
+                enroll_days=_days_left(enroll_by, services_of(request).rt.clock.now()),
                 notice_alert=key in ALERT_NOTICES, nav=nav, path=request.url.path,
                 lang=language, here=here(request), recovery_banner=recovery, **context)
         response = HTMLResponse(html, status_code=status, headers=headers)

@@ -35,7 +35,9 @@ def security(request: Request, pages: Renderer, view: SignedIn) -> Response:
                         codes_left=summary.recovery_codes_remaining,
                         low_codes=LOW_CODES_THRESHOLD,
                         oob=sms_email_codes.security_section(pages, request, view),
-                        keys=services.security_keys.keys(view.account_id))
+                        keys=services.security_keys.keys(view.account_id),
+                        stale=services.authenticators.stale(view.account_id),
+                        stale_days=pages.settings.stale_factor_days)
 
 
 @router.get("/turn-off")

@@ -1,7 +1,7 @@
 """Staff roles, API keys, reset approvals and the audit log (issue #14)
 
-Revision ID: 0011_staff
-Revises: 0010_outbox
+Revision ID: 0012_staff
+Revises: 0011_place
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_staff"
-down_revision = "0010_outbox"
+revision = "0012_staff"
+down_revision = "0011_place"
 branch_labels = None
 depends_on = None
 
