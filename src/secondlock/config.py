@@ -235,6 +235,17 @@ class Settings(BaseModel):
                              f"({value} is not a file)")
         return str(path.resolve())
 
+    # Staff and the support desk (issue #14) ---------------------------------------------
+    #: 1: a 2FA reset by staff waits for a second staff member (an admin) to approve it.
+    staff_reset_approval: int = Field(default=0, ge=0, le=1)
+    #: Days the staff audit log is kept; ``secondlock prune`` deletes only older entries.
+    staff_audit_retention_days: int = Field(default=2555, ge=365, le=36500)
+    #: What staff check before a 2FA reset, shown in the console; items separated by ";".
+    staff_identity_checklist: str = Field(
+        default="The order history matches;The person can read the account's email address;"
+                "A video call or an ID check matched the person",
+        max_length=2000)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_proxies(cls, value: Any) -> Any:

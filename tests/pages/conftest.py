@@ -12,8 +12,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -23,6 +25,7 @@ from sqlalchemy import create_engine
 from secondlock.config import Settings
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
+from secondlock.services import Services
 from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
 from tests.conftest import TEST_SECRET
@@ -40,11 +43,13 @@ class LiveServer:
     url: str
     outbox: OutboxMailer
     texts: OutboxSms  # text messages (SMS codes)
+    #: The server's services, for setting up what no page does (staff roles, say).
+    services: Services | None = None
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir: Path = tmp_path_factory.mktemp("live")
+@contextmanager
+def serve_live(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
+    """A live server on a fresh SQLite database in ``data_dir``, with settings overrides."""
     database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
     engine = create_engine(database_url)
     metadata.create_all(engine)
@@ -56,7 +61,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"http://localhost:{port}"
     outbox = OutboxMailer(echo=False)
     settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url)
+                        secret_key=TEST_SECRET, database_url=database_url, **overrides)
     app = create_app(settings, mailer=outbox)
     texts = OutboxSms(echo=False)
     app.state.services.rt.sms = texts
@@ -68,10 +73,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=url, outbox=outbox, texts=texts)
+    yield LiveServer(url=url, outbox=outbox, texts=texts, services=app.state.services)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_live(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,29 @@
 
 ``serve`` and ``migrate`` (serve, database), ``create-account`` (accounts), ``admin ...``
 (admin), ``admin recovery ...`` (recovery), ``prune`` (maintenance), ``oidc ...`` (oidc),
-``outbox`` and ``webhooks ...`` (outbox). Importing a module registers its commands; ``main``
-imports them all.
+``outbox`` and ``webhooks ...`` (outbox) and ``staff ...`` (staff). Importing a module
+registers its commands; ``main`` imports them all.
 """
 
 from __future__ import annotations
 
-from secondlock.cli import accounts, admin, database, maintenance, oidc, outbox, recovery, serve
+from secondlock.cli import (
+    accounts,
+    admin,
+    database,
+    maintenance,
+    oidc,
+    outbox,
+    recovery,
+    serve,
+    staff,
+)
 from secondlock.cli.app import admin_app, app
 
 # Registered last, so that it shows in --help only once it has commands.
 app.add_typer(admin_app, name="admin", hidden=not admin_app.registered_commands)
 
-COMMAND_MODULES = (accounts, admin, database, maintenance, oidc, outbox, recovery, serve)
+COMMAND_MODULES = (accounts, admin, database, maintenance, oidc, outbox, recovery, serve, staff)
 
 
 def main() -> None:

@@ -55,3 +55,7 @@ def prune(
         sent = prune_sent(services.rt)
     console.print(f"Deleted {sent} outbox {'message' if sent == 1 else 'messages'} sent more "
                   f"than {settings.outbox_retention_days} days ago.")
+    with cli_services(settings) as services:
+        audit = services.staff_desk.prune_audit()
+    console.print(f"Deleted {audit} staff audit entries older than "
+                  f"{settings.staff_audit_retention_days} days.")

@@ -25,7 +25,8 @@ KINDS: dict[str, tuple[str, ...]] = {
                  "recovery_cancelled", "recovery_completed"),
     "devices": ("session_revoked", "sessions_revoked", "trusted_device_added",
                 "trusted_device_revoked", "trusted_device_replayed", "devices_reviewed"),
-    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out", "recovery_shortened"),
+    "admin": ("admin_reset_2fa", "admin_unlock", "admin_sign_out", "recovery_shortened",
+              "staff_reset_2fa", "staff_unlock", "staff_sign_out"),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -104,6 +105,9 @@ _SENTENCES: dict[str, str] = {
     "recovery_completed": msg("Finished a recovery: every second factor and recovery code "
                               "was removed"),
     "recovery_shortened": msg("An operator shortened the wait of a recovery"),
+    "staff_reset_2fa": msg("Support reset two-factor authentication"),
+    "staff_unlock": msg("Support lifted the sign-in lock"),
+    "staff_sign_out": msg("Support signed the account out of every device"),
     "security_key_flagged": msg("Blocked a security key: its signature counter went "
                                 "backwards, so it may have been copied"),
     # OpenID Connect (issue #7)

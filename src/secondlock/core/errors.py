@@ -24,7 +24,9 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── RecoveryWaitingError         recovery_waiting (+ ready_at)
     ├── RecoveryPendingError         recovery_pending
     ├── RecoveryEndedError           recovery_ended
-    └── RecoveryLinkExpiredError     recovery_link_expired
+    ├── RecoveryLinkExpiredError     recovery_link_expired
+    ├── ForbiddenError               forbidden
+    └── SamePersonError              same_person
 """
 
 from __future__ import annotations
@@ -187,9 +189,25 @@ class RecoveryLinkExpiredError(SecondLockError):
     title = msg("This recovery link has expired or was already used")
 
 
+# Staff (issue #14) -------------------------------------------------------------------------
+class ForbiddenError(SecondLockError):
+    """The staff member's role does not allow this, or it is their own account."""
+
+    code = "forbidden"
+    title = msg("You may not do this")
+
+
+class SamePersonError(SecondLockError):
+    """A reset's requester tried to approve it: a second person must."""
+
+    code = "same_person"
+    title = msg("Another admin must approve this")
+
+
 __all__ = [
     "ConflictError",
     "EmailTakenError",
+    "ForbiddenError",
     "InvalidCodeError",
     "InvalidCredentialsError",
     "InvalidEmailError",
@@ -204,6 +222,7 @@ __all__ = [
     "RecoveryPendingError",
     "RecoveryWaitingError",
     "ResetLinkExpiredError",
+    "SamePersonError",
     "SecondFactorRequiredError",
     "SecondLockError",
     "WeakPasswordError",

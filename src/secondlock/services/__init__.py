@@ -25,6 +25,9 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.second_factor import SecondFactor
 from secondlock.services.second_step import SecondStepService
 from secondlock.services.sessions import SessionService
+from secondlock.services.staff import StaffService
+from secondlock.services.staff_actions import StaffActions
+from secondlock.services.staff_desk import StaffDesk
 from secondlock.services.trusted_devices import TrustedDeviceService
 
 
@@ -53,6 +56,10 @@ class Services:
     # Lost every factor: recovery with a waiting period (#15).
     recovery: RecoveryService
     recovery_admin: RecoveryAdmin
+    # Staff and the support desk (issue #14).
+    staff: StaffService
+    staff_desk: StaffDesk
+    staff_actions: StaffActions
 
     @classmethod
     def build(cls, rt: Runtime) -> Services:
@@ -72,7 +79,9 @@ class Services:
                    sms_email_codes=SmsEmailCodeService(rt),
                    security_keys=SecurityKeyService(rt),
                    security_key_sign_in=SecurityKeySignIn(rt, sessions, factor),
-                   recovery=RecoveryService(rt), recovery_admin=RecoveryAdmin(rt))
+                   recovery=RecoveryService(rt), recovery_admin=RecoveryAdmin(rt),
+                   staff=StaffService(rt), staff_desk=StaffDesk(rt),
+                   staff_actions=StaffActions(rt))
 
 
 __all__ = ["Runtime", "Services"]

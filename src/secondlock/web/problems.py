@@ -62,6 +62,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "recovery_pending": 409,
     "recovery_ended": 410,
     "recovery_link_expired": 410,
+    # staff (#14)
+    "same_person": 403,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",

@@ -15,6 +15,7 @@ from secondlock.web.api import (
     recovery_codes,
     security_keys,
     sms_email_codes,
+    staff,
 )
 from secondlock.web.api.docs import API_PREFIX
 
@@ -31,3 +32,4 @@ router.include_router(password.router)
 router.include_router(sms_email_codes.router)
 router.include_router(security_keys.router)
 router.include_router(recovery.router)  # lost every factor (#15)
+router.include_router(staff.router)

@@ -41,6 +41,7 @@ from secondlock.web.pages import (
     security_keys,
     sign_in,
     sms_email_codes,
+    staff_console,
     verify,
 )
 from secondlock.web.pages.rendering import STATIC_DIR, Pages
@@ -70,7 +71,8 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (sign_in, second_step, account, security, authenticator_app,
                    recovery_codes, sms_email_codes, security_keys, confirm, verify, not_me,
-                   checkup, password_reset, password_change, language, recovery):
+                   checkup, password_reset, password_change, language, recovery,
+                   staff_console):
         app.include_router(module.router)
     if settings.env == "development":
         app.include_router(dev.router)

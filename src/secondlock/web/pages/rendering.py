@@ -89,6 +89,10 @@ NOTICES = {
                      "one now."),
     "recovery-cancelled": msg("You signed in with a second factor, so the recovery of your "
                               "account that was waiting is stopped. Nothing was removed."),
+    # The support console (issue #14)
+    "staff-done": msg("Done. The shopper was mailed, and the audit log has the entry."),
+    "staff-approval-asked": msg("The reset is waiting for another admin to approve it."),
+    "staff-incomplete": msg("Give a reason, and for a reset also the ticket and every check."),
 }
 
 #: Notices that report a problem: announced as alerts, not as polite status messages.
@@ -99,7 +103,8 @@ def _days_left(deadline: datetime | None, now: datetime) -> int:
     return max(1, -(-int((deadline - now).total_seconds()) // 86400))
 
 
-ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired"}
+ALERT_NOTICES = {"mfa-expired", "setup-expired", "resend-limited", "reset-link-expired",
+                 "staff-incomplete"}
 
 #: Where the confirm-it's-you page may send people back to: pages of the account area.
 SAFE_NEXT = re.compile(r"^/account(?:/[a-z0-9-]+)*$")
