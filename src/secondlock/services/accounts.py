@@ -10,7 +10,12 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from secondlock.core.emails import normalise_email
-from secondlock.core.errors import EmailTakenError, InvalidTokenError, RateLimitedError
+from secondlock.core.errors import (
+    EmailTakenError,
+    InvalidTokenError,
+    NotFoundError,
+    RateLimitedError,
+)
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, msg
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
@@ -21,6 +26,19 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.throttling import ip_key, seconds_locked
 from secondlock.storage.orm import Account, AccountToken
 from secondlock.storage.repositories import Accounts, Activity, Throttles, Tokens
+
+
+def account_by_email(rt: Runtime, email: str) -> Account:
+    """The account an operator or staff member named by its email (CLI and support).
+
+    Raises:
+        NotFoundError: no account has that email.
+    """
+    with rt.db.read() as s:
+        account = Accounts(s).by_email(normalise_email(email))
+    if account is None:
+        raise NotFoundError(msg("No account with the email %(email)s.", email=email))
+    return account
 
 VERIFY_EMAIL_PURPOSE = "verify_email"
 VERIFY_EMAIL_HOURS = 48

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from secondlock.core.emails import normalise_email
-from secondlock.core.errors import NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.places import describe_place
 from secondlock.core.request_info import RequestInfo
+from secondlock.services.accounts import account_by_email
 from secondlock.services.activity import event
 from secondlock.services.notices import queue_notice
 from secondlock.services.outbox import emit_event
@@ -68,11 +67,7 @@ class AdminService:
         self.rt = rt
 
     def _account(self, email: str) -> Account:
-        with self.rt.db.read() as s:
-            account = Accounts(s).by_email(normalise_email(email))
-        if account is None:
-            raise NotFoundError(msg("No account with the email %(email)s.", email=email))
-        return account
+        return account_by_email(self.rt, email)
 
     def show(self, email: str) -> AccountReport:
         account = self._account(email)

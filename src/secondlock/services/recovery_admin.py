@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from secondlock.core.emails import normalise_email
 from secondlock.core.errors import ConflictError, NotFoundError
 from secondlock.core.i18n import msg
 from secondlock.core.request_info import RequestInfo
+from secondlock.services.accounts import account_by_email
 from secondlock.services.activity import event
 from secondlock.services.outbox import emit_event
 from secondlock.services.recovery import CANCEL_GRACE, REMIND_BEFORE, RecoveryView, view_of
@@ -70,11 +70,7 @@ class RecoveryAdmin:
         self.rt = rt
 
     def _account(self, email: str) -> Account:
-        with self.rt.db.read() as s:
-            account = Accounts(s).by_email(normalise_email(email))
-        if account is None:
-            raise NotFoundError(msg("No account with the email %(email)s.", email=email))
-        return account
+        return account_by_email(self.rt, email)
 
     def pending(self) -> list[RecoveryView]:
         now = self.rt.clock.now()
