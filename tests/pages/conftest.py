@@ -17,17 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from fastapi import FastAPI
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from sqlalchemy import create_engine
 
 from secondlock.config import Settings
+from secondlock.core.clock import Clock
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
 from secondlock.services import Services
 from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
+from secondlock.web.cookies import session_cookie_name
+from secondlock.web.i18n import LANGUAGE_COOKIE
 from tests.conftest import TEST_SECRET
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,11 +49,19 @@ class LiveServer:
     outbox: OutboxMailer
     texts: OutboxSms  # text messages (SMS codes)
     #: The server's services, for setting up what no page does (staff roles, say).
-    services: Services | None = None
+    services: Services
+    app: FastAPI
+    settings: Settings
+    clock: Clock
+
+    def api(self) -> httpx.Client:
+        """A client for the JSON API (accounts, factors and tokens made without pages)."""
+        return httpx.Client(base_url=self.url + "/api/v1", timeout=15)
 
 
 @contextmanager
-def serve_live(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
+def serve_live(data_dir: Path, *, clock: Clock | None = None,
+               **overrides: Any) -> Iterator[LiveServer]:
     """A live server on a fresh SQLite database in ``data_dir``, with settings overrides."""
     database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
     engine = create_engine(database_url)
@@ -62,7 +75,7 @@ def serve_live(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
     outbox = OutboxMailer(echo=False)
     settings = Settings(env="development", origin=url, data_dir=data_dir,
                         secret_key=TEST_SECRET, database_url=database_url, **overrides)
-    app = create_app(settings, mailer=outbox)
+    app = create_app(settings, mailer=outbox, clock=clock)
     texts = OutboxSms(echo=False)
     app.state.services.rt.sms = texts
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
@@ -73,10 +86,31 @@ def serve_live(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(url=url, outbox=outbox, texts=texts, services=app.state.services)
+    services: Services = app.state.services
+    yield LiveServer(url=url, outbox=outbox, texts=texts, services=services, app=app,
+                     settings=settings, clock=services.rt.clock)
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+def browser_context(browser: Browser, live: LiveServer, viewport: ViewportSize, *,
+                    language: str | None = None, token: str | None = None,
+                    init_script: str | None = None) -> BrowserContext:
+    """A fresh context at ``viewport``: in ``language`` and signed in with the session
+    ``token`` when given (cookies set up front), with ``init_script`` run on every page."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    if init_script:
+        context.add_init_script(script=init_script)
+    cookies = []
+    if language:
+        cookies.append({"name": LANGUAGE_COOKIE, "value": language, "url": live.url})
+    if token:
+        cookies.append({"name": session_cookie_name(live.settings), "value": token,
+                        "url": live.url})
+    if cookies:
+        context.add_cookies(cookies)  # type: ignore[arg-type]
+    return context
 
 
 @pytest.fixture(scope="module")

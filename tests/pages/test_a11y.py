@@ -22,9 +22,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,21 +33,11 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pyotp
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
-from sqlalchemy import create_engine
 
-from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.schema import metadata
-from secondlock.web.app import create_app
-from secondlock.web.cookies import session_cookie_name
-from secondlock.web.i18n import LANGUAGE_COOKIE
-from tests.conftest import PASSWORD, REQUIRE_ENV, TEST_SECRET
-from tests.pages.conftest import DESKTOP, PHONE
+from tests.conftest import PASSWORD, REQUIRE_ENV
+from tests.pages.conftest import DESKTOP, PHONE, LiveServer, browser_context, serve_live
 from tests.softkey import SoftKey
 
 pytestmark = pytest.mark.browser
@@ -79,46 +67,13 @@ def axe_source() -> str:
 
 # A live server whose app the test can reach (OIDC clients, the outboxes) ----------------
 
-@dataclass
-class Live:
-    url: str
-    app: FastAPI
-    settings: Settings
-    outbox: OutboxMailer
-    texts: OutboxSms
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url + "/api/v1", timeout=15)
+Live = LiveServer
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    data_dir = tmp_path_factory.mktemp("a11y")
-    database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
-    engine = create_engine(database_url)
-    metadata.create_all(engine)
-    engine.dispose()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://localhost:{sock.getsockname()[1]}"
-    settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url)
-    outbox = OutboxMailer(echo=False)
-    app = create_app(settings, mailer=outbox)
-    texts = OutboxSms(echo=False)
-    app.state.services.rt.sms = texts
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield Live(url, app, settings, outbox, texts)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_live(tmp_path_factory.mktemp("a11y")) as server:
+        yield server
 
 
 # Accounts, made through the JSON API ------------------------------------------------------
@@ -223,14 +178,8 @@ def axe() -> str:
 
 def new_context(browser: Browser, live: Live, axe: str, viewport: ViewportSize,
                 language: str, token: str | None = None) -> BrowserContext:
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
-    context.add_init_script(script=axe)
-    cookies = [{"name": LANGUAGE_COOKIE, "value": language, "url": live.url}]
-    if token:
-        cookies.append({"name": session_cookie_name(live.settings), "value": token,
-                        "url": live.url})
-    context.add_cookies(cookies)  # type: ignore[arg-type]
-    return context
+    return browser_context(browser, live, viewport, language=language, token=token,
+                           init_script=axe)
 
 
 AXE_RUN = """async (tags) => {

@@ -151,6 +151,17 @@ def install_i18n(env: Environment) -> None:
     env.filters["country"] = format_country
     env.filters["ltr"] = left_to_right
     env.filters["number"] = format_number
+    env.filters["without_title"] = without_title
+
+
+def without_title(detail: object, title: object) -> str:
+    """An error's detail minus a first sentence that only repeats its title, so one box
+    never says "That code did not work" twice ("That code did not work" / "That code did
+    not work. Type the code from the newest email." reads as the title, then the rest)."""
+    text, heading = str(finalize(detail)), str(finalize(title))
+    if heading and text.startswith(heading):
+        return text[len(heading):].lstrip(" .!。")
+    return text
 
 
 def finalize(value: object) -> object:
