@@ -27,18 +27,24 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from tests.conftest import PASSWORD, REQUIRE_ENV
-from tests.pages.conftest import DESKTOP, PHONE, LiveServer, browser_context, serve_live
-from tests.softkey import SoftKey
+from tests.pages.conftest import (
+    DESKTOP,
+    PHONE,
+    Account,
+    LiveServer,
+    browser_context,
+    full_account,
+    new_account,
+    serve_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +52,6 @@ AXE_ENV = "SECONDLOCK_TEST_AXE"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORTS: dict[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
-PHONE_NUMBER = "+12015550123"
-CODE = re.compile(r"\b(\d{6})\b")
 #: Links the crawl does not follow: they act (sign out), leave, or are developer tools.
 SKIP_LINKS = re.compile(r"^/(logout|dev/|api/|static/|oidc/|openapi)|\.txt$|[?&](token|download)=")
 MAX_PAGES = 60
@@ -79,56 +83,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 # Accounts, made through the JSON API ------------------------------------------------------
 
 @dataclass
-class Account:
-    email: str
-    token: str
-    totp: pyotp.TOTP | None = None
-    recovery_codes: list[str] = field(default_factory=list)
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def new_account(api: httpx.Client) -> Account:
-    email = next(_emails)
-    made = api.post("/accounts", json={"email": email, "password": PASSWORD})
-    assert made.status_code == 201, made.text
-    login = api.post("/login", json={"email": email, "password": PASSWORD})
-    return Account(email, login.json()["token"])
-
-
-def wait_for(find: Any, what: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return str(found)
-        time.sleep(0.05)
-    raise AssertionError(f"no {what} arrived")
-
-
-def sms_code(live: Live) -> str:
-    def find() -> str | None:
-        for sent in live.texts.latest():
-            match = CODE.search(sent.body)
-            if sent.to == PHONE_NUMBER and match:
-                return match.group(1)
-        return None
-    return wait_for(find, "text message")
-
-
-def mail_code(live: Live, to: str) -> str:
-    def find() -> str | None:
-        for sent in live.outbox.latest():
-            match = CODE.search(sent.message.text)
-            if sent.message.to == to and sent.message.kind.startswith("email_code") and match:
-                return match.group(1)
-        return None
-    return wait_for(find, f"code mail to {to}")
-
-
-@dataclass
 class Accounts:
     full: Account  # an app, a phone, a backup address, a security key, recovery codes
     client_id: str  # a shop that asks for consent
@@ -136,34 +90,7 @@ class Accounts:
 
 @pytest.fixture(scope="module")
 def accounts(live: Live) -> Accounts:
-    with live.api() as api:
-        full = new_account(api)
-        app = api.post("/me/authenticators/totp", json={"name": "iPhone"}, headers=full.auth)
-        full.totp = pyotp.TOTP(app.json()["secret"])
-        confirmed = api.post(f"/me/authenticators/{app.json()['id']}/confirm",
-                             json={"code": full.totp.now()}, headers=full.auth)
-        assert confirmed.status_code == 200, confirmed.text
-        full.recovery_codes = confirmed.json()["recovery_codes"]
-        phone = api.post("/me/authenticators/sms", json={"phone": PHONE_NUMBER},
-                         headers=full.auth)
-        assert phone.status_code == 201, phone.text
-        api.post(f"/me/authenticators/{phone.json()['id']}/confirm",
-                 json={"code": sms_code(live)}, headers=full.auth).raise_for_status()
-        backup = "backup." + full.email
-        mail = api.post("/me/authenticators/email", json={"email": backup}, headers=full.auth)
-        assert mail.status_code == 201, mail.text
-        api.post(f"/me/authenticators/{mail.json()['id']}/confirm",
-                 json={"code": mail_code(live, backup)}, headers=full.auth).raise_for_status()
-        options = api.post("/me/authenticators/webauthn/options", json={"name": "YubiKey"},
-                           headers=full.auth)
-        key = api.post("/me/authenticators/webauthn", headers=full.auth,
-                       json={"credential": SoftKey().create(options.json(), live.url)})
-        assert key.status_code == 201, key.text
-        # A second session on a remembered device, for the sessions and devices lists.
-        step = api.post("/login", json={"email": full.email, "password": PASSWORD}).json()
-        api.post("/login/verify", json={"mfa_token": step["mfa_token"],
-                                        "method": "recovery_code", "remember_device": True,
-                                        "code": full.recovery_codes.pop()}).raise_for_status()
+    full = full_account(live, next(_emails))
     shop = live.app.state.oidc.clients.add("Example Shop", [live.url + "/shop/callback"],
                                            first_party=False)
     return Accounts(full, shop.client_id)
@@ -291,7 +218,9 @@ def check_signed_in(page: Page, live: Live, accounts: Accounts, findings: Findin
                     language: str, *, everything: bool) -> None:
     start = ["/account", "/account/security"]
     crawl(page, live, start, findings, language, limit=MAX_PAGES if everything else 4)
-    for path in ["/account/confirm?next=/account/security", "/account/security/phone",
+    for path in ["/account/confirm?next=/account/security", "/account/security/apps",
+                 "/account/security/keys", "/account/security/sms-email",
+                 "/account/security/recovery-codes", "/account/security/phone",
                  "/account/security/email", "/account/security/turn-off",
                  "/no-such-page"][: None if everything else 1]:
         page.goto(live.url + path)
@@ -351,7 +280,7 @@ def test_every_page_in_english_passes_axe(browser: Browser, live: Live, accounts
                     everything=True)
     context.close()
     with live.api() as api:
-        fresh = new_account(api)
+        fresh = new_account(api, next(_emails))
     context = new_context(browser, live, axe, size, DEFAULT_LANGUAGE, fresh.token)
     phone = "+1201555019" + str(list(VIEWPORTS).index(viewport))
     check_enrollment(context.new_page(), live, findings, fresh.email, phone)
@@ -387,7 +316,7 @@ def tab_to(page: Page, selector: str, presses: int = 60) -> None:
 def test_the_authenticator_app_wizard_works_with_the_keyboard_alone(
         browser: Browser, live: Live, axe: str, viewport: str) -> None:
     with live.api() as api:
-        account = new_account(api)
+        account = new_account(api, next(_emails))
     findings = Findings()
     context = new_context(browser, live, axe, VIEWPORTS[viewport], DEFAULT_LANGUAGE,
                           account.token)
