@@ -122,7 +122,7 @@ def test_test_setup_signs_out_towards_the_second_step(client: TestClient,
     done = client.post("/login/verify", data={
         "method": "totp", "code": code_at(enrolled.secret, clock.now()),
         "csrf_token": csrf_of(verify.text)}, follow_redirects=False)
-    assert done.headers["location"] == "/account"
+    assert done.headers["location"] == "/account?notice=setup-works"
 
 
 def test_security_page_with_two_factor_on(client: TestClient, clock: FixedClock) -> None:
