@@ -66,7 +66,7 @@ def add_app(page: Page, url: str, tmp_path: Path, name: str) -> tuple[str, int]:
     Returns the secret and the time step of the code used.
     """
     page.get_by_role("link", name="Security").first.click()
-    page.get_by_role("button", name="Set up: Authenticator app").click()
+    page.get_by_role("button", name="Set up Authenticator app").click()
     expect(page.get_by_role("heading", name="Step 2: Scan the QR code")).to_be_visible()
     for app in ("Google Authenticator", "Microsoft Authenticator", "Aegis", "2FAS",
                 "1Password"):

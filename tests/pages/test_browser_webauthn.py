@@ -68,7 +68,7 @@ def add_key(page: Page, url: str, name: str) -> None:
     """From the account page: the security overview, the keys' page, name the key, add it,
     save the codes; back on the overview, the key's row names it."""
     page.get_by_role("link", name="Security").first.click()
-    page.get_by_role("link", name="Set up: Security key or passkey").click()
+    page.get_by_role("link", name="Set up Security key or passkey").click()
     expect(page.get_by_role("heading", name="Security keys and passkeys")).to_be_visible()
     check_page(page)
     page.get_by_label("Name for the new key").fill(name)
@@ -97,7 +97,7 @@ def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer,
     helper = page.evaluate("typeof PublicKeyCredential.parseCreationOptionsFromJSON")
     assert helper == ("function" if helpers == "native" else "undefined")
     add_key(page, url, "YubiKey")
-    page.get_by_role("link", name="Manage: Security key or passkey").click()
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("stays on this device")).to_be_visible()
     sign_out(page, url)
 
@@ -110,7 +110,7 @@ def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer,
     expect(page).to_have_url(url + "/account")
     # The key was used: the security page says so, and it can be renamed.
     page.get_by_role("link", name="Security").first.click()
-    page.get_by_role("link", name="Manage: Security key or passkey").click()
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("Not used yet")).to_have_count(0)
     page.get_by_label("New name for YubiKey").fill("Blue YubiKey")
     page.get_by_role("button", name="Rename").click()
@@ -127,7 +127,7 @@ def test_a_laptop_passkey_signs_in_with_the_button(
     with_authenticator(page, LAPTOP)
     sign_up(page, url, email)
     add_key(page, url, "Laptop")
-    page.get_by_role("link", name="Manage: Security key or passkey").click()
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("Chromium virtual authenticator")).to_be_visible()
     sign_out(page, url)
 
