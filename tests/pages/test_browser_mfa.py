@@ -211,13 +211,13 @@ def test_removing_an_app_asks_first_with_its_name_and_a_way_back(
     sign_up(phone, url, email)
     add_app(phone, url, tmp_path, "Work phone")
     phone.get_by_role("link", name="I saved them").click()
-    phone.goto(url + "/account/security")
+    phone.goto(url + "/account/security/apps")
     phone.get_by_role("button", name="Remove Work phone").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Remove Work phone?")
     expect(phone.get_by_role("alert")).to_contain_text("turns two-factor authentication off")
     check_page(phone)
     phone.get_by_role("link", name="Keep it").click()
-    expect(phone).to_have_url(url + "/account/security")
+    expect(phone).to_have_url(url + "/account/security/apps")  # back where it was asked
     expect(phone.get_by_role("heading", name="Work phone")).to_be_visible()  # still there
     phone.get_by_role("button", name="Remove Work phone").click()
     phone.get_by_role("button", name="Remove Work phone").click()
