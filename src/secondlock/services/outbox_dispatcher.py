@@ -71,12 +71,13 @@ ResultHook = Callable[[str, str], None]
 
 
 class Dispatcher:
-    def __init__(self, rt: Runtime, *, mailer: Mailer, sms: SmsGateway | None = None,
+    def __init__(self, rt: Runtime, *, mailer: Mailer | None = None,
+                 sms: SmsGateway | None = None,
                  webhooks: WebhookSender | None = None, poll_seconds: float = 2.0,
                  lease_seconds: float | None = None, batch: int = 50, mail_concurrency: int = 4,
                  sms_concurrency: int = 4, on_result: ResultHook | None = None) -> None:
         self.rt = rt
-        self.mailer = mailer
+        self.mailer = mailer if mailer is not None else rt.mailer
         self.sms = sms if sms is not None else rt.sms
         self.webhooks = webhooks or WebhookSender(timeout=rt.settings.webhook_timeout_seconds)
         self.poll_seconds = poll_seconds
