@@ -38,6 +38,7 @@ __all__ = [
     "default_blocklist",
     "migration_engine",
     "pending_revisions",
+    "read_through",
     "upgrade",
 ]
 
@@ -88,13 +89,14 @@ def build_runtime(settings: Settings, *, mailer: Mailer | None = None, clock: Cl
         if settings.pwned_passwords == "api" else None,
         places=places_for(settings.geoip),
     )
-    _read_through(rt)
+    read_through(rt)
     return rt
 
 
-def _read_through(rt: Runtime) -> None:
+def read_through(rt: Runtime) -> None:
     """The development outboxes (console + /dev/outbox) deliver what the database outbox holds
-    before they are read, so the page (and a test) shows a mail right after its change."""
+    before they are read, so the page (and a test) shows a mail right after its change.
+    Called again after ``rt.sms`` or ``rt.mailer`` is replaced (tests do)."""
     mailer = rt.mailer
     if isinstance(mailer, OutboxMailer) or isinstance(rt.sms, OutboxSms):
         from secondlock.services.outbox_dispatcher import Dispatcher

@@ -78,7 +78,7 @@ class Dispatcher:
                  sms_concurrency: int = 4, on_result: ResultHook | None = None) -> None:
         self.rt = rt
         self.mailer = mailer if mailer is not None else rt.mailer
-        self.sms = sms if sms is not None else rt.sms
+        self._sms = sms
         self.webhooks = webhooks or WebhookSender(timeout=rt.settings.webhook_timeout_seconds)
         self.poll_seconds = poll_seconds
         # Longer than the slowest send of each channel (SMTP 10 s, an SMS gateway with its
@@ -98,6 +98,11 @@ class Dispatcher:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self.on_result = on_result
+
+    @property
+    def sms(self) -> SmsGateway:
+        """The gateway given, else the runtime's (read at each send: it may be replaced)."""
+        return self._sms if self._sms is not None else self.rt.sms
 
     # -- life cycle ------------------------------------------------------------------------
     async def start(self) -> None:
