@@ -1,7 +1,9 @@
 """Engines and transactions.
 
 SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened with
-``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock.
+``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock;
+within a process they queue on a lock first (``storage.sqlite_writers``), not in SQLite's
+sleeping busy handler.
 PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
 """
 
@@ -11,7 +13,7 @@ import logging
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from secondlock.storage.signals import SignalListener, take
+from secondlock.storage.sqlite_writers import WriterQueue
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +33,20 @@ SQLITE_CACHE_KIB = 512
 class Database:
     """Hands out read and write transactions; the services decide when to commit."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False,
+                 sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                 sqlite_queue_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        #: SQLite: this process's writers queue here, not in SQLite's busy handler.
+        self.writers: WriterQueue | None = None
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 private_sqlite_file(self.url.database)
-            self.engine = _sqlite_engine(url, immediate=False, echo=echo)
-            self._write_engine = _sqlite_engine(url, immediate=True, echo=echo)
+            self.writers = WriterQueue(sqlite_queue_timeout_ms / 1000)
+            self.engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo)
+            self._write_engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo,
+                                                immediate=True)
             # pysqlite connections run in autocommit here: raw single statements need no BEGIN.
             self.autocommit_engine = self.engine
         else:
@@ -83,8 +92,12 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction. The caller commits; an exception rolls everything back."""
-        with self._write() as session:
+        """A write transaction. The caller commits; an exception rolls everything back.
+
+        On SQLite the process's writers take turns (``WriterQueue``) before BEGIN IMMEDIATE.
+        """
+        with self.writers.turn() if self.writers is not None else nullcontext(), \
+                self._write() as session:
             try:
                 yield session
             except BaseException:
@@ -124,9 +137,9 @@ def private_sqlite_file(database: str) -> None:
             continue
 
 
-def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
+def _sqlite_engine(url: str, *, busy_ms: int, echo: bool, immediate: bool = False) -> Engine:
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
-                                                         "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+                                                         "timeout": busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -136,7 +149,7 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         # A small private page cache per connection (the default is 2 MB): a worker may
         # hold dozens of pooled connections, and the OS caches the file anyway.
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
@@ -147,5 +160,4 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
-
     return engine
