@@ -4,7 +4,9 @@ SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions ope
 ``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock;
 within a process they queue on a lock first (``storage.sqlite_writers``), not in SQLite's
 sleeping busy handler.
-PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
+PostgreSQL: a pool without pre-ping that fails fast (``storage.postgres``); atomic rules use
+conditional UPDATEs and ON CONFLICT.
+Either way a database that does not answer raises ``DatabaseUnavailableError`` (503).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
+from secondlock.core.errors import DatabaseUnavailableError
+from secondlock.storage.postgres import postgres_engine
 from secondlock.storage.signals import SignalListener, take
 from secondlock.storage.sqlite_writers import WriterQueue
 
@@ -50,12 +56,9 @@ class Database:
             # pysqlite connections run in autocommit here: raw single statements need no BEGIN.
             self.autocommit_engine = self.engine
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10,
-                                        max_overflow=20)
+            self.engine = postgres_engine(url, echo=echo)
             self._write_engine = self.engine
-            self.autocommit_engine = create_engine(url, echo=echo, pool_size=10,
-                                                   max_overflow=20, pool_recycle=1800,
-                                                   isolation_level="AUTOCOMMIT")
+            self.autocommit_engine = postgres_engine(url, echo=echo, autocommit=True)
         #: SQLite answers a keyed SELECT in microseconds: callers may run it on the event loop.
         #: A network database goes through a worker thread.
         self.reads_inline = self.is_sqlite
@@ -86,8 +89,12 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A transaction for reading; rolled back at the end."""
-        with self._read() as session:
+        """A transaction for reading; rolled back at the end.
+
+        Raises:
+            DatabaseUnavailableError: the database did not answer.
+        """
+        with unavailable_as_503(), self._read() as session:
             yield session
 
     @contextmanager
@@ -95,8 +102,12 @@ class Database:
         """A write transaction. The caller commits; an exception rolls everything back.
 
         On SQLite the process's writers take turns (``WriterQueue``) before BEGIN IMMEDIATE.
+
+        Raises:
+            DatabaseUnavailableError: the database did not answer; nothing was committed.
         """
-        with self.writers.turn() if self.writers is not None else nullcontext(), \
+        with unavailable_as_503(), \
+                self.writers.turn() if self.writers is not None else nullcontext(), \
                 self._write() as session:
             try:
                 yield session
@@ -115,6 +126,28 @@ class Database:
     def dispose(self) -> None:
         for engine in {self.engine, self._write_engine, self.autocommit_engine}:
             engine.dispose()
+
+
+@contextmanager
+def unavailable_as_503() -> Iterator[None]:
+    """Turn the driver's "cannot reach the database" into DatabaseUnavailableError.
+
+    OperationalError covers a refused or timed-out connect, a server shutting down or
+    starting up, a dropped connection and SQLite's "database is locked" after the busy
+    timeout; TimeoutError is a pool with no free connection. Integrity and programming
+    errors pass through: they are bugs or races the services handle.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeoutError) as exc:
+        logger.warning("database unavailable: %s",
+                       type(getattr(exc, "orig", None) or exc).__name__)
+        raise DatabaseUnavailableError() from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            logger.warning("database connection lost: %s", type(exc.orig).__name__)
+            raise DatabaseUnavailableError() from exc
+        raise
 
 
 def private_sqlite_file(database: str) -> None:
