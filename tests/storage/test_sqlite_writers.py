@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
+from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.storage.db import Database
 
 WRITERS = 16
@@ -95,11 +95,12 @@ def test_a_writer_waiting_longer_than_the_timeout_gets_database_is_locked(
     holder.start()
     try:
         assert holding.wait(5)
-        with pytest.raises(OperationalError, match="database is locked"), db.write() as s:
+        with pytest.raises(DatabaseUnavailableError) as caught, db.write() as s:
             s.execute(text("SELECT 1"))
     finally:
         release.set()
         holder.join()
+    assert "database is locked" in str(caught.value.__cause__)
     with db.write() as s:  # the holder's commit freed it
         s.execute(text("INSERT INTO t VALUES (1)"))
         s.commit()
