@@ -58,7 +58,7 @@ def wait_until(url: str, *, status: int = 200, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http)
                 if response.status == status:
                     return
         except urllib.error.HTTPError as exc:

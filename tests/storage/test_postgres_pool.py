@@ -40,7 +40,7 @@ def _terminate(pg_url: str, pid: int) -> None:
 def test_a_transaction_sends_no_ping_before_its_first_statement(engine: Engine) -> None:
     # pre-ping would run `;` on the driver's cursor (invisible to SQLAlchemy's events) on
     # every checkout; the pool is built without it.
-    assert engine.pool._pre_ping is False  # noqa: SLF001
+    assert engine.pool._pre_ping is False
 
 
 def test_a_connection_the_server_dropped_is_replaced_before_use(engine: Engine,

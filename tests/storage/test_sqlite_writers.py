@@ -54,14 +54,20 @@ def test_sixteen_concurrent_writers_all_commit_without_a_busy_timeout(db: Databa
         thread.join()
     assert failures == []
     assert _count(db) == WRITERS * TRANSACTIONS
-    assert db.writers is not None and not db.writers.busy
+    assert db.writers is not None
+    assert not db.writers.busy
 
 
 def test_a_rolled_back_write_frees_the_queue_for_the_next_writer(db: Database) -> None:
-    with pytest.raises(RuntimeError), db.write() as s:
-        s.execute(text("INSERT INTO tally VALUES (1, 1)"))
-        raise RuntimeError("the service failed half-way")
-    assert db.writers is not None and not db.writers.busy
+    def fail_half_way() -> None:
+        with db.write() as s:
+            s.execute(text("INSERT INTO tally VALUES (1, 1)"))
+            raise RuntimeError("the service failed half-way")
+
+    with pytest.raises(RuntimeError):
+        fail_half_way()
+    assert db.writers is not None
+    assert not db.writers.busy
     with db.write() as s:
         s.execute(text("INSERT INTO tally VALUES (2, 2)"))
         s.commit()
@@ -75,7 +81,8 @@ def test_a_session_that_commits_and_writes_again_keeps_its_place(db: Database) -
         s.execute(text("INSERT INTO tally VALUES (1, 2)"))
         s.commit()
     assert _count(db) == 2
-    assert db.writers is not None and not db.writers.busy
+    assert db.writers is not None
+    assert not db.writers.busy
 
 
 def test_a_writer_waiting_longer_than_the_timeout_gets_database_is_locked(

@@ -34,7 +34,8 @@ class SessionLookup:
         self._sql = str(compiled)
         self._positional = bool(compiled.positional)
         dbapi = engine.dialect.loaded_dbapi
-        self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError)
+        self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError,
+                                                   DBAPIError)
 
     def _fetch(self, params: Any) -> Any:
         """One row or None. A connection that turns out dead is dropped and the SELECT, which
@@ -42,7 +43,7 @@ class SessionLookup:
         for attempt in (1, 2):
             try:
                 return self._fetch_once(params)
-            except (*self._lost, DBAPIError) as exc:  # raw driver errors are not wrapped here
+            except self._lost as exc:  # the driver's own errors: raw_connection wraps none
                 if attempt == 2:
                     raise DatabaseUnavailableError() from exc
         raise AssertionError("unreachable")
