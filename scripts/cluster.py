@@ -187,7 +187,7 @@ class Cluster:
         subprocess.run(self.command("migrate"), env=self.env(self.root / "migrate"), check=True,
                        capture_output=True)
 
-    def start_node(self, index: int, port: int | None = None) -> Node:
+    def start_node(self, index: int, port: int | None = None, *, wait: bool = True) -> Node:
         port = port or free_port()
         data = self.root / f"node{index}"
         log = self.root / f"node{index}.log"
@@ -196,7 +196,8 @@ class Cluster:
                                     env=self.env(data), stdout=sink, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         node = Node(f"node{index}", port, proc, log)
-        wait_until(node.base + "/healthz")
+        if wait:
+            wait_until(node.base + "/healthz")
         return node
 
     def haproxy_config(self) -> str:
@@ -227,12 +228,16 @@ backend nodes
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.migrate()
-        self.nodes = [self.start_node(i + 1) for i in range(self.nodes_wanted)]
+        # Started side by side: each spends seconds importing and building its app.
+        self.nodes = [self.start_node(i + 1, wait=False) for i in range(self.nodes_wanted)]
+        for node in self.nodes:
+            wait_until(node.base + "/healthz")
         config = self.root / "haproxy.cfg"
         config.write_text(self.haproxy_config())
-        log = (self.root / "haproxy.log").open("ab")
-        self.proxy = subprocess.Popen([haproxy_binary(), "-db", "-f", str(config)], stdout=log,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        with (self.root / "haproxy.log").open("ab") as log:
+            self.proxy = subprocess.Popen([haproxy_binary(), "-db", "-f", str(config)],
+                                          stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
         wait_until(self.base + "/healthz")
 
     def kill_node(self, index: int) -> Node:
