@@ -177,6 +177,8 @@ class Cluster:
                    SECONDLOCK_SECRET_KEY=self.secret_key,
                    SECONDLOCK_DATA_DIR=str(data_dir),
                    SECONDLOCK_ORIGIN=self.base,
+                   # HAProxy adds X-Forwarded-For; the nodes trust it from the proxy only
+                   SECONDLOCK_TRUSTED_PROXIES="127.0.0.1/32",
                    PYTHONUNBUFFERED="1", **self.extra_env)
         return env
 
@@ -211,6 +213,7 @@ defaults
     timeout connect 1s
     timeout client 30s
     timeout server 30s
+    option forwardfor
     retries 2
     option redispatch 1
     errorfile 503 {errorfile}
