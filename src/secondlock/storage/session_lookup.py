@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam
+from sqlalchemy.exc import DBAPIError
 
+from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.core.views import SessionView
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.repositories import SESSION_VIEW
@@ -31,19 +33,39 @@ class SessionLookup:
         compiled = _STATEMENT.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._positional = bool(compiled.positional)
+        dbapi = engine.dialect.loaded_dbapi
+        self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError,
+                                                   DBAPIError)
 
-    def __call__(self, token_hash: bytes) -> SessionView | None:
-        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+    def _fetch(self, params: Any) -> Any:
+        """One row or None. A connection that turns out dead is dropped and the SELECT, which
+        changes nothing, is tried once more on a fresh one; then DatabaseUnavailableError."""
+        for attempt in (1, 2):
+            try:
+                return self._fetch_once(params)
+            except self._lost as exc:  # the driver's own errors: raw_connection wraps none
+                if attempt == 2:
+                    raise DatabaseUnavailableError() from exc
+        raise AssertionError("unreachable")
+
+    def _fetch_once(self, params: Any) -> Any:
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(self._sql, params)
-                row = cursor.fetchone()
+                return cursor.fetchone()
             finally:
                 cursor.close()
+        except self._lost as exc:
+            connection.invalidate(exc)
+            raise
         finally:
             connection.close()
+
+    def __call__(self, token_hash: bytes) -> SessionView | None:
+        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        row = self._fetch(params)
         if row is None:
             return None
         (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
