@@ -23,7 +23,7 @@ from secondlock.storage.orm import Account, Authenticator, MfaChallenge
 
 # Throw-away fixtures for a temporary database, not credentials.
 EMAIL = "ada@example.com"
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "plum lantern orbit quay 73"  # noqa: S105
 WRONG_PASSWORD = "not the password at all"  # noqa: S105
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 CLONE_EMAIL = "bench-{}@example.com"
