@@ -31,6 +31,8 @@ from secondlock.config import Settings, SettingsError, prepare_data_dir
 from secondlock.web.asgi import APP_FACTORY, log_config
 
 OUTBOX_PATH = "/dev/outbox"
+#: How long a worker may take to answer the supervisor's health ping (uvicorn: 5 s).
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 @app.command()
@@ -65,9 +67,12 @@ def serve(
     # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
     # uvicorn must not rewrite the client address.
     # The app writes the request lines itself (SECONDLOCK_ACCESS_LOG): uvicorn's are off.
+    # A worker answers the supervisor's health ping within 30 s, not uvicorn's 5: a worker
+    # still importing on a busy machine was killed and restarted, again and again.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, lifespan="on", access_log=False,
-                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
+                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 def _stop_with_exit_code_0_on_sigterm() -> None:
