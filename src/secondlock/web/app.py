@@ -23,7 +23,9 @@ from secondlock.services.runtime import Runtime
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
-from secondlock.web.api.docs import install_openapi
+from secondlock.web.api.docs import API_PREFIX, install_openapi
+from secondlock.web.api.me import me
+from secondlock.web.hot_path import HotPathApp, Layer
 from secondlock.web.logs import RequestObserver
 from secondlock.web.metrics import Metrics
 from secondlock.web.metrics import router as metrics_router
@@ -79,7 +81,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         rt.sms.close()
         rt.db.dispose()
 
-    app = FastAPI(title="SecondLock", version=__version__, lifespan=lifespan,
+    app = HotPathApp(title="SecondLock", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Two-factor account security for web shops: the v1 JSON API.")
     app.state.settings = settings
@@ -102,10 +104,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     install_oidc(app, settings, services)
     problems.install(app, html_error)
     install_openapi(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
-    app.add_middleware(RequestObserver, trusted_proxies=settings.trusted_proxies,
-                       log_requests=settings.log_format == "json",
-                       observe=metrics.request_times.observe)
+    layers: list[Layer] = [  # innermost first
+        (BodySizeLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
+        (BodyTimeoutMiddleware, {"seconds": settings.body_timeout_seconds}),
+        (SecurityHeadersMiddleware, {"https": settings.is_https}),
+        (RequestObserver, {"trusted_proxies": settings.trusted_proxies,
+                           "log_requests": settings.log_format if settings.access_log
+                                           else "off",
+                           "observe": metrics.request_times.observe})]
+    for cls, options in layers:
+        app.add_middleware(cls, **options)
+    # The session check, every request of a shop: past FastAPI's own layers (#17).
+    app.take_hot_path(f"{API_PREFIX}/me", me, layers)
     return app
