@@ -65,12 +65,11 @@ STATEMENT = SESSION_VIEW.add_columns(
 ).where(SessionRow.token_hash == bindparam("token_hash"))
 
 
-def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
-    """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
+def _methods(bits: int, usable_key: bool, codes_left: bool) -> tuple[str, ...]:
     found = []
     for method in SECOND_FACTORS:
         if method is Method.RECOVERY_CODE:
-            present = codes_left > 0
+            present = codes_left
         else:
             present = bool(bits & _BITS[method.value])
             if method is Method.WEBAUTHN:
@@ -78,6 +77,16 @@ def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
         if present:
             found.append(method.value)
     return tuple(found)
+
+
+#: Every answer, worked out once: the hot path only looks one up.
+_METHODS = {(bits, key, codes): _methods(bits, key, codes)
+            for bits in range(1 << len(_BITS)) for key in (False, True) for codes in (False, True)}
+
+
+def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
+    """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
+    return _METHODS[bits, usable_key, codes_left > 0]
 
 
 def _utc(value: datetime | str) -> datetime:
