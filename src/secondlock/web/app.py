@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         flusher.cancel()
         await asyncio.gather(flusher, ticker, return_exceptions=True)
         await dispatcher.stop()
+        await services.sessions.aclose()
         await notifier.drain()
         await notifier.mailer.close()
         rt.sms.close()

@@ -11,6 +11,7 @@ with the same exception handlers. Anything else, HEAD included, takes the normal
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from secondlock.core.errors import SecondLockError
 
 Handler = Callable[[Request], Awaitable[Response]]
 #: A middleware class and its options, as given to ``add_middleware``.
-Layer = tuple[type[Any], dict[str, Any]]
+Layer = tuple[Callable[..., ASGIApp], dict[str, Any]]
 
 
 class _Endpoint:
@@ -49,8 +50,8 @@ class _Endpoint:
     async def _handled(self, request: Request, exc: Exception, kind: type[Exception]
                        ) -> Response:
         handle = self.app.exception_handlers[kind]
-        response: Response = await handle(request, exc)
-        return response
+        response = handle(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
 
 class HotPathApp(FastAPI):
