@@ -48,7 +48,8 @@ def server_env(settings: Settings, base: dict[str, str], *, trusted_proxies: str
 
 
 def migrate(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # SecondLock refuses a data folder open to others
     engine = create_engine(settings.resolved_database_url)
     try:
         upgrade(engine)

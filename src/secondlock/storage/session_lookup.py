@@ -20,12 +20,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
+from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.views import SessionView
 from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
+from secondlock.storage.postgres import CONNECT_TIMEOUT_S, PREPARE_THRESHOLD
 from secondlock.storage.repositories import SESSION_VIEW
 
 if TYPE_CHECKING:  # imported when first used: an SQLite deployment never loads psycopg
@@ -70,11 +73,12 @@ STATEMENT = SESSION_VIEW.add_columns(
 ).where(SessionRow.token_hash == bindparam("token_hash"))
 
 
-def _methods(bits: int, usable_key: bool, codes_left: bool) -> tuple[str, ...]:
+def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
+    """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
     found = []
     for method in SECOND_FACTORS:
         if method is Method.RECOVERY_CODE:
-            present = codes_left
+            present = codes_left > 0
         else:
             present = bool(bits & _BITS[method.value])
             if method is Method.WEBAUTHN:
@@ -82,16 +86,6 @@ def _methods(bits: int, usable_key: bool, codes_left: bool) -> tuple[str, ...]:
         if present:
             found.append(method.value)
     return tuple(found)
-
-
-#: Every answer, worked out once: the hot path only looks one up.
-_METHODS = {(bits, key, codes): _methods(bits, key, codes)
-            for bits in range(1 << len(_BITS)) for key in (False, True) for codes in (False, True)}
-
-
-def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
-    """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
-    return _METHODS[bits, usable_key, codes_left > 0]
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -105,19 +99,39 @@ class SessionLookup:
         compiled = STATEMENT.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._positional = bool(compiled.positional)
+        dbapi = engine.dialect.loaded_dbapi
+        self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError,
+                                                   DBAPIError)
 
-    def __call__(self, token_hash: bytes) -> SessionView | None:
-        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+    def _fetch(self, params: Any) -> Any:
+        """One row or None. A connection that turns out dead is dropped and the SELECT, which
+        changes nothing, is tried once more on a fresh one; then DatabaseUnavailableError."""
+        for attempt in (1, 2):
+            try:
+                return self._fetch_once(params)
+            except self._lost as exc:  # the driver's own errors: raw_connection wraps none
+                if attempt == 2:
+                    raise DatabaseUnavailableError() from exc
+        raise AssertionError("unreachable")
+
+    def _fetch_once(self, params: Any) -> Any:
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(self._sql, params)
-                row = cursor.fetchone()
+                return cursor.fetchone()
             finally:
                 cursor.close()
+        except self._lost as exc:
+            connection.invalidate(exc)
+            raise
         finally:
             connection.close()
+
+    def __call__(self, token_hash: bytes) -> SessionView | None:
+        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        row = self._fetch(params)
         return None if row is None else _view(row)
 
 
@@ -141,8 +155,9 @@ class AsyncSessionLookup:
 
     The connections are this object's own, in autocommit (one SELECT needs no transaction),
     kept for reuse up to ``keep`` and tied to the event loop that opened them. A kept
-    connection that fails (the server restarted) is replaced once; one in use when the
-    request is cancelled is closed, as its answer may still be on the way.
+    connection that fails (the server restarted) is replaced once, as the pooled lookup
+    does; past that, or when no connection can be made, DatabaseUnavailableError (503). One
+    in use when the request is cancelled is closed, as its answer may still be on the way.
     """
 
     def __init__(self, engine: Engine, *, keep: int = 10) -> None:
@@ -151,41 +166,46 @@ class AsyncSessionLookup:
             raise ValueError("expected keyword connection arguments")
         #: psycopg.AsyncConnection.connect's arguments (tests add a counting cursor_factory).
         self.connect_args: dict[str, Any] = dict(kwargs)
+        # As the pooled engines (storage/postgres.py): fail fast, reuse prepared statements.
+        self.connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        self.connect_args.setdefault("prepare_threshold", PREPARE_THRESHOLD)
         self._sql = str(STATEMENT.compile(dialect=engine.dialect))
         self._keep = keep
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, token_hash: bytes) -> SessionView | None:
-        from psycopg import OperationalError
+        """The session, or None; DatabaseUnavailableError when the database cannot answer."""
+        from psycopg import Error as DriverError
 
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new loop (tests): the old one's sockets are no use
             self.dispose()
             self._loop = loop
         params = {"token_hash": token_hash}
-        reused = bool(self._idle)
-        connection = self._idle.pop() if reused else await self._connect()
-        try:
-            row = await _fetch_one(connection, self._sql, params)
-        except OperationalError:
-            _close_now(connection)
-            if not reused:
-                raise
-            connection = await self._connect()
+        for attempt in (1, 2):
+            reused = bool(self._idle)
+            try:
+                connection = self._idle.pop() if reused else await self._connect()
+            except DriverError as exc:
+                raise DatabaseUnavailableError() from exc
             try:
                 row = await _fetch_one(connection, self._sql, params)
-            except BaseException:
+            except DriverError as exc:
+                # A kept connection the server ended (a restart): once more on a new one.
                 _close_now(connection)
+                if attempt == 2 or not reused:
+                    raise DatabaseUnavailableError() from exc
+                continue
+            except BaseException:
+                _close_now(connection)  # cancelled mid-query: its answer may still come
                 raise
-        except BaseException:
-            _close_now(connection)
-            raise
-        if len(self._idle) < self._keep:
-            self._idle.append(connection)
-        else:
-            await connection.close()
-        return None if row is None else _view(row)
+            if len(self._idle) < self._keep:
+                self._idle.append(connection)
+            else:
+                await connection.close()
+            return None if row is None else _view(row)
+        raise AssertionError("unreachable")
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         from psycopg import AsyncConnection
