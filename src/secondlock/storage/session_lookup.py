@@ -28,7 +28,13 @@ from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.views import SessionView
 from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.postgres import CONNECT_TIMEOUT_S, PREPARE_THRESHOLD
+from secondlock.storage.postgres import (
+    CONNECT_TIMEOUT_S,
+    MAX_OVERFLOW,
+    POOL_SIZE,
+    POOL_TIMEOUT_S,
+    PREPARE_THRESHOLD,
+)
 from secondlock.storage.repositories import SESSION_VIEW
 
 if TYPE_CHECKING:  # imported when first used: an SQLite deployment never loads psycopg
@@ -154,13 +160,15 @@ class AsyncSessionLookup:
     here instead.
 
     The connections are this object's own, in autocommit (one SELECT needs no transaction),
-    kept for reuse up to ``keep`` and tied to the event loop that opened them. A kept
-    connection that fails (the server restarted) is replaced once, as the pooled lookup
-    does; past that, or when no connection can be made, DatabaseUnavailableError (503). One
-    in use when the request is cancelled is closed, as its answer may still be on the way.
+    at most ``keep`` (as many as the pooled engine may open; a request waits for a free one
+    as long as it would wait for the pool), all kept for reuse, and tied to the event loop
+    that opened them. A kept connection that fails (the server restarted) is replaced once,
+    as the pooled lookup does; past that, or when no connection can be made,
+    DatabaseUnavailableError (503). One in use when the request is cancelled is closed, as
+    its answer may still be on the way.
     """
 
-    def __init__(self, engine: Engine, *, keep: int = 10) -> None:
+    def __init__(self, engine: Engine, *, keep: int = POOL_SIZE + MAX_OVERFLOW) -> None:
         args, kwargs = engine.dialect.create_connect_args(engine.url)
         if args:
             raise ValueError("expected keyword connection arguments")
@@ -173,15 +181,30 @@ class AsyncSessionLookup:
         self._keep = keep
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(keep)
 
     async def __call__(self, token_hash: bytes) -> SessionView | None:
         """The session, or None; DatabaseUnavailableError when the database cannot answer."""
-        from psycopg import Error as DriverError
-
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new loop (tests): the old one's sockets are no use
             self.dispose()
-            self._loop = loop
+            self._loop, self._slots = loop, asyncio.Semaphore(self._keep)
+        if self._slots.locked():  # ``keep`` in use: wait as long as for the pool, no longer
+            try:
+                async with asyncio.timeout(POOL_TIMEOUT_S):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise DatabaseUnavailableError() from None
+        else:
+            await self._slots.acquire()
+        try:
+            return await self._lookup(token_hash)
+        finally:
+            self._slots.release()
+
+    async def _lookup(self, token_hash: bytes) -> SessionView | None:
+        from psycopg import Error as DriverError
+
         params = {"token_hash": token_hash}
         for attempt in (1, 2):
             reused = bool(self._idle)
@@ -200,10 +223,7 @@ class AsyncSessionLookup:
             except BaseException:
                 _close_now(connection)  # cancelled mid-query: its answer may still come
                 raise
-            if len(self._idle) < self._keep:
-                self._idle.append(connection)
-            else:
-                await connection.close()
+            self._idle.append(connection)
             return None if row is None else _view(row)
         raise AssertionError("unreachable")
 
