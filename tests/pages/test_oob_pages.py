@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx2 as httpx  # what starlette.testclient answers with
 import pytest
@@ -11,10 +12,13 @@ from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import OutboxSms
+from secondlock.notifications.sms import OutboxSms, WebhookSms
 from tests.api.oob_helpers import last_mail_code, last_sms_code, sms_outbox, wrong
 from tests.conftest import PASSWORD
+from tests.notifications.sms_server import FakeGateway, sms_server
 from tests.pages.helpers import audit, csrf_of, enroll_app, page_login, page_signup, submit
+
+__all__ = ["sms_server"]
 
 EMAIL = "ada@example.com"
 
@@ -42,7 +46,8 @@ def test_adding_a_phone_turns_2fa_on_and_the_security_page_recommends_more(
     done = add_phone(client, gateway)
     assert done.status_code == 200
     assert "Save your recovery codes" in done.text
-    page = client.get("/account/security")
+    assert "Your only second factor is a phone." in client.get("/account/security").text
+    page = client.get("/account/security/sms-email")
     assert "Your only second factor is a phone." in page.text
     assert "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 0123" in page.text
     assert "2015550123" not in page.text
@@ -133,7 +138,7 @@ def test_adding_an_email_address_as_a_backup(client: TestClient, gateway: Outbox
     assert done.headers["location"] == "/account/security?notice=factor-added"
     page = client.get("/account/security")
     assert "Your only second factor" in page.text  # still only weak ones
-    assert "Email codes" in page.text
+    assert "Codes by text message or email" in page.text
 
 
 def test_dev_outbox_lists_text_messages(client: TestClient, gateway: OutboxSms) -> None:
@@ -185,7 +190,7 @@ def test_with_an_app_and_a_phone_the_security_page_counts_both(
         client: TestClient, gateway: OutboxSms, clock: FixedClock) -> None:
     page_signup(client, EMAIL, PASSWORD)
     enroll_app(client, clock)
-    before = client.get("/account/security").text
+    before = client.get("/account/security/apps").text
     assert "removing it turns two-factor authentication off" in before  # the app alone
     started = submit(client, "/account/security/phone", "/account/security/phone",
                      {"phone": "+1 201 555 0123", "name": "Backup phone"})
@@ -194,11 +199,45 @@ def test_with_an_app_and_a_phone_the_security_page_counts_both(
     client.post("/account/security/factor/confirm", data={
         "authenticator_id": factor.group(1), "method": "sms", "code": last_sms_code(gateway),
         "csrf_token": csrf_of(started.text)}, follow_redirects=False)
-    page = client.get("/account/security").text
+    page = client.get("/account/security/apps").text
     assert "removing it turns two-factor authentication off" not in page
     assert "This is your only" not in page
-    status = page.split('id="mfa-heading"', 1)[1].split("<h3>", 1)[0]
-    assert "a code from your authenticator app" in status
-    assert "a code sent to your phone by text message" in status
-    assert "a recovery code" in status
-    assert "security key" not in status  # it names only what the shopper has
+    rows = re.findall(r'<li class="overview__row".*?</li>', client.get("/account/security").text,
+                      re.S)
+    # One row per method, each saying what the shopper has there (or that it is not set up).
+    assert "iPhone" in rows[0]
+    assert "Not set up" in rows[1]  # no security key
+    assert "Backup phone" in rows[2]
+    assert "10 of 10 left" in rows[3]
+
+
+def test_a_text_the_gateway_refused_is_shown_and_a_new_code_may_be_asked_at_once(
+        client: TestClient, app: FastAPI, gateway: OutboxSms, clock: FixedClock,
+        sms_server: FakeGateway) -> None:
+    add_phone(client, gateway)
+    clock.advance(seconds=60)
+    client.cookies.clear()
+    page_login(client, EMAIL, PASSWORD)
+    step = client.get("/login/verify")
+    real = WebhookSms(f"{sms_server.base_url}/sms", retry_delays=())
+    app.state.services.rt.sms = real  # the loopback gateway, refusing the first text
+    sms_server.fail_with = [500]
+    try:
+        client.post("/login/verify/send", data={"method": "sms",
+                                                 "csrf_token": csrf_of(step.text)})
+        sms_server.wait_for(1)
+        deadline = time.monotonic() + 10
+        page = client.get("/login/verify?method=sms")
+        while "We could not send the code" not in page.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+            page = client.get("/login/verify?method=sms")
+        assert "We could not send the text message right now" in page.text
+        assert 'data-resend-in="0"' in page.text
+        again = client.post("/login/verify/send", data={"method": "sms",
+                                                        "csrf_token": csrf_of(page.text)},
+                            follow_redirects=False)
+        assert again.headers["location"] == "/login/verify?method=sms"
+        sms_server.wait_for(2)
+        assert "We sent a text message" in client.get("/login/verify?method=sms").text
+    finally:
+        real.close()

@@ -6,16 +6,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI
 
 from secondlock import __version__
-from secondlock.composition import Database, build_mailer, build_runtime
+from secondlock.composition import Database, build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
-from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
 from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.recovery_admin import send_due_reminders
@@ -54,20 +54,21 @@ async def recovery_reminders(rt: Runtime, every: float = RECOVERY_TICK_SECONDS) 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
                database: Database | None = None,
                hasher: PasswordHasher | None = None) -> FastAPI:
-    """Build the ASGI app. Nothing is read from the environment here."""
-    notifier = LoopNotifier(mailer or build_mailer(settings))
-    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database,
-                       hasher=hasher)
+    """Build the ASGI app. Nothing is read from the environment here.
+
+    Mail, texts and webhooks leave only through the outbox (#13): services queue them in the
+    transaction of the change that causes them, and this process's dispatcher sends what any
+    process queued (``mailer`` is what it delivers mail through).
+    """
+    rt = build_runtime(settings, mailer=mailer, clock=clock, database=database, hasher=hasher)
     services = Services.build(rt)
-    # The outbox (#13): this process sends what any process queued.
     metrics = Metrics(rt)
     rt.db.signal_listeners.append(metrics.on_signals)
-    dispatcher = Dispatcher(rt, mailer=notifier.mailer, on_result=metrics.on_message)
+    dispatcher = Dispatcher(rt, on_result=metrics.on_message)
     rt.outbox_wake = dispatcher.wake
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notifier.bind(asyncio.get_running_loop())
         await dispatcher.start()
         flusher = asyncio.get_running_loop().create_task(metrics.flush_every())
         ticker = asyncio.create_task(recovery_reminders(rt))
@@ -77,8 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         await asyncio.gather(flusher, ticker, return_exceptions=True)
         await dispatcher.stop()
         await services.sessions.aclose()
-        await notifier.drain()
-        await notifier.mailer.close()
+        await rt.mailer.close()
         rt.sms.close()
         rt.db.dispose()
 
@@ -87,7 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
                   description="Two-factor account security for web shops: the v1 JSON API.")
     app.state.settings = settings
     app.state.services = services
-    app.state.notifier = notifier
+    app.state.mailer = rt.mailer
     app.state.dispatcher = dispatcher
 
     from secondlock.web.pages import install as install_pages
@@ -114,7 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
                                            else "off",
                            "observe": metrics.request_times.observe})]
     for cls, options in layers:
-        app.add_middleware(cls, **options)
+        app.add_middleware(cast(Any, cls), **options)
     # The session check, every request of a shop: past FastAPI's own layers (#17).
     app.take_hot_path(f"{API_PREFIX}/me", me, layers)
     return app

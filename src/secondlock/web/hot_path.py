@@ -24,7 +24,7 @@ from secondlock.core.errors import SecondLockError
 
 Handler = Callable[[Request], Awaitable[Response]]
 #: A middleware class and its options, as given to ``add_middleware``.
-Layer = tuple[Callable[..., ASGIApp], dict[str, Any]]
+Layer = tuple[type[Any], dict[str, Any]]
 
 
 class _Endpoint:
@@ -50,8 +50,9 @@ class _Endpoint:
     async def _handled(self, request: Request, exc: Exception, kind: type[Exception]
                        ) -> Response:
         handle = self.app.exception_handlers[kind]
-        response = handle(request, exc)
-        return await response if inspect.isawaitable(response) else response
+        answer = handle(request, exc)
+        response: Response = await answer if inspect.isawaitable(answer) else answer
+        return response
 
 
 class HotPathApp(FastAPI):

@@ -15,6 +15,10 @@ import signal
 import sys
 from types import FrameType
 
+#: How long a worker may take to answer the supervisor's health ping (uvicorn: 5 s): a
+#: worker still importing on a busy machine was killed and restarted, again and again.
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 def main(argv: list[str]) -> None:
     import uvicorn
@@ -28,7 +32,8 @@ def main(argv: list[str]) -> None:
     # (SECONDLOCK_ACCESS_LOG): uvicorn's are off.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=int(port), workers=int(workers),
                 proxy_headers=False, server_header=False, lifespan="on", access_log=False,
-                log_config=log_config(log_format), timeout_graceful_shutdown=10)
+                log_config=log_config(log_format), timeout_graceful_shutdown=10,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 def _stop_with_exit_code_0_on_sigterm() -> None:

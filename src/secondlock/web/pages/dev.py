@@ -31,14 +31,15 @@ class ShownMail:
 @router.get("/dev/outbox")
 def outbox(request: Request, pages: Renderer, view: MaybeSignedIn) -> Response:
     own_site = pages.settings.origin + "/"
-    mailer = getattr(request.app.state.notifier, "mailer", None)
+    mailer = request.app.state.mailer
     mails: list[ShownMail] | None = None
     if isinstance(mailer, OutboxMailer):
         mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,
                            text=sent.message.text,
-                           # Only links to this service become clickable.
-                           links=[u for u in URL.findall(sent.message.text)
-                                  if u.startswith(own_site)])
+                           # Only links to this service become clickable, each once
+                           # (a mail may repeat its link, say in the text and a footer).
+                           links=list(dict.fromkeys(u for u in URL.findall(sent.message.text)
+                                                    if u.startswith(own_site))))
                  for sent in mailer.latest()[:SHOWN]]
     gateway = pages.services(request).rt.sms  # SMS codes (#4): the text outbox
     texts = gateway.latest()[:SHOWN] if isinstance(gateway, OutboxSms) else None
