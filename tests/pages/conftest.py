@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from sqlalchemy import create_engine
 
+from secondlock.composition import read_through
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.notifications.outbox import OutboxMailer
@@ -81,6 +82,7 @@ def serve_live(data_dir: Path, *, clock: Clock | None = None,
     app = create_app(settings, mailer=outbox, clock=clock)
     texts = OutboxSms(echo=False)
     app.state.services.rt.sms = texts
+    read_through(app.state.services.rt)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

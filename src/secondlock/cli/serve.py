@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import socket
-from types import FrameType
+import subprocess
+import sys
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
 from rich.markup import escape
 
 from secondlock import __version__
@@ -20,13 +19,13 @@ from secondlock.cli.app import (
     app,
     console,
     display_url,
+    err_console,
     fail,
     settings_or_exit,
 )
 from secondlock.cli.database import prepare_schema
 from secondlock.config import Settings, SettingsError, prepare_data_dir
-from secondlock.web.app import create_app
-from secondlock.web.asgi import APP_FACTORY, log_config
+from secondlock.web.asgi import APP_FACTORY
 
 OUTBOX_PATH = "/dev/outbox"
 
@@ -43,9 +42,8 @@ def serve(
     _check_port(host, port)
     schema = prepare_schema(settings)
     _metrics_dir(settings)
-    # Build the app once here, so a broken setup stops now with one traceback instead of
-    # uvicorn respawning crashing workers in a loop.
-    create_app(settings)
+    if workers > 1:
+        _check_that_the_app_builds()
     if settings.log_format == "json":
         import logging.config
 
@@ -59,25 +57,31 @@ def serve(
                                "database": display_url(settings.resolved_database_url)})
     else:
         _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
-    _stop_with_exit_code_0_on_sigterm()
-    # One code path for any number of workers: each process builds its app from the
-    # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
-    # uvicorn must not rewrite the client address.
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, server_header=False, lifespan="on",
-                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
+    if workers > 1:
+        # The supervisor that stays holds no app and none of SecondLock (#17).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "secondlock.web.supervisor", host,  # noqa: S606
+                                  str(port), str(workers), settings.log_format])
+    # One worker: this process is it, and builds its one app from the environment.
+    from secondlock.web.supervisor import main as run
+
+    run([host, str(port), "1", settings.log_format])
 
 
-def _stop_with_exit_code_0_on_sigterm() -> None:
-    """SIGTERM is the normal way to stop the service; after a graceful shutdown exit with 0.
-
-    uvicorn drains requests and runs the app's shutdown on SIGTERM, then raises the signal
-    again so that the previous handler runs: this one, instead of dying by the signal (143).
-    """
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+def _check_that_the_app_builds() -> None:
+    """Build one app in a short-lived child process, as a worker will, before starting
+    several: a broken setup stops here with one traceback instead of uvicorn restarting
+    crashing workers in a loop. The supervisor itself never builds an app, so it stays
+    small (issue #17); with one worker, uvicorn builds the only app in this process and a
+    broken setup ends it at once."""
+    check = subprocess.run(  # noqa: S603 (our own interpreter and module, no input)
+        [sys.executable, "-c", f"import {APP_FACTORY.split(':')[0]} as m; "
+                               f"m.{APP_FACTORY.split(':')[1]}()"],
+        capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        err_console.print(check.stderr.rstrip())
+        fail("the app could not be built with these settings (the error is above)")
 
 
 def _metrics_dir(settings: Settings) -> None:

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn.config
-from fastapi import FastAPI
-
-from secondlock.config import load_settings
-from secondlock.web.app import create_app
+if TYPE_CHECKING:  # imported when called: the supervisor process loads none of the app
+    from fastapi import FastAPI
 
 APP_FACTORY = "secondlock.web.asgi:create_app_from_env"
 
@@ -26,6 +23,9 @@ def create_app_from_env() -> FastAPI:
     Raises:
         SettingsError: a setting is missing or wrong (``secondlock serve`` checks first).
     """
+    from secondlock.config import load_settings
+    from secondlock.web.app import create_app
+
     return create_app(load_settings())
 
 
@@ -46,13 +46,27 @@ class RedactQueryFilter(logging.Filter):
 
 
 def log_config(log_format: str = "text") -> dict[str, Any]:
-    """uvicorn's default logging, with query strings removed from the access log; or one
-    JSON object per line (``SECONDLOCK_LOG_FORMAT=json``)."""
+    """uvicorn's default logging, or one JSON object per line (``SECONDLOCK_LOG_FORMAT=json``).
+
+    The request lines come from the app (``web.logs.RequestObserver``, logger
+    ``secondlock.access``), not from uvicorn's access log: ``secondlock serve`` turns that
+    off. Should uvicorn's be on anyway, query strings are removed from it.
+    """
     if log_format == "json":
         from secondlock.web.logs import json_log_config
 
         return json_log_config()
+    import uvicorn.config
+
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_query"] = {"()": f"{__name__}.RedactQueryFilter"}
     config["handlers"]["access"]["filters"] = ["redact_query"]
+    config["formatters"]["request_line"] = {"()": "uvicorn.logging.DefaultFormatter",
+                                            "fmt": "%(levelprefix)s %(message)s",
+                                            "use_colors": False}
+    config["handlers"]["request_line"] = {"formatter": "request_line",
+                                          "class": "logging.StreamHandler",
+                                          "stream": "ext://sys.stdout"}
+    config["loggers"]["secondlock.access"] = {"handlers": ["request_line"], "level": "INFO",
+                                              "propagate": False}
     return config
