@@ -24,9 +24,9 @@ FACTOR_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 SecurityForm = Annotated[Form, checked_form("/account/security")]
 NO_SUCH_FACTOR = msg("No such authenticator.")
 #: Each method's own page (rename, remove, add), where the security overview leads.
-METHOD_PAGES = {Method.TOTP: "/account/security/apps", Method.WEBAUTHN: "/account/security/keys",
-                Method.SMS: "/account/security/sms-email",
-                Method.EMAIL: "/account/security/sms-email"}
+METHOD_PAGES: dict[str, str] = {
+    Method.TOTP: "/account/security/apps", Method.WEBAUTHN: "/account/security/keys",
+    Method.SMS: "/account/security/sms-email", Method.EMAIL: "/account/security/sms-email"}
 SETUP_GONE = msg("This setup has expired or does not exist.")
 
 
