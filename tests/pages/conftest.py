@@ -204,9 +204,10 @@ def mail_code(live: LiveServer, to: str) -> str:
     return wait_for(find, f"code mail to {to}")
 
 
-def full_account(live: LiveServer, email: str) -> Account:
+def full_account(live: LiveServer, email: str, phone_number: str = PHONE_NUMBER) -> Account:
     """An account with every method: an app, a phone, a backup address, a security key and
-    recovery codes, plus a second session on a remembered device."""
+    recovery codes, plus a second session on a remembered device. Texts are told apart by
+    number: give each account of one server its own ``phone_number``."""
     with live.api() as api:
         full = new_account(api, email)
         app = api.post("/me/authenticators/totp", json={"name": "iPhone"}, headers=full.auth)
@@ -215,11 +216,12 @@ def full_account(live: LiveServer, email: str) -> Account:
                              json={"code": full.totp.now()}, headers=full.auth)
         assert confirmed.status_code == 200, confirmed.text
         full.recovery_codes = confirmed.json()["recovery_codes"]
-        phone = api.post("/me/authenticators/sms", json={"phone": PHONE_NUMBER},
+        phone = api.post("/me/authenticators/sms", json={"phone": phone_number},
                          headers=full.auth)
         assert phone.status_code == 201, phone.text
         api.post(f"/me/authenticators/{phone.json()['id']}/confirm",
-                 json={"code": sms_code(live)}, headers=full.auth).raise_for_status()
+                 json={"code": sms_code(live, phone_number)}, headers=full.auth
+                 ).raise_for_status()
         backup = "backup." + full.email
         mail = api.post("/me/authenticators/email", json={"email": backup}, headers=full.auth)
         assert mail.status_code == 201, mail.text

@@ -60,7 +60,7 @@ def fresh(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
 
 def test_the_overview_of_an_account_with_every_method_fits_in_two_phone_screens(
         browser: Browser, live_server: LiveServer) -> None:
-    account = full_account(live_server, next(_emails))
+    account = full_account(live_server, next(_emails), "+12015550141")
     context = signed_in(browser, live_server, account.token)
     page = context.new_page()
     page.goto(live_server.url + "/account/security")
@@ -76,7 +76,7 @@ def test_the_overview_of_an_account_with_every_method_fits_in_two_phone_screens(
 
 def test_each_row_of_the_overview_leads_to_its_method_page_and_back(
         browser: Browser, live_server: LiveServer) -> None:
-    account = full_account(live_server, next(_emails))
+    account = full_account(live_server, next(_emails), "+12015550142")
     context = signed_in(browser, live_server, account.token)
     page = context.new_page()
     for row_name, (path, heading) in METHOD_PAGES.items():
