@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         flusher.cancel()
         await asyncio.gather(flusher, ticker, return_exceptions=True)
         await dispatcher.stop()
+        await services.sessions.aclose()
         await rt.mailer.close()
         rt.sms.close()
         rt.db.dispose()
