@@ -66,7 +66,7 @@ def add_app(page: Page, url: str, tmp_path: Path, name: str) -> tuple[str, int]:
     Returns the secret and the time step of the code used.
     """
     page.get_by_role("link", name="Security").first.click()
-    page.get_by_role("button", name="Add an authenticator app").click()
+    page.get_by_role("button", name="Set up Authenticator app").click()
     expect(page.get_by_role("heading", name="Step 2: Scan the QR code")).to_be_visible()
     for app in ("Google Authenticator", "Microsoft Authenticator", "Aegis", "2FAS",
                 "1Password"):
@@ -145,7 +145,8 @@ def test_the_whole_wizard_at_phone_size(browser: Browser, live_server: LiveServe
     expect(code).to_have_attribute("inputmode", "numeric")
     code.fill(fresh_code(secret, used))
     page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(url + "/account")
+    expect(page).to_have_url(url + "/account?notice=setup-works")  # the test worked
+    expect(page.get_by_role("status")).to_contain_text("Your setup works")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
     # Lost phone: a recovery code instead.
@@ -210,13 +211,13 @@ def test_removing_an_app_asks_first_with_its_name_and_a_way_back(
     sign_up(phone, url, email)
     add_app(phone, url, tmp_path, "Work phone")
     phone.get_by_role("link", name="I saved them").click()
-    phone.goto(url + "/account/security")
+    phone.goto(url + "/account/security/apps")
     phone.get_by_role("button", name="Remove Work phone").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Remove Work phone?")
     expect(phone.get_by_role("alert")).to_contain_text("turns two-factor authentication off")
     check_page(phone)
     phone.get_by_role("link", name="Keep it").click()
-    expect(phone).to_have_url(url + "/account/security")
+    expect(phone).to_have_url(url + "/account/security/apps")  # back where it was asked
     expect(phone.get_by_role("heading", name="Work phone")).to_be_visible()  # still there
     phone.get_by_role("button", name="Remove Work phone").click()
     phone.get_by_role("button", name="Remove Work phone").click()

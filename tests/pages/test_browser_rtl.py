@@ -63,7 +63,7 @@ def test_arabic_pages_fit_a_phone_and_keep_codes_left_to_right(
 
     page.goto(url + "/account/security")
     fits_the_phone(page)
-    expect(page.get_by_role("heading", name=arabic("Ways to do the second step"))).to_be_visible()
+    expect(page.get_by_role("list", name=arabic("Ways to do the second step"))).to_be_visible()
 
     # The QR step: the code, the key as text (left to right), the code field.
     page.locator("form[action='/account/security/totp'] button[type=submit]").click()

@@ -37,6 +37,7 @@ def test_sms_sign_in_at_phone_width_with_a_live_countdown(
 
     # Add a phone: the page warns that texts are the least safe factor.
     page.goto(url + "/account/security")
+    page.get_by_role("link", name="Set up Codes by text message or email").click()
     page.get_by_role("link", name="Add a phone").click()
     expect(page.get_by_text("SIM swapping")).to_be_visible()
     check_page(page)

@@ -65,8 +65,10 @@ def check_page(page: Page) -> None:
 
 
 def add_key(page: Page, url: str, name: str) -> None:
-    """From the account page: security page, name the key, add it, save the codes."""
+    """From the account page: the security overview, the keys' page, name the key, add it,
+    save the codes; back on the overview, the key's row names it."""
     page.get_by_role("link", name="Security").first.click()
+    page.get_by_role("link", name="Set up Security key or passkey").click()
     expect(page.get_by_role("heading", name="Security keys and passkeys")).to_be_visible()
     check_page(page)
     page.get_by_label("Name for the new key").fill(name)
@@ -74,7 +76,8 @@ def add_key(page: Page, url: str, name: str) -> None:
     expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
     page.get_by_role("link", name="I saved them").click()
     expect(page).to_have_url(url + "/account/security?notice=key-added")
-    expect(page.get_by_role("heading", level=3, name=name)).to_be_visible()
+    expect(page.locator(".overview__row").filter(has_text="Security key or passkey")) \
+        .to_contain_text(name)
     check_page(page)
 
 
@@ -94,6 +97,7 @@ def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer,
     helper = page.evaluate("typeof PublicKeyCredential.parseCreationOptionsFromJSON")
     assert helper == ("function" if helpers == "native" else "undefined")
     add_key(page, url, "YubiKey")
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("stays on this device")).to_be_visible()
     sign_out(page, url)
 
@@ -106,10 +110,12 @@ def test_a_usb_key_as_the_second_step(phone_page: Page, live_server: LiveServer,
     expect(page).to_have_url(url + "/account")
     # The key was used: the security page says so, and it can be renamed.
     page.get_by_role("link", name="Security").first.click()
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("Not used yet")).to_have_count(0)
     page.get_by_label("New name for YubiKey").fill("Blue YubiKey")
     page.get_by_role("button", name="Rename").click()
-    expect(page.get_by_role("heading", level=3, name="Blue YubiKey")).to_be_visible()
+    expect(page.locator(".overview__row").filter(has_text="Security key or passkey")) \
+        .to_contain_text("Blue YubiKey")
 
 
 def test_a_laptop_passkey_signs_in_with_the_button(
@@ -121,6 +127,7 @@ def test_a_laptop_passkey_signs_in_with_the_button(
     with_authenticator(page, LAPTOP)
     sign_up(page, url, email)
     add_key(page, url, "Laptop")
+    page.get_by_role("link", name="Manage Security key or passkey").click()
     expect(page.get_by_text("Chromium virtual authenticator")).to_be_visible()
     sign_out(page, url)
 
@@ -149,6 +156,7 @@ def test_adding_the_same_key_twice_gets_a_friendly_message(
     with_authenticator(page, USB_KEY)
     sign_up(page, url, email)
     add_key(page, url, "YubiKey")
+    page.goto(url + "/account/security/keys")
     page.get_by_label("Name for the new key").fill("Again")
     page.get_by_role("button", name="Add a security key or passkey").click()
     expect(page.get_by_role("alert").filter(has_text="already registered")).to_be_visible()

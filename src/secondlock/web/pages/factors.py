@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.views import SessionView
 from secondlock.services.factors import Factor
 from secondlock.web.deps import request_info
@@ -22,6 +23,10 @@ FACTOR_ID = re.compile(r"^[0-9a-fA-F-]{1,64}$")
 #: A form sent from the security page (or a page it leads to).
 SecurityForm = Annotated[Form, checked_form("/account/security")]
 NO_SUCH_FACTOR = msg("No such authenticator.")
+#: Each method's own page (rename, remove, add), where the security overview leads.
+METHOD_PAGES: dict[str, str] = {
+    Method.TOTP: "/account/security/apps", Method.WEBAUTHN: "/account/security/keys",
+    Method.SMS: "/account/security/sms-email", Method.EMAIL: "/account/security/sms-email"}
 SETUP_GONE = msg("This setup has expired or does not exist.")
 
 
@@ -97,4 +102,5 @@ def _ask_first(pages: Pages, request: Request, view: SessionView, form: Form, *,
     if factor is None:
         return redirect(f"/account/security?notice={gone}")
     return pages.render(request, "remove_factor.html", user=view, factor=factor,
-                        action=request.url.path, last=len(factors) == 1)
+                        action=request.url.path, last=len(factors) == 1,
+                        back=METHOD_PAGES.get(factor.type, "/account/security"))

@@ -20,15 +20,10 @@ from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.web.deps import request_info
 from secondlock.web.pages import sms_email_codes
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
-from secondlock.web.pages.factors import confirmed_factors, failed
+from secondlock.web.pages.factors import METHOD_PAGES, confirmed_factors, failed
 from secondlock.web.pages.rendering import confirm_first, redirect
 
 router = APIRouter(prefix="/account/security", include_in_schema=False)
-
-
-#: Each method's own page, where the overview's "Manage" leads (and a stale factor's link).
-METHOD_PAGES = {Method.TOTP: "/account/security/apps", Method.WEBAUTHN: "/account/security/keys",
-                Method.SMS: sms_email_codes.PAGE, Method.EMAIL: sms_email_codes.PAGE}
 
 
 @router.get("")

@@ -26,7 +26,13 @@ from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
-from secondlock.web.pages.factors import SETUP_GONE, SecurityForm, confirmed_factors, factor_id
+from secondlock.web.pages.factors import (
+    METHOD_PAGES,
+    SETUP_GONE,
+    SecurityForm,
+    confirmed_factors,
+    factor_id,
+)
 from secondlock.web.pages.pending_sign_in import expired, read_mfa_cookie
 from secondlock.web.pages.recovery_codes import render_codes
 from secondlock.web.pages.rendering import Pages, confirm_first, error_status, redirect
@@ -34,7 +40,7 @@ from secondlock.web.pages.rendering import Pages, confirm_first, error_status, r
 #: Where each kind is added (the URLs are a public contract).
 START_PATHS = {Method.SMS: "/account/security/phone", Method.EMAIL: "/account/security/email"}
 #: The page listing the account's phones and addresses.
-PAGE = "/account/security/sms-email"
+PAGE = METHOD_PAGES[Method.SMS]
 
 router = APIRouter(include_in_schema=False)
 
