@@ -24,6 +24,7 @@ from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
 from secondlock.web.api.docs import install_openapi
+from secondlock.web.api.login import verify_lane
 from secondlock.web.logs import RequestObserver
 from secondlock.web.metrics import Metrics
 from secondlock.web.metrics import router as metrics_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.include_router(metrics_router(metrics, token))
     app.router.routes[0:0] = fast_lane()
+    app.router.routes[0:0] = verify_lane()
     html_error = install_pages(app, settings)
     # OpenID Connect provider (issue #7)
     from secondlock.web.oidc.install import install as install_oidc

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match, Route
+from starlette.types import Message, Receive, Scope, Send
 
 from secondlock.services.sign_in import LoginResult
-from secondlock.web.api.docs import errors
+from secondlock.web.api.docs import API_PREFIX, errors
 from secondlock.web.api.schemas import (
     Authenticated,
     LoginRequest,
@@ -51,6 +56,71 @@ def verify(body: VerifyRequest, request: Request) -> Authenticated:
                                                      request_info(request),
                                                      remember=body.remember_device)
     return Authenticated.of(result)
+
+
+VERIFY_PATH = "/login/verify"
+
+
+def verify_lane() -> list[Route]:
+    """POST /login/verify as a plain Starlette route ahead of FastAPI's router (#17).
+
+    A wrong code is what a guessing attack sends over and over: FastAPI's route matching
+    and request handling cost more than the check itself. A well-formed body is validated
+    with the same model and answered here; anything else (not JSON, a wrong field) goes on
+    to the FastAPI route, which answers it exactly as before. Errors from the service go
+    through the app's exception handlers either way.
+    """
+    return [_LaneRoute(f"{API_PREFIX}{VERIFY_PATH}", _VerifyLane(), methods=["POST"])]
+
+
+#: Set in the scope of a request the lane hands on, so the router skips the lane.
+_HANDED_ON = "secondlock.verify_lane_handed_on"
+
+
+class _LaneRoute(Route):
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get(_HANDED_ON):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+class _VerifyLane:
+    """An ASGI app (so it can hand the request on with its body)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        raw = await request.body()
+        try:
+            body = VerifyRequest.model_validate_json(raw) \
+                if _is_json(request) else None
+        except ValidationError:
+            body = None
+        if body is None:
+            await self._fallback(scope, raw, send)
+            return
+        result = await run_in_threadpool(
+            services_of(request).second_step.verify, body.mfa_token, body.method, body.code,
+            request_info(request), remember=body.remember_device)
+        answer = Authenticated.of(result).model_dump(mode="json")
+        await JSONResponse(answer)(scope, receive, send)
+
+    async def _fallback(self, scope: Scope, raw: bytes, send: Send) -> None:
+        """The FastAPI route, with the body already read replayed to it."""
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        await scope["app"].router({**scope, _HANDED_ON: True}, replay, send)
+
+
+def _is_json(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json"
 
 
 @router.post("/reauth", responses=errors(401, 403, 429))
