@@ -165,6 +165,16 @@ class Bench:
                          + (" (3rd wrong code: alert mail)" if uses >= 3 else ""))
         return result
 
+    def refused(self, sl: Server, bare: Server, bare_post: Scenario) -> tuple[Result, Result]:
+        """Scenario r: sign-ins refused because the account and the IP are locked (b1 and
+        b1r locked both), alternating with the bare app's POST for the ratio."""
+        r = login_scenario("r: POST /login, refused (account and IP locked)")
+        runs: dict[str, list[Result]] = {"bare": [], "secondlock": []}
+        for _ in range(self.args.rounds):
+            runs["bare"].append(self.measure(bare_post, bare, warm=False))
+            runs["secondlock"].append(self.measure(r, sl, warm=False))
+        return median(runs["secondlock"])[0], median(runs["bare"])[0]
+
     def run(self) -> str:
         sl, bare, token = self.start_servers()
         me = Scenario("a: GET /api/v1/me (bearer)", "GET", "/api/v1/me",
@@ -191,6 +201,7 @@ class Bench:
         b1_r = self.measure(b1, sl, warm=False)
         b1r_r = self.measure(b1r, sl, warm=False)
         sl.mark_memory("after b1 and b1r (throttled)")
+        r_r, r_bare = self.refused(sl, bare, bare_post)
         c_r = self.wrong_codes(sl)
         sl.mark_memory("after c (wrong TOTP codes)")
         rss_now = sl.status("VmRSS")
@@ -201,12 +212,13 @@ class Bench:
         rows = [Row.of(bare_get_r, bare_get_r, bare_spread), Row.of(me_r, bare_get_r, me_spread),
                 Row.of(bare_post_r, bare_post_r), Row.of(b3_r, bare_post_r),
                 Row.of(b1_r, bare_post_r), Row.of(b1r_r, bare_post_r),
-                Row.of(c_r, bare_post_r),
+                Row.of(c_r, bare_post_r), Row.of(r_r, r_bare),
                 Row.single_threaded("b2: POST /login, first failure, in-process, 1 thread",
                                     cost, bare_post_r)]
         return render(rows, sl.marks, rss_now, statements, cost,
                       {"GET /me": me_r.rps / bare_get_r.rps,
-                       "c (wrong TOTP code)": c_r.rps / bare_post_r.rps},
+                       "c (wrong TOTP code)": c_r.rps / bare_post_r.rps,
+                       "r (refused sign-in)": r_r.rps / r_bare.rps},
                       notes=[self.mfa_note])
 
 
