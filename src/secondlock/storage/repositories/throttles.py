@@ -168,8 +168,11 @@ class Throttles:
         values = {f"key_{i}": key for i, key in enumerate(keys)}
         rows: Sequence[Any] = _refuse(len(keys)).execute(self.db.connection(), now=now,
                                                          **values).all()
-        return {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
-                if lock is not None}
+        locks = {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
+                 if lock is not None}
+        if locks:  # one refused attempt for metrics, whichever keys refused it
+            note(self.db, "refused", kind=lock_kind(max(locks, key=locks.__getitem__)))
+        return locks
 
     def take_refused(self, key: str) -> Refused | None:
         """The refused attempts counted on ``key`` since they were last taken, cleared."""
