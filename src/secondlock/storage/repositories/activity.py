@@ -88,12 +88,6 @@ class Activity:
                 ActivityEvent.at > since).order_by(ActivityEvent.at.desc()).limit(limit))
         return [(name, ip, at) for name, ip, at in rows]
 
-    def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
-        """Whether such a row was written since ``since`` (served by the index on ``at``)."""
-        return self.db.scalars(select(ActivityEvent.id).where(
-            ActivityEvent.at > since, ActivityEvent.event == event,
-            ActivityEvent.reason == reason, ActivityEvent.ip == ip).limit(1)).first() is not None
-
     def delete_before(self, cutoff: datetime, *, batch: int = 5000) -> int:
         """Delete up to ``batch`` rows older than ``cutoff`` (oldest first); returns how many.
 

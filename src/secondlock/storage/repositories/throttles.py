@@ -93,12 +93,6 @@ class Throttles:
     def get(self, key: str) -> Throttle | None:
         return self.db.get(Throttle, key)
 
-    def locks_by_key(self, keys: list[str]) -> dict[str, datetime]:
-        """The lock of each of ``keys`` that has one, read in one statement."""
-        rows = self.db.execute(select(Throttle.key, Throttle.locked_until).where(
-            Throttle.key.in_(keys), Throttle.locked_until.is_not(None)))
-        return {key: lock for key, lock in rows if lock is not None}
-
     def locks(self, keys: list[str]) -> list[datetime]:
         return [lock for lock in self.db.scalars(
             select(Throttle.locked_until).where(Throttle.key.in_(keys))) if lock is not None]
