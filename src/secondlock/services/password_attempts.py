@@ -73,8 +73,20 @@ class PasswordAttempts:
                     in_flight is None or time.monotonic() >= deadline)):
                 self._refuse(max(ip_lock or 0, account_lock or 0))
             if account_lock is not None:
-                time.sleep(IN_FLIGHT_POLL_SECONDS)
+                self._wait_for_in_flight(deadline)
             # else: locked meanwhile (the ticket was refused), look again
+
+    def _wait_for_in_flight(self, deadline: float) -> None:
+        """Wait until the attempt in flight at the cap has its outcome. Polls read only:
+        a writer per waiting request would queue in front of the outcome it waits for."""
+        key = _in_flight(self.account_key)
+        while time.monotonic() < deadline:
+            time.sleep(IN_FLIGHT_POLL_SECONDS)
+            with self.rt.db.read() as s:
+                lock = retry_after(max(Throttles(s).locks([key]), default=None),
+                                   self.rt.clock.now())
+            if lock is None:
+                return
 
     def _take_ticket(self, throttles: Throttles, now: datetime) -> int | None:
         """The attempt's number, or None when the key was locked meanwhile."""
