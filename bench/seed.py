@@ -23,7 +23,7 @@ from secondlock.storage.orm import Account, Authenticator, MfaChallenge
 
 # Throw-away fixtures for a temporary database, not credentials.
 EMAIL = "ada@example.com"
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "plum lantern orbit quay 73"  # noqa: S105
 WRONG_PASSWORD = "not the password at all"  # noqa: S105
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 CLONE_EMAIL = "bench-{}@example.com"
@@ -48,7 +48,8 @@ def server_env(settings: Settings, base: dict[str, str], *, trusted_proxies: str
 
 
 def migrate(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # SecondLock refuses a data folder open to others
     engine = create_engine(settings.resolved_database_url)
     try:
         upgrade(engine)

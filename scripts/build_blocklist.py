@@ -157,9 +157,10 @@ DIGIT_RUNS = ("123", "1234", "12345", "123456", "1234567", "12345678", "12345678
               "147258369", "159753", "123654", "7777777", "11111111", "1111111111",
               "12341234", "123456123456")
 YEARS = tuple(str(year) for year in range(1950, 2031))
-#: Well-known phrases people use as "passphrases" (song lines, sayings, film quotes). Not
-#: xkcd's "correct horse battery staple": the test suite signs up with it.
+#: Well-known phrases people use as "passphrases" (song lines, sayings, film quotes, and
+#: xkcd's famous example passphrase).
 PHRASES = (
+    "correct horse battery staple",
     "i love you", "i love you so much", "i love you forever", "i love my wife",
     "i love my husband", "i love my family", "i love my kids", "i love my dog",
     "i love my mom", "i love jesus", "jesus loves me", "jesus is lord", "god is good",

@@ -28,7 +28,7 @@ from secondlock.storage.schema import metadata
 from secondlock.web.app import create_app
 
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "plum lantern orbit quay 73"
 PG_ENV = "SECONDLOCK_TEST_DATABASE_URL"
 REQUIRE_ENV = "SECONDLOCK_TEST_REQUIRE_SERVICES"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

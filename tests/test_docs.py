@@ -208,7 +208,9 @@ def test_configuration_shows_the_real_defaults() -> None:
         default = field.default
         if default is None or default in ("", ()):
             continue
-        if isinstance(default, float) and default.is_integer():
+        if isinstance(default, bool):  # written as in the environment
+            shown = str(default).lower()
+        elif isinstance(default, float) and default.is_integer():
             shown = str(int(default))
         elif isinstance(default, Path):
             shown = default.as_posix()

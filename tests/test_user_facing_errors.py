@@ -21,9 +21,10 @@ PACKAGE = Path(secondlock.__file__).parent
 #: Errors that never reach a shopper's screen: settings (the operator's console), decryption
 #: and gateway failures (logged, then reported with a translated error), OAuth protocol
 #: errors (English by RFC 6749, for the shop's developer), and bare HTTP statuses (the page
-#: shows its own translated text for the status).
+#: shows its own translated text for the status), and SQLAlchemy's connection errors (the pool
+#: handles them; a request that still fails answers the translated database_unavailable).
 NOT_FOR_SHOPPERS = {"SettingsError", "DecryptionError", "DeliveryError", "InvalidRequestError",
-                    "HTTPException"}
+                    "HTTPException", "DisconnectionError", "OperationalError"}
 BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
                   if isinstance(value, type) and issubclass(value, BaseException)}
 

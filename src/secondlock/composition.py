@@ -15,7 +15,7 @@ from secondlock.core.clock import Clock, SystemClock
 from secondlock.core.passwords import HashParameters, PasswordHasher, PasswordPolicy
 from secondlock.core.places import PlaceLookup
 from secondlock.geoip import build_places
-from secondlock.notifications.base import Mailer, Notifier
+from secondlock.notifications.base import Mailer
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms, build_sms_gateway
 from secondlock.notifications.smtp import SmtpMailer
@@ -38,6 +38,7 @@ __all__ = [
     "default_blocklist",
     "migration_engine",
     "pending_revisions",
+    "read_through",
     "upgrade",
 ]
 
@@ -59,13 +60,15 @@ def build_mailer(settings: Settings) -> Mailer:
     return OutboxMailer()
 
 
-def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None = None,
+def build_runtime(settings: Settings, *, mailer: Mailer | None = None, clock: Clock | None = None,
                   database: Database | None = None,
                   hasher: PasswordHasher | None = None) -> Runtime:
     """Wire the services' dependencies; used by the app factory and the CLI.
 
-    ``hasher`` replaces the one built from the argon2 settings (tests use cheap parameters
-    below the settings' floor where hashing cost is not what they test).
+    ``mailer`` is what the outbox dispatcher delivers mail through (default: SMTP when
+    configured, else the development outbox). ``hasher`` replaces the one built from the
+    argon2 settings (tests use cheap parameters below the settings' floor where hashing cost
+    is not what they test).
     """
     rt = Runtime(
         settings=settings,
@@ -79,26 +82,27 @@ def build_runtime(settings: Settings, *, notifier: Notifier, clock: Clock | None
                               min_length_single_factor=settings.password_min_length_single_factor,
                               service_name=settings.service_name),
         blocklist=default_blocklist(settings.password_min_length),
-        notifier=notifier,
+        mailer=mailer or build_mailer(settings),
         keyring=settings.keyring(),
         sms=build_sms_gateway(settings),
         pwned=PwnedPasswords(settings.pwned_passwords_url)
         if settings.pwned_passwords == "api" else None,
         places=places_for(settings.geoip),
     )
-    _read_through(rt, getattr(notifier, "mailer", None))
+    read_through(rt)
     return rt
 
 
-def _read_through(rt: Runtime, mailer: Mailer | None) -> None:
+def read_through(rt: Runtime) -> None:
     """The development outboxes (console + /dev/outbox) deliver what the database outbox holds
-    before they are read, so the page (and a test) shows a mail right after its change."""
+    before they are read, so the page (and a test) shows a mail right after its change.
+    Called again after ``rt.sms`` or ``rt.mailer`` is replaced (tests do)."""
+    mailer = rt.mailer
     if isinstance(mailer, OutboxMailer) or isinstance(rt.sms, OutboxSms):
         from secondlock.services.outbox_dispatcher import Dispatcher
 
         # One at a time, oldest first: the page lists them in the order they were queued.
-        flusher = Dispatcher(rt, mailer=mailer if mailer is not None else OutboxMailer(),
-                             mail_concurrency=1, sms_concurrency=1)
+        flusher = Dispatcher(rt, mailer=mailer, mail_concurrency=1, sms_concurrency=1)
         if isinstance(mailer, OutboxMailer):
             mailer.before_read = flusher.deliver_now
         if isinstance(rt.sms, OutboxSms):

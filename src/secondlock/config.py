@@ -211,6 +211,8 @@ class Settings(BaseModel):
     metrics_token: SecretStr | None = None
     #: ``text`` (uvicorn's usual lines) or ``json`` (one JSON object per line).
     log_format: Literal["text", "json"] = "text"
+    #: One line per request (in the log format above); ``false`` turns it off.
+    access_log: bool = True
 
     # Where a sign-in comes from, and requiring 2FA (issue #16) ---------------------------
     #: ``builtin`` (offline country lookup), a path to a MaxMind ``.mmdb`` file (City or

@@ -10,6 +10,7 @@ import httpx2 as httpx  # what starlette.testclient answers with
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from secondlock.composition import read_through
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
@@ -23,6 +24,7 @@ def sms_outbox(app: FastAPI) -> OutboxSms:
     """The app's SMS outbox (the development default), made quiet."""
     gateway = OutboxSms(echo=False)
     app.state.services.rt.sms = gateway
+    read_through(app.state.services.rt)
     return gateway
 
 

@@ -29,12 +29,12 @@ def ask(client: TestClient, email: str, **headers: str) -> str:
     before = len(reset_mails_for(client, email))
     response = client.post(RESET, json={"email": email}, headers=headers)
     assert response.status_code == 202, response.text
-    outbox: OutboxMailer = client.app.state.notifier.mailer  # type: ignore[attr-defined]
+    outbox: OutboxMailer = client.app.state.mailer  # type: ignore[attr-defined]
     return token_in(wait_for_reset_mail(outbox, email, count=before + 1))[1]
 
 
 def reset_mails_for(client: TestClient, email: str) -> list[object]:
-    outbox: OutboxMailer = client.app.state.notifier.mailer  # type: ignore[attr-defined]
+    outbox: OutboxMailer = client.app.state.mailer  # type: ignore[attr-defined]
     return list(reset_mails(outbox, email))
 
 

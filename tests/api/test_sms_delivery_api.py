@@ -1,17 +1,21 @@
 """SMS sign-in end to end through real gateways on loopback: webhook and Twilio shape.
 
-The gateway failing (500, down, hanging) gives a clear 503 and keeps everything: the pending
-sign-in, the factor, and the right to ask again at once.
+Texts leave through the outbox (#13), off the request path: the challenge answers 202 with
+delivery ``pending`` and ``POST /login/challenge/status`` tells what became of the code. The
+gateway failing (500, down, hanging) shows there as ``failed`` and keeps everything: the
+pending sign-in, the factor, and the right to ask again at once, cooldown or not.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
@@ -38,7 +42,7 @@ def settings(request: pytest.FixtureRequest, settings_factory: Callable[..., Set
 
 
 def last_code(server: FakeGateway) -> str:
-    match = re.search(r"\b(\d{6})\b", server.bodies()[-1])
+    match = re.search(r"\b(\d{6})\b", server.wait_for(1)[-1])
     assert match
     return match.group(1)
 
@@ -54,6 +58,7 @@ def phone_account(client: TestClient, sms_server: FakeGateway, clock: FixedClock
     started = client.post("/api/v1/me/authenticators/sms", json={"phone": PHONE},
                           headers=account.auth)
     assert started.status_code == 201, started.text
+    assert started.json()["delivery"] == "pending"  # queued; the gateway gets it off-path
     confirmed = client.post(f"/api/v1/me/authenticators/{started.json()['id']}/confirm",
                             json={"code": last_code(sms_server)}, headers=account.auth)
     assert confirmed.status_code == 200, confirmed.text
@@ -61,34 +66,75 @@ def phone_account(client: TestClient, sms_server: FakeGateway, clock: FixedClock
     return account
 
 
+def delivery_of(client: TestClient, token: str, wanted: str, timeout: float = 10.0) -> str:
+    """Ask ``/login/challenge/status`` until the code's delivery is ``wanted``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = client.post("/api/v1/login/challenge/status",
+                            json={"mfa_token": token, "method": "sms"})
+        assert state.status_code == 200, state.text
+        delivery: str = state.json()["delivery"]
+        if delivery == wanted or time.monotonic() > deadline:
+            return delivery
+        time.sleep(0.02)
+
+
+def send(client: TestClient, token: str) -> Response:
+    return client.post("/api/v1/login/challenge", json={"mfa_token": token, "method": "sms"})
+
+
 def test_sign_in_with_a_code_the_gateway_received(client: TestClient, sms_server: FakeGateway,
                                                   phone_account: MadeAccount) -> None:
     token = start_login(client, phone_account)
-    sent = client.post("/api/v1/login/challenge", json={"mfa_token": token, "method": "sms"})
+    before = client.post("/api/v1/login/challenge/status",
+                         json={"mfa_token": token, "method": "sms"}).json()
+    assert before["delivery"] == "none"
+    sent = send(client, token)
     assert sent.status_code == 202, sent.text
+    assert sent.json()["delivery"] == "pending"
+    sms_server.wait_for(2)
     assert destinations(sms_server) == [PHONE, PHONE]
     body = sms_server.bodies()[-1]
     assert body.startswith(f"{last_code(sms_server)} is your SecondLock code.")
+    assert delivery_of(client, token, "sent") == "sent"
     assert verify(client, token, last_code(sms_server), method="sms").status_code == 200
 
 
-def test_gateway_500_gives_a_clear_error_and_keeps_the_sign_in(
-        client: TestClient, sms_server: FakeGateway, phone_account: MadeAccount) -> None:
+def test_gateway_500_shows_as_failed_and_a_new_code_may_be_asked_at_once(
+        client: TestClient, app: FastAPI, sms_server: FakeGateway,
+        phone_account: MadeAccount) -> None:
     token = start_login(client, phone_account)
     sms_server.fail_with = [500]
-    failed = client.post("/api/v1/login/challenge", json={"mfa_token": token, "method": "sms"})
-    assert failed.status_code == 503
-    assert failed.json()["code"] == "delivery_failed"
-    assert "another way" in failed.json()["detail"]
-    # Nothing lost: the same pending sign-in may ask again at once, and it works.
-    again = client.post("/api/v1/login/challenge", json={"mfa_token": token, "method": "sms"})
+    assert send(client, token).status_code == 202
+    assert delivery_of(client, token, "failed") == "failed"
+    state = client.post("/api/v1/login/challenge/status",
+                        json={"mfa_token": token, "method": "sms"}).json()
+    assert state["resend_in"] == 0
+    # Nothing lost: the same pending sign-in asks again at once (no cooldown), and it works.
+    again = send(client, token)
     assert again.status_code == 202, again.text
+    sms_server.wait_for(3)
+    assert delivery_of(client, token, "sent") == "sent"
     assert verify(client, token, last_code(sms_server), method="sms").status_code == 200
+    # The refused code was replaced: the outbox does not retry it later.
+    app.state.dispatcher.wake()
+    time.sleep(0.3)
+    assert len(sms_server.received) == 3
 
 
-def test_gateway_down_or_hanging_gives_a_clear_error(client: TestClient, app: FastAPI,
-                                                     sms_server: FakeGateway,
-                                                     phone_account: MadeAccount) -> None:
+def test_a_sent_code_keeps_the_cooldown(client: TestClient, sms_server: FakeGateway,
+                                        phone_account: MadeAccount) -> None:
+    token = start_login(client, phone_account)
+    assert send(client, token).status_code == 202
+    assert delivery_of(client, token, "sent") == "sent"
+    refused = send(client, token)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_gateway_down_or_hanging_shows_as_failed(client: TestClient, app: FastAPI,
+                                                 sms_server: FakeGateway,
+                                                 phone_account: MadeAccount) -> None:
     rt = app.state.services.rt
     working = rt.sms
     token = start_login(client, phone_account)
@@ -98,30 +144,51 @@ def test_gateway_down_or_hanging_gives_a_clear_error(client: TestClient, app: Fa
         for broken in (down, hanging):
             sms_server.hang = broken is hanging
             rt.sms = broken
-            failed = client.post("/api/v1/login/challenge",
-                                 json={"mfa_token": token, "method": "sms"})
-            assert failed.status_code == 503, failed.text
-            assert failed.json()["code"] == "delivery_failed"
+            assert send(client, token).status_code == 202
+            assert delivery_of(client, token, "failed") == "failed"
     finally:
         down.close()
         hanging.close()
         rt.sms = working
     sms_server.hang = False
     sms_server.release.set()
-    assert client.post("/api/v1/login/challenge",
-                       json={"mfa_token": token, "method": "sms"}).status_code == 202
+    received = len(sms_server.received)
+    assert send(client, token).status_code == 202
+    sms_server.wait_for(received + 1)
     assert verify(client, token, last_code(sms_server), method="sms").status_code == 200
 
 
-def test_a_failed_first_text_leaves_no_half_added_phone(
+def test_a_code_that_expires_before_the_gateway_takes_it_is_dropped(
+        client: TestClient, app: FastAPI, clock: FixedClock, sms_server: FakeGateway,
+        phone_account: MadeAccount) -> None:
+    token = start_login(client, phone_account)
+    sms_server.fail_with = [500]
+    assert send(client, token).status_code == 202
+    assert delivery_of(client, token, "failed") == "failed"
+    clock.advance(minutes=11)  # past the retry and past the code's (and sign-in's) expiry
+    app.state.dispatcher.wake()
+    time.sleep(0.5)
+    assert len(sms_server.received) == 2  # the enrollment code and the refused attempt
+
+
+def test_a_failed_first_text_can_be_sent_again_at_once(
         client: TestClient, sms_server: FakeGateway,
         account_factory: Callable[..., MadeAccount]) -> None:
     account = account_factory()
     sms_server.fail_with = [500]
-    failed = client.post("/api/v1/me/authenticators/sms", json={"phone": PHONE},
-                         headers=account.auth)
-    assert failed.status_code == 503
-    assert client.get("/api/v1/me/authenticators", headers=account.auth).json() == []
-    ok = client.post("/api/v1/me/authenticators/sms", json={"phone": PHONE},
-                     headers=account.auth)
-    assert ok.status_code == 201, ok.text
+    started = client.post("/api/v1/me/authenticators/sms", json={"phone": PHONE},
+                          headers=account.auth)
+    assert started.status_code == 201, started.text
+    factor = started.json()["id"]
+    sms_server.wait_for(1)
+    deadline = time.monotonic() + 10
+    while True:  # the outbox records the refusal just after the gateway answered
+        again = client.post(f"/api/v1/me/authenticators/{factor}/resend", headers=account.auth)
+        if again.status_code != 429 or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert again.status_code == 202, again.text
+    sms_server.wait_for(2)
+    confirmed = client.post(f"/api/v1/me/authenticators/{factor}/confirm",
+                            json={"code": last_code(sms_server)}, headers=account.auth)
+    assert confirmed.status_code == 200, confirmed.text

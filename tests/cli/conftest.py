@@ -14,7 +14,6 @@ from typer.testing import CliRunner, Result
 from secondlock.cli import app
 from secondlock.composition import build_runtime
 from secondlock.config import load_settings
-from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from tests.conftest import PG_ENV
@@ -73,7 +72,7 @@ def invoke() -> Invoke:
 def services_for(env: dict[str, str]) -> Iterator[Services]:
     """The services over the same database the commands used."""
     settings = load_settings(env)
-    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)))
+    rt = build_runtime(settings, mailer=OutboxMailer(echo=False))
     try:
         yield Services.build(rt)
     finally:

@@ -28,6 +28,7 @@ def test_add_list_and_remove_staff(invoke: Invoke, cli_env: dict[str, str]) -> N
                   env=cli_env).exit_code == 2
     added = invoke("staff", "add", "ADA@example.com", "--role", "support", env=cli_env)
     assert added.exit_code == 0, added.output
+    assert "has no security key or passkey yet" in added.stdout
     listed = invoke("staff", "list", env=cli_env)
     assert "ada@example.com  support" in listed.stdout
     assert invoke("staff", "add", "ada@example.com", "--role", "admin",

@@ -118,6 +118,8 @@ def test_the_list_covers_long_passwords(default_list: PasswordBlocklist) -> None
     "passwordpassword",            # a common password repeated
     "iloveyousomuch123",           # a well-known phrase
     "may the force be with you",
+    "correct horse battery staple",  # the passphrase everyone copied from xkcd
+    "CorrectHorseBatteryStaple",
 ])
 def test_long_listed_and_generated_passwords_are_blocked(default_list: PasswordBlocklist,
                                                          password: str) -> None:
@@ -145,7 +147,7 @@ def test_common_passwords_wrapped_in_digit_runs_are_blocked(default_list: Passwo
 
 
 @pytest.mark.parametrize("password", [
-    "correct horse battery staple",
+    "plum lantern orbit quay 73",  # the suite's own sign-up password
     "sunshine2014beach",           # the digits are inside, between two words
     "password8371946205",          # not a run, a repeat, a year or a date
     "839201748392017",

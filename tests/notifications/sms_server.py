@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,16 @@ class FakeGateway:
 
     def bodies(self) -> list[str]:
         return [r.json["body"] if r.json else r.form.get("Body", "") for r in self.received]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[str]:
+        """The bodies once ``count`` requests arrived (texts leave through the outbox, off
+        the request path)."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} texts, got {len(self.received)}")
+            time.sleep(0.02)
+        return self.bodies()
 
 
 def _app(state: FakeGateway) -> Starlette:

@@ -8,11 +8,13 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.base import DeliveryError, OutgoingEmail
-from secondlock.notifications.dispatch import deliver_with_retry
 from secondlock.notifications.smtp import SmtpMailer
+from secondlock.services.outbox import queue_email
+from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.storage.db import Database
 from secondlock.web.app import create_app
 from tests.conftest import PASSWORD
@@ -46,12 +48,26 @@ def test_unreachable_server_raises_delivery_error_without_content() -> None:
     assert "Plain words" not in str(info.value)
 
 
-def test_temporary_failure_is_retried(smtp_server: tuple[Inbox, int]) -> None:
+def test_temporary_failure_is_retried_by_the_outbox(
+        smtp_server: tuple[Inbox, int], settings_factory: Callable[..., Settings],
+        clock: FixedClock, database: Database) -> None:
     inbox, port = smtp_server
     inbox.fail_next = 1
     mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", "x@example.com")
-    assert asyncio.run(deliver_with_retry(mailer, MESSAGE, delays=(0.01,)))
+    rt = build_runtime(settings_factory(), mailer=mailer, clock=clock, database=database)
+    with rt.db.write() as s:
+        queue_email(rt, s, MESSAGE)
+        s.commit()
+
+    async def round_() -> int:
+        return await Dispatcher(rt).deliver_due()
+
+    assert asyncio.run(round_()) == 1  # refused: waits for its retry
+    assert inbox.messages == []
+    clock.advance(seconds=10)
+    assert asyncio.run(round_()) == 1
     assert len(inbox.wait()) == 1
+    asyncio.run(mailer.close())
 
 
 def test_sign_up_mails_the_welcome_through_smtp(

@@ -164,7 +164,7 @@ def test_not_signed_in_goes_to_sign_in_and_comes_back(provider: Provider) -> Non
         page = browser.get("/login")
         signed_in = browser.post("/login", data={
             "csrf_token": csrf_of(page.text), "email": shopper.email,
-            "password": "correct horse battery staple"})
+            "password": "plum lantern orbit quay 73"})
         assert signed_in.headers["location"].startswith("/oidc/authorize/continue?")
         hop = browser.get(signed_in.headers["location"])
         back = browser.get(refresh_target(hop.text))

@@ -73,10 +73,10 @@ def test_consent_and_confirm_posts_without_csrf_are_refused(client: TestClient) 
 def test_malformed_nonce_is_refused_back_to_the_shop(client: TestClient, client_id: str,
                                                      nonce: str) -> None:
     login = client.post("/api/v1/accounts", json={"email": "n@example.com",
-                                                  "password": "correct horse battery staple"})
+                                                  "password": "plum lantern orbit quay 73"})
     assert login.status_code == 201
     token = client.post("/api/v1/login", json={"email": "n@example.com",
-                                               "password": "correct horse battery staple"})
+                                               "password": "plum lantern orbit quay 73"})
     client.cookies.set("secondlock_session", token.json()["token"])
     answer = client.get("/oidc/authorize", follow_redirects=False, params={
         "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT,

@@ -13,7 +13,6 @@ from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import Clock, FixedClock
 from secondlock.notifications.base import DeliveryError, OutgoingEmail
-from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services.outbox import queue_email
 from secondlock.services.outbox_dispatcher import Dispatcher
@@ -49,7 +48,7 @@ def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]
 
 
 def build_rt(settings: Settings, clock: Clock) -> Runtime:
-    return build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
+    return build_runtime(settings, mailer=OutboxMailer(echo=False),
                          clock=clock, database=Database(settings.resolved_database_url))
 
 
@@ -58,7 +57,7 @@ def make_rt(settings_factory: Callable[..., Settings], clock: FixedClock,
             database: Database) -> Callable[..., Runtime]:
     def make(**overrides: Any) -> Runtime:
         return build_runtime(settings_factory(**overrides),
-                             notifier=BlockingNotifier(OutboxMailer(echo=False)), clock=clock,
+                             mailer=OutboxMailer(echo=False), clock=clock,
                              database=database)
 
     return make

@@ -1,9 +1,11 @@
-"""kill -9 right after commits that cause mail, against real server processes and a real
-SMTP server: every committed change's notice arrives after the restart.
+"""kill -9 right after commits that cause mail and texts, against real server processes, a
+real SMTP server and a real HTTP SMS gateway on loopback: every committed change's message
+arrives after the restart.
 
-Each round: turn 2FA on, sign in from a new device, reset the password, with the server
-killed (SIGKILL) right after each answer and started again. Then the same once more with a
-normal stop: there every notice arrives exactly once.
+Each round: turn 2FA on, sign in from a new device, reset the password; or add a phone (an
+SMS code), start a recovery and complete it; with the server killed (SIGKILL) right after
+each answer and started again. Then the same once more with a normal stop: there every
+message arrives exactly once.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import pytest
 from tests.cli.test_serve import SECONDLOCK, Server, free_port
 from tests.conftest import PASSWORD
 from tests.notifications.conftest import Inbox
+from tests.notifications.sms_server import FakeGateway, sms_server
+
+__all__ = ["sms_server"]
 
 ROUNDS = int(os.environ.get("SECONDLOCK_TEST_KILL_ROUNDS", "3"))
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -176,3 +181,104 @@ def test_kill_nine_after_a_commit_loses_no_notice(server_env: dict[str, str], tm
     assert len(repeated) <= 1, repeated
     assert log.read_text(errors="replace").count("Application startup complete") \
         >= 3 * ROUNDS + 1
+
+
+# Recovery notices and SMS codes (#13): the same kill -9 after the commits that cause them.
+MESSAGE_ROUNDS = int(os.environ.get("SECONDLOCK_TEST_KILL_MESSAGE_ROUNDS", "2"))
+RECOVERY_LINK = re.compile(r"/recovery/link\?token=([\w-]+)")
+RECOVERY_DELAY_SECONDS = 2
+RECOVERY_NOTICES = {"started": "someone is recovering your account",
+                    "completed": "your account was recovered"}
+
+
+def texts_to(gateway: FakeGateway, phone: str, part: str) -> list[str]:
+    return [r.json["body"] for r in list(gateway.received)
+            if r.json and r.json["to"] == phone and part in r.json["body"]]
+
+
+def wait_for_text(gateway: FakeGateway, phone: str, part: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = texts_to(gateway, phone, part)
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no text {part!r} to {phone}; got {gateway.bodies()}")
+
+
+def run_messages_round(server: Node, inbox: Inbox, gateway: FakeGateway, email: str,
+                       phone: str, *, kill: bool) -> None:
+    """Add a phone (an SMS code), start a recovery, complete it: a kill after each commit."""
+    def after_commit() -> None:
+        if kill:
+            server.kill_nine()
+            server.start()
+
+    with httpx.Client(base_url=server.url, timeout=10,
+                      headers={"User-Agent": DESKTOP_UA}) as http:
+        assert http.post("/api/v1/accounts", json={"email": email, "password": PASSWORD}
+                         ).status_code == 201
+        token = http.post("/api/v1/login", json={"email": email, "password": PASSWORD}
+                          ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        started = http.post("/api/v1/me/authenticators/sms", json={"phone": phone},
+                            headers=auth)
+        assert started.status_code == 201, started.text
+    after_commit()  # the code is stored and its text queued: it must still arrive
+    code = re.search(r"\b(\d{6})\b", wait_for_text(gateway, phone, "code", timeout=120))
+    assert code
+    with httpx.Client(base_url=server.url, timeout=10,
+                      headers={"User-Agent": DESKTOP_UA}) as http:
+        confirmed = http.post(f"/api/v1/me/authenticators/{started.json()['id']}/confirm",
+                              json={"code": code.group(1)}, headers=auth)
+        assert confirmed.status_code == 200, confirmed.text
+        assert http.post("/api/v1/recovery", json={"email": email}).status_code == 202
+        link = RECOVERY_LINK.search(text_of(wait_for_mail(inbox, email, "recover your account",
+                                                          timeout=60)))
+        assert link
+        body = {"token": link.group(1), "password": PASSWORD}
+        assert http.post("/api/v1/recovery/start", json=body).status_code == 202
+    after_commit()  # the recovery waits: every channel must hear of it
+    time.sleep(RECOVERY_DELAY_SECONDS)
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        completed = http.post("/api/v1/recovery/complete", json=body)
+        assert completed.status_code == 200, completed.text
+    after_commit()  # every factor is gone: the owner must hear of it
+
+
+@pytest.mark.slow
+def test_kill_nine_loses_no_sms_code_and_no_recovery_notice(
+        server_env: dict[str, str], tmp_path: Path, smtp_server: tuple[Inbox, int],
+        sms_server: FakeGateway) -> None:
+    inbox, port = smtp_server
+    env = {**server_env, "SECONDLOCK_SMTP_URL": f"smtp://127.0.0.1:{port}",
+           "SECONDLOCK_SMS_PROVIDER": "webhook",
+           "SECONDLOCK_SMS_WEBHOOK_URL": f"{sms_server.base_url}/sms",
+           "SECONDLOCK_RECOVERY_DELAY": str(RECOVERY_DELAY_SECONDS)}
+    log = tmp_path / "serve.log"
+    killed = [(f"recovering{i}@example.com", f"+4474001234{i:02d}")
+              for i in range(MESSAGE_ROUNDS)]
+    calm = ("calm-recovery@example.com", "+447400123499")
+    with node(env, log) as server:
+        for email, phone in killed:
+            run_messages_round(server, inbox, sms_server, email, phone, kill=True)
+        run_messages_round(server, inbox, sms_server, *calm, kill=False)
+        for email, phone in [*killed, calm]:
+            for subject in RECOVERY_NOTICES.values():
+                wait_for_mail(inbox, email, subject, timeout=120)
+            wait_for_text(gateway=sms_server, phone=phone, part="recovery", timeout=120)
+        server.stop()
+    # The normal path: each message exactly once.
+    email, phone = calm
+    for subject in RECOVERY_NOTICES.values():
+        assert len(mails_to(inbox, email, subject)) == 1, subject
+    assert len(texts_to(sms_server, phone, "code")) == 1
+    assert len(texts_to(sms_server, phone, "recovery")) == 1
+    # A kill between "sent" and "marked sent" may repeat one; a lost one never.
+    repeated = [(email, subject) for email, _ in killed for subject in RECOVERY_NOTICES.values()
+                if len(mails_to(inbox, email, subject)) > 1]
+    repeated += [(phone, part) for _, phone in killed for part in ("code", "recovery")
+                 if len(texts_to(sms_server, phone, part)) > 1]
+    assert len(repeated) <= 1, repeated
+    assert log.read_text(errors="replace").count("Application startup complete") \
+        >= 3 * MESSAGE_ROUNDS + 1

@@ -22,6 +22,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from sqlalchemy import create_engine
 
+from secondlock.composition import read_through
 from secondlock.config import Settings
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.notifications.sms import OutboxSms
@@ -65,6 +66,7 @@ def serve_live(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
     app = create_app(settings, mailer=outbox)
     texts = OutboxSms(echo=False)
     app.state.services.rt.sms = texts
+    read_through(app.state.services.rt)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

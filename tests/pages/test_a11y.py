@@ -40,6 +40,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from sqlalchemy import create_engine
 
+from secondlock.composition import read_through
 from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from secondlock.notifications.outbox import OutboxMailer
@@ -107,6 +108,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app = create_app(settings, mailer=outbox)
     texts = OutboxSms(echo=False)
     app.state.services.rt.sms = texts
+    read_through(app.state.services.rt)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

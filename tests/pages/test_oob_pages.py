@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx2 as httpx  # what starlette.testclient answers with
 import pytest
@@ -11,10 +12,13 @@ from fastapi.testclient import TestClient
 
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import OutboxSms
+from secondlock.notifications.sms import OutboxSms, WebhookSms
 from tests.api.oob_helpers import last_mail_code, last_sms_code, sms_outbox, wrong
 from tests.conftest import PASSWORD
+from tests.notifications.sms_server import FakeGateway, sms_server
 from tests.pages.helpers import audit, csrf_of, enroll_app, page_login, page_signup, submit
+
+__all__ = ["sms_server"]
 
 EMAIL = "ada@example.com"
 
@@ -202,3 +206,35 @@ def test_with_an_app_and_a_phone_the_security_page_counts_both(
     assert "a code sent to your phone by text message" in status
     assert "a recovery code" in status
     assert "security key" not in status  # it names only what the shopper has
+
+
+def test_a_text_the_gateway_refused_is_shown_and_a_new_code_may_be_asked_at_once(
+        client: TestClient, app: FastAPI, gateway: OutboxSms, clock: FixedClock,
+        sms_server: FakeGateway) -> None:
+    add_phone(client, gateway)
+    clock.advance(seconds=60)
+    client.cookies.clear()
+    page_login(client, EMAIL, PASSWORD)
+    step = client.get("/login/verify")
+    real = WebhookSms(f"{sms_server.base_url}/sms", retry_delays=())
+    app.state.services.rt.sms = real  # the loopback gateway, refusing the first text
+    sms_server.fail_with = [500]
+    try:
+        client.post("/login/verify/send", data={"method": "sms",
+                                                 "csrf_token": csrf_of(step.text)})
+        sms_server.wait_for(1)
+        deadline = time.monotonic() + 10
+        page = client.get("/login/verify?method=sms")
+        while "We could not send the code" not in page.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+            page = client.get("/login/verify?method=sms")
+        assert "We could not send the text message right now" in page.text
+        assert 'data-resend-in="0"' in page.text
+        again = client.post("/login/verify/send", data={"method": "sms",
+                                                        "csrf_token": csrf_of(page.text)},
+                            follow_redirects=False)
+        assert again.headers["location"] == "/login/verify?method=sms"
+        sms_server.wait_for(2)
+        assert "We sent a text message" in client.get("/login/verify?method=sms").text
+    finally:
+        real.close()

@@ -53,7 +53,7 @@ def test_stale_session_cookie_is_cleared_on_redirect(client: TestClient) -> None
 
 def _all_pages(client: TestClient) -> dict[str, str]:
     pages = {path: client.get(path).text for path in PUBLIC}
-    assert page_signup(client, "ada@example.com", "correct horse battery staple"
+    assert page_signup(client, "ada@example.com", "plum lantern orbit quay 73"
                        ).status_code == 303
     for path in [*PROTECTED, "/", "/verify-email?token=abc", "/not-me?token=abc",
                  "/dev/outbox"]:
@@ -137,7 +137,7 @@ def test_login_and_signup_fields_use_the_right_autocomplete(client: TestClient) 
 
 def test_home_links_to_the_account_when_signed_in(client: TestClient) -> None:
     assert 'href="/signup"' in client.get("/").text
-    page_signup(client, "ada@example.com", "correct horse battery staple")
+    page_signup(client, "ada@example.com", "plum lantern orbit quay 73")
     home = client.get("/").text
     assert 'href="/account"' in home
     assert "ada@example.com" in home

@@ -17,8 +17,10 @@ from secondlock.services.sessions import issue_session
 from secondlock.web.cookies import session_cookie_name
 from secondlock.web.i18n import LANGUAGE_COOKIE
 from tests.api.conftest import TotpAccount
+from tests.api.webauthn_support import add_key
 from tests.conftest import MadeAccount
 from tests.pages.helpers import csrf_of
+from tests.softkey import SoftKey
 
 KEY_AMR = "pwd hwk mfa"
 TOTP_AMR = "pwd otp mfa"
@@ -32,6 +34,8 @@ def settings(settings_factory: Callable[..., Settings]) -> Settings:
 def browser_for(app: FastAPI, account: MadeAccount, amr: str, role: str | None) -> TestClient:
     """A browser of its own, signed in as ``account`` with ``amr``, staff in ``role``."""
     services: Services = app.state.services
+    if role and "hwk" in amr.split():
+        assert add_key(TestClient(app), account, SoftKey()).status_code == 201
     if role:
         services.staff.add(account.email, role)
     with services.rt.db.write() as s:
@@ -53,6 +57,23 @@ def test_shoppers_and_staff_without_a_key_are_refused(
     assert answer.status_code == 403
     assert "security key or a passkey" in answer.text
     assert TestClient(app).get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_a_key_added_after_the_grant_opens_the_console_once_the_role_is_granted_again(
+        app: FastAPI, clock: FixedClock, account_factory: Callable[..., MadeAccount]) -> None:
+    """Whoever knows a keyless member's password could add a key of their own: a key the
+    operator did not vouch for by granting the role does not open the console."""
+    services: Services = app.state.services
+    account = account_factory()
+    assert services.staff.add(account.email, "support") is False
+    clock.advance(seconds=1)
+    assert add_key(TestClient(app), account, SoftKey()).status_code == 201
+    staff = browser_for(app, account, KEY_AMR, None)
+    refused = staff.get("/admin")
+    assert refused.status_code == 403
+    assert "added after you became staff" in refused.text
+    assert services.staff.add(account.email, "support") is True
+    assert staff.get("/admin").status_code == 200
 
 
 def test_staff_sessions_idle_out_after_15_minutes(

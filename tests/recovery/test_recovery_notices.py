@@ -89,6 +89,7 @@ def test_every_channel_is_told_and_the_texted_link_cancels(
     token = started(client, inbox, everything_account)
     to_account = bodies_to(inbox, everything_account.email, "recovering your account")
     to_factor = bodies_to(inbox, OTHER_ADDRESS, "recovering your account")
+    sms_server.wait_for(2)  # the enrollment code, then the recovery notice
     texts = [r.json for r in sms_server.received if "recovery" in r.json["body"]]
     assert [t["to"] for t in texts] == [PHONE]
     links = [CANCEL.search(body) for body in (to_account[0], to_factor[0], texts[0]["body"])]

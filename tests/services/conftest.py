@@ -12,7 +12,6 @@ from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.passwords import PasswordHasher
-from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from secondlock.storage.db import Database
@@ -22,7 +21,7 @@ from tests.conftest import CHEAP_HASHING, TEST_SECRET
 
 def make_services(url: str, data_dir: str, clock: FixedClock) -> Services:
     settings = Settings(data_dir=Path(data_dir), secret_key=TEST_SECRET, database_url=url)
-    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
+    rt = build_runtime(settings, mailer=OutboxMailer(echo=False),
                        clock=clock, database=Database(url), hasher=PasswordHasher(CHEAP_HASHING))
     return Services.build(rt)
 
@@ -31,7 +30,7 @@ def make_services(url: str, data_dir: str, clock: FixedClock) -> Services:
 def services(settings: Settings, clock: FixedClock, outbox: OutboxMailer,
              database: Database, hasher: PasswordHasher) -> Services:
     """The use cases wired without the web layer; mail goes straight to the outbox."""
-    rt = build_runtime(settings, notifier=BlockingNotifier(outbox), clock=clock,
+    rt = build_runtime(settings, mailer=outbox, clock=clock,
                        database=database, hasher=hasher)
     return Services.build(rt)
 

@@ -102,3 +102,14 @@ def test_key_rotation_reseals_secrets_and_codes_keep_working(
     assert token is not None
     result = services.second_step.verify(token, "totp", code_at(secret, clock.now()), INFO)
     assert result.status == "authenticated"
+
+
+def test_an_operator_sign_out_is_mailed_in_the_account_language(
+        services: Services, outbox: OutboxMailer) -> None:
+    services.accounts.sign_up("ada@example.com", PASSWORD, INFO, send_welcome=False,
+                              language="de")
+    services.admin.sign_out("ada@example.com", reason="ticket 77", operator="alice",
+                            info=CLI_REQUEST, require_new_password=True)
+    [mail] = [m.message for m in outbox.latest() if m.message.kind == "admin_sign_out"]
+    assert "der Support hat Sie überall abgemeldet" in mail.subject
+    assert "Bei Ihrer nächsten Anmeldung wählen Sie ein neues Passwort." in mail.text

@@ -139,12 +139,11 @@ def test_no_api_at_all_lets_the_password_through(caplog: pytest.LogCaptureFixtur
 
 def test_off_by_default(settings_factory: Callable[..., Settings]) -> None:
     from secondlock.composition import build_runtime
-    from secondlock.notifications.dispatch import BlockingNotifier
     from secondlock.notifications.outbox import OutboxMailer
 
     settings = settings_factory()
     assert settings.pwned_passwords == "off"
-    runtime = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)))
+    runtime = build_runtime(settings, mailer=OutboxMailer(echo=False))
     try:
         assert runtime.pwned is None
         assert runtime.new_password_blocklist is runtime.blocklist

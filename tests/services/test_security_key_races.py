@@ -18,7 +18,6 @@ from secondlock.composition import build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
-from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
 from secondlock.storage.db import Database
@@ -42,7 +41,7 @@ def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service
         metadata.create_all(engine)
         engine.dispose()
     settings = Settings(data_dir=tmp_path, secret_key=TEST_SECRET, database_url=url)
-    rt = build_runtime(settings, notifier=BlockingNotifier(OutboxMailer(echo=False)),
+    rt = build_runtime(settings, mailer=OutboxMailer(echo=False),
                        clock=FixedClock(), database=Database(url))
     yield Services.build(rt)
     rt.db.dispose()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from secondlock.composition import read_through
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.totp import code_at
@@ -97,6 +98,7 @@ def recovery_code(services: Services, clock: FixedClock, outbox: OutboxMailer) -
 def sms_code(services: Services, clock: FixedClock, outbox: OutboxMailer) -> SignIn:
     gateway = OutboxSms(echo=False)
     services.rt.sms = gateway
+    read_through(services.rt)
     view = services.sessions.authenticate(signed_up(services))
     started = services.sms_email_codes.enroll_sms(view, PHONE, None, KNOWN)
     services.authenticators.confirm(view, started.id, six_digits(gateway.latest()[0].body),

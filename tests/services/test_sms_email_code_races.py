@@ -6,6 +6,7 @@ import re
 import threading
 from pathlib import Path
 
+from secondlock.composition import read_through
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.sms import OutboxSms
 from secondlock.services import Services
@@ -48,6 +49,7 @@ def test_one_sms_code_raced_by_parallel_requests_succeeds_once(
     clock, services = clock_and_services
     gateway = OutboxSms(echo=False)
     services.rt.sms = gateway
+    read_through(services.rt)
     services.accounts.sign_up("racer@example.com", PASSWORD, INFO, send_welcome=False)
     session = services.login.login("racer@example.com", PASSWORD, INFO).session
     assert session is not None

@@ -29,7 +29,6 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from secondlock import __version__
 from secondlock.composition import build_mailer, build_runtime
 from secondlock.config import Settings, SettingsError, load_settings
-from secondlock.notifications.dispatch import BlockingNotifier
 from secondlock.services import Services
 from secondlock.services.outbox_dispatcher import Dispatcher
 
@@ -121,7 +120,7 @@ def cli_services(settings: Settings, *, deliver: bool = True) -> Iterator[Servic
     command queued) is sent before it returns (a running server would send it too: the lease
     keeps it to once). The outbox commands themselves leave delivery to the servers."""
     mailer = build_mailer(settings)
-    runtime = build_runtime(settings, notifier=BlockingNotifier(mailer))
+    runtime = build_runtime(settings, mailer=mailer)
     try:
         with database_errors(settings.resolved_database_url):
             yield Services.build(runtime)

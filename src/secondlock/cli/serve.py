@@ -6,6 +6,8 @@ import errno
 import os
 import signal
 import socket
+import subprocess
+import sys
 from types import FrameType
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -20,12 +22,12 @@ from secondlock.cli.app import (
     app,
     console,
     display_url,
+    err_console,
     fail,
     settings_or_exit,
 )
 from secondlock.cli.database import prepare_schema
 from secondlock.config import Settings, SettingsError, prepare_data_dir
-from secondlock.web.app import create_app
 from secondlock.web.asgi import APP_FACTORY, log_config
 
 OUTBOX_PATH = "/dev/outbox"
@@ -43,9 +45,8 @@ def serve(
     _check_port(host, port)
     schema = prepare_schema(settings)
     _metrics_dir(settings)
-    # Build the app once here, so a broken setup stops now with one traceback instead of
-    # uvicorn respawning crashing workers in a loop.
-    create_app(settings)
+    if workers > 1:
+        _check_that_the_app_builds()
     if settings.log_format == "json":
         import logging.config
 
@@ -63,8 +64,9 @@ def serve(
     # One code path for any number of workers: each process builds its app from the
     # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
     # uvicorn must not rewrite the client address.
+    # The app writes the request lines itself (SECONDLOCK_ACCESS_LOG): uvicorn's are off.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, server_header=False, lifespan="on",
+                proxy_headers=False, server_header=False, lifespan="on", access_log=False,
                 log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
 
 
@@ -78,6 +80,21 @@ def _stop_with_exit_code_0_on_sigterm() -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _check_that_the_app_builds() -> None:
+    """Build one app in a short-lived child process, as a worker will, before starting
+    several: a broken setup stops here with one traceback instead of uvicorn restarting
+    crashing workers in a loop. The supervisor itself never builds an app, so it stays
+    small (issue #17); with one worker, uvicorn builds the only app in this process and a
+    broken setup ends it at once."""
+    check = subprocess.run(  # noqa: S603 (our own interpreter and module, no input)
+        [sys.executable, "-c", f"import {APP_FACTORY.split(':')[0]} as m; "
+                               f"m.{APP_FACTORY.split(':')[1]}()"],
+        capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        err_console.print(check.stderr.rstrip())
+        fail("the app could not be built with these settings (the error is above)")
 
 
 def _metrics_dir(settings: Settings) -> None:

@@ -24,15 +24,21 @@ Email = Annotated[str, typer.Argument(help="The staff member's account email.")]
 @staff_app.command("add")
 def add(email: Email,
         role: Annotated[Role, typer.Option("--role", help="support or admin.")]) -> None:
-    """Give an existing account a staff role (or change its role)."""
+    """Give an existing account a staff role (or change its role), vouching for its
+    security keys and passkeys: keys added later open the console only after this is run
+    again."""
     settings = settings_or_exit()
     prepare_schema(settings)
     with cli_services(settings) as services:
         try:
-            services.staff.add(email, role.value)
+            has_key = services.staff.add(email, role.value)
         except SecondLockError as exc:
             fail(exc.detail)
     console.print(f"{escape(email)} is now staff ({role.value}).")
+    if not has_key:
+        console.print(f"Note: {escape(email)} has no security key or passkey yet, so the "
+                      "console stays closed to them (their API keys work). Once they have added "
+                      "one, run this command again to vouch for it.")
 
 
 @staff_app.command("remove")

@@ -26,7 +26,8 @@ mapping from code to HTTP status lives only in ``secondlock.web.problems``.
     ├── RecoveryEndedError           recovery_ended
     ├── RecoveryLinkExpiredError     recovery_link_expired
     ├── ForbiddenError               forbidden
-    └── SamePersonError              same_person
+    ├── SamePersonError              same_person
+    └── DatabaseUnavailableError     database_unavailable (+ retry_after)
 """
 
 from __future__ import annotations
@@ -204,8 +205,24 @@ class SamePersonError(SecondLockError):
     title = msg("Another admin must approve this")
 
 
+class DatabaseUnavailableError(SecondLockError):
+    """The database did not answer (restarting, unreachable, every connection busy).
+
+    Raised by storage in place of the driver's error; nothing of the request was committed,
+    so the client may simply try again after ``retry_after`` seconds.
+    """
+
+    code = "database_unavailable"
+    title = msg("The service is briefly unavailable")
+
+    def __init__(self, retry_after: int = 1) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(msg("Please try again in a moment."))
+
+
 __all__ = [
     "ConflictError",
+    "DatabaseUnavailableError",
     "EmailTakenError",
     "ForbiddenError",
     "InvalidCodeError",

@@ -28,3 +28,7 @@ class SessionView:
     password_change_required: bool = False
     #: When the account's grace period to add a factor started (SECONDLOCK_REQUIRE_2FA).
     enrollment_started_at: datetime | None = None
+    #: The account's usable second-step methods (an empty tuple without 2FA), read by the
+    #: same statement, so GET /me needs nothing more (issue #17).
+    methods: tuple[str, ...] = ()
+    recovery_codes_remaining: int = 0

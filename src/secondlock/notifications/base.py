@@ -26,16 +26,6 @@ class Mailer(Protocol):
     async def close(self) -> None: ...
 
 
-class Notifier(Protocol):
-    """What services call: hand a message over for delivery without waiting for it.
-
-    Services call it only after their transaction committed, so a rolled-back change never
-    sends mail.
-    """
-
-    def send_email(self, message: OutgoingEmail) -> None: ...
-
-
 class DeliveryError(Exception):
     """A transport could not deliver; the message says why, never the content."""
 

@@ -137,14 +137,14 @@ class AdminService:
                                   account_id=account.id,
                                   detail=f"operator={operator[:64]}; reason={reason[:400]}; "
                                          f"{ended.detail}"))
-            details = ["Every device was signed out and no device is remembered any more."]
+            details = [msg("Every device was signed out and no device is remembered any more.")]
             if require_new_password:
-                details.append("At your next sign-in you will choose a new password.")
+                details.append(msg("At your next sign-in you will choose a new password."))
             emit_event(self.rt, s, "staff.action", account_id=account.id, info=info, at=now,
                        action="sign_out")
             queue_notice(s, self.rt, to=account.email, kind="admin_sign_out", at=now,
-                         info=info, subject="support signed you out everywhere",
-                         headline="Support signed your account out of every device.",
+                         info=info, subject=msg("support signed you out everywhere"),
+                         headline=msg("Support signed your account out of every device."),
                          details=details)
             s.commit()
         return ended.sessions + ended.devices

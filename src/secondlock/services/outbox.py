@@ -86,18 +86,21 @@ def enqueue(rt: Runtime, s: DbSession, *, channel: str, kind: str,
 
 
 def queue_email(rt: Runtime, s: DbSession, message: OutgoingEmail, *,
-                account_id: str | None = None, not_after: datetime | None = None) -> str:
+                account_id: str | None = None, not_after: datetime | None = None,
+                message_id: str | None = None) -> str:
     return enqueue(rt, s, channel="email", kind=message.kind, account_id=account_id,
-                   not_after=not_after,
+                   not_after=not_after, message_id=message_id,
                    payload={"to": message.to, "subject": message.subject, "text": message.text,
                             "html": message.html, "kind": message.kind,
                             "headers": dict(message.headers)})
 
 
 def queue_sms(rt: Runtime, s: DbSession, *, to: str, body: str, kind: str,
-              account_id: str | None = None, not_after: datetime | None = None) -> str:
+              account_id: str | None = None, not_after: datetime | None = None,
+              message_id: str | None = None) -> str:
     return enqueue(rt, s, channel="sms", kind=kind, account_id=account_id,
-                   not_after=not_after, payload={"to": to, "body": body})
+                   not_after=not_after, message_id=message_id,
+                   payload={"to": to, "body": body})
 
 
 def email_of(payload: Mapping[str, Any]) -> OutgoingEmail:

@@ -71,13 +71,14 @@ ResultHook = Callable[[str, str], None]
 
 
 class Dispatcher:
-    def __init__(self, rt: Runtime, *, mailer: Mailer, sms: SmsGateway | None = None,
+    def __init__(self, rt: Runtime, *, mailer: Mailer | None = None,
+                 sms: SmsGateway | None = None,
                  webhooks: WebhookSender | None = None, poll_seconds: float = 2.0,
                  lease_seconds: float | None = None, batch: int = 50, mail_concurrency: int = 4,
                  sms_concurrency: int = 4, on_result: ResultHook | None = None) -> None:
         self.rt = rt
-        self.mailer = mailer
-        self.sms = sms if sms is not None else rt.sms
+        self.mailer = mailer if mailer is not None else rt.mailer
+        self._sms = sms
         self.webhooks = webhooks or WebhookSender(timeout=rt.settings.webhook_timeout_seconds)
         self.poll_seconds = poll_seconds
         # Longer than the slowest send of each channel (SMTP 10 s, an SMS gateway with its
@@ -97,6 +98,11 @@ class Dispatcher:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self.on_result = on_result
+
+    @property
+    def sms(self) -> SmsGateway:
+        """The gateway given, else the runtime's (read at each send: it may be replaced)."""
+        return self._sms if self._sms is not None else self.rt.sms
 
     # -- life cycle ------------------------------------------------------------------------
     async def start(self) -> None:

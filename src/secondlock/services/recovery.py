@@ -31,7 +31,8 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.notifications.recovery_messages import recovery_link_email
 from secondlock.services.activity import event
-from secondlock.services.outbox import emit_event
+from secondlock.services.languages import usable_language
+from secondlock.services.outbox import emit_event, queue_email
 from secondlock.services.password_attempts import PasswordAttempts
 from secondlock.services.password_reset import lookup_form
 from secondlock.services.recovery_notices import (
@@ -128,7 +129,7 @@ class RecoveryService:
         return normal
 
     def send_link(self, normal_email: str, info: RequestInfo) -> None:
-        """Mail a fresh link when the address has an account (after the answer went out)."""
+        """Queue a fresh link when the address has an account (after the answer went out)."""
         now = self.rt.clock.now()
         token = new_token()
         with self.rt.db.write() as s:
@@ -140,13 +141,15 @@ class RecoveryService:
                                        expires_at=now + timedelta(minutes=LINK_MINUTES)))
             Activity(s).add(event(at=now, name="recovery_requested", info=info, success=True,
                                   account_id=account.id))
-            to, language = account.email, account.language
+            settings = self.rt.settings
+            # Queued with the link's token (#13); useless once the link has expired.
+            queue_email(self.rt, s, recovery_link_email(
+                to=account.email, service_name=settings.service_name,
+                minutes_valid=LINK_MINUTES, url=f"{settings.origin}{LINK_PATH}?token={token}",
+                delay_text=delay_words(settings.recovery_delay),
+                language=usable_language(account.language)),
+                account_id=account.id, not_after=now + timedelta(minutes=LINK_MINUTES))
             s.commit()
-        settings = self.rt.settings
-        self.rt.notifier.send_email(recovery_link_email(
-            to=to, service_name=settings.service_name, minutes_valid=LINK_MINUTES,
-            url=f"{settings.origin}{LINK_PATH}?token={token}",
-            delay_text=delay_words(settings.recovery_delay), language=language))
 
     def request(self, email: str, info: RequestInfo) -> None:
         """``admit`` and ``send_link`` in one go (tests and the CLI; the web splits them)."""
@@ -234,8 +237,8 @@ class RecoveryService:
                                          f"{'yes' if known else 'no'}"))
             emit_event(self.rt, s, "recovery.started", account_id=account.id, info=info,
                        at=now, ready_at=ready_at.isoformat())
+            send_started(s, self.rt, plan, ready_at=ready_at, info=info, known_device=known)
             s.commit()
-        send_started(self.rt, plan, ready_at=ready_at, info=info, known_device=known)
         return self.look(token)
 
     def cancel(self, token: str, info: RequestInfo) -> bool:
@@ -265,9 +268,9 @@ class RecoveryService:
             if stopped:
                 emit_event(self.rt, s, "recovery.cancelled", account_id=account_id, info=info,
                            at=now, by=by)
+                if account is not None:
+                    recovery_stopped(s, self.rt, account.email, info, by_staff=False)
             s.commit()
-        if stopped and account is not None:
-            recovery_stopped(self.rt, account.email, info, by_staff=False)
         return stopped
 
     def complete(self, token: str, password: str, info: RequestInfo) -> LoginResult:

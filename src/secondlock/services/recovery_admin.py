@@ -40,11 +40,11 @@ class StaffRecord:
 
 
 def send_due_reminders(rt: Runtime) -> int:
-    """Send the "ends in 24 hours" reminder of every recovery that is due; returns how many.
+    """Queue the "ends in 24 hours" reminder of every recovery that is due; returns how many.
 
     Idempotent and safe on several nodes at once: each reminder is claimed with one
-    conditional UPDATE before it is sent. Run by every server (a tick) and by
-    ``secondlock prune``.
+    conditional UPDATE in the transaction that queues it in the outbox. Run by every server
+    (a tick) and by ``secondlock prune``.
     """
     now = rt.clock.now()
     with rt.db.read() as s:
@@ -57,10 +57,12 @@ def send_due_reminders(rt: Runtime) -> int:
             if row is None or account is None:
                 continue
             plan = plan_notices(s, rt, account, now=now, until=row.ready_at + CANCEL_GRACE)
-            info, known, ready_at = RequestInfo(row.ip, row.user_agent), row.known_device, \
-                row.ready_at
+            # The claim and the queued reminder commit together: a crash before the commit
+            # leaves the reminder due (claimed again later), after it the outbox sends it.
+            send_reminder(s, rt, plan, ready_at=row.ready_at,
+                          info=RequestInfo(row.ip, row.user_agent),
+                          known_device=row.known_device)
             s.commit()
-        send_reminder(rt, plan, ready_at=ready_at, info=info, known_device=known)
         sent += 1
     return sent
 
@@ -99,8 +101,8 @@ class RecoveryAdmin:
                 raise NotFoundError(msg("This account has no pending recovery."))
             emit_event(self.rt, s, "recovery.cancelled", account_id=account.id, info=info,
                        at=now, by="staff")
+            recovery_stopped(s, self.rt, account.email, info, by_staff=True)
             s.commit()
-        recovery_stopped(self.rt, account.email, info, by_staff=True)
 
     def shorten(self, email: str, until: datetime, record: StaffRecord,
                 info: RequestInfo) -> datetime:
@@ -129,8 +131,8 @@ class RecoveryAdmin:
                                   account_id=account.id,
                                   detail=f"{record.detail}; from={old.isoformat()}; "
                                          f"to={ready_at.isoformat()}"))
+            send_shortened(s, self.rt, plan, ready_at=ready_at, info=info)
             s.commit()
-        send_shortened(self.rt, plan, ready_at=ready_at, info=info)
         return ready_at
 
 

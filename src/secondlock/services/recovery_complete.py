@@ -77,6 +77,6 @@ def complete_recovery(service: RecoveryService, token: str, password: str,
         signed_in = complete_sign_in(s, rt, account_id=account.id, method=Method.PASSWORD,
                                      amr=PASSWORD_AMR, info=info)
         emit_event(rt, s, "recovery.completed", account_id=account.id, info=info, at=now)
+        recovery_completed(s, rt, account.email, info)
         s.commit()
-    recovery_completed(rt, account.email, info)
     return signed_in.result()

@@ -1,13 +1,14 @@
 """Telling every channel of an account about its recovery (issue #15).
 
 Each mail and text carries its own single-use cancel link (an account token), so whoever
-still holds the phone or an address can stop the recovery. The links are made inside the
-transaction that starts (or reminds of) the recovery; the messages go out after its commit.
+still holds the phone or an address can stop the recovery. The links and the messages are
+made inside the transaction that starts, reminds of, shortens, stops or completes the
+recovery: they are queued in the outbox (#13) and commit with the change or not at all, so a
+crash right after the commit loses no notice and a rolled-back change sends none.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -19,17 +20,15 @@ from secondlock.core.i18n import msg, nmsg
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
-from secondlock.notifications.base import DeliveryError
 from secondlock.notifications.recovery_messages import recovery_notice, recovery_sms
 from secondlock.services.languages import usable_language
 from secondlock.services.not_me_links import not_me_url
-from secondlock.services.notices import notify, queue_notice
+from secondlock.services.notices import queue_notice
+from secondlock.services.outbox import queue_email, queue_sms
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import Account, AccountToken
 from secondlock.storage.repositories import Tokens
 from secondlock.storage.repositories.sms_email_codes import Destinations
-
-logger = logging.getLogger(__name__)
 
 CANCEL_PURPOSE = "recovery_cancel"
 CANCEL_PATH = "/recovery/cancel"
@@ -47,6 +46,7 @@ class Recipient:
 class NoticePlan:
     recipients: list[Recipient]
     language: str
+    account_id: str
 
 
 def when_text(at: datetime) -> str:
@@ -85,7 +85,7 @@ def plan_notices(s: DbSession, rt: Runtime, account: Account, *, now: datetime,
     phones = sorted({p for _, p in Destinations(s).confirmed(account.id, Method.SMS)})
     recipients += [Recipient(Method.SMS, phone, cancel_url(s, origin, account.id, now, until))
                    for phone in phones]
-    return NoticePlan(recipients, usable_language(account.language))
+    return NoticePlan(recipients, usable_language(account.language), account.id)
 
 
 def risk_facts(info: RequestInfo, known_device: bool) -> list[str]:
@@ -98,27 +98,26 @@ def risk_facts(info: RequestInfo, known_device: bool) -> list[str]:
     return facts
 
 
-def deliver(rt: Runtime, plan: NoticePlan, *, kind: str, subject: str, headline: str,
-            details: list[str], facts: list[str], ready_at: datetime) -> None:
+def deliver(s: DbSession, rt: Runtime, plan: NoticePlan, *, kind: str, subject: str,
+            headline: str, details: list[str], facts: list[str], ready_at: datetime) -> None:
+    """Queue the notice for every recipient of ``plan`` in the caller's transaction."""
     name = rt.settings.service_name
     for r in plan.recipients:
         if r.channel == Method.EMAIL:
-            rt.notifier.send_email(recovery_notice(
+            queue_email(rt, s, recovery_notice(
                 to=r.to, service_name=name, kind=kind, subject=subject, headline=headline,
                 details=details, facts=facts, cancel_url=r.cancel_url,
-                not_me_url=r.not_me_url, language=plan.language))
+                not_me_url=r.not_me_url, language=plan.language), account_id=plan.account_id)
             continue
-        try:
-            rt.sms.send_sms(r.to, recovery_sms(service_name=name, ready_at=when_text(ready_at),
-                                               cancel_url=r.cancel_url,
-                                               language=plan.language))
-        except DeliveryError as exc:
-            logger.warning("recovery text not sent kind=%s error=%s", kind, exc)
+        queue_sms(rt, s, to=r.to, kind=kind, account_id=plan.account_id,
+                  body=recovery_sms(service_name=name, ready_at=when_text(ready_at),
+                                    cancel_url=r.cancel_url, language=plan.language))
 
 
-def send_started(rt: Runtime, plan: NoticePlan, *, ready_at: datetime, info: RequestInfo,
-                 known_device: bool) -> None:
-    deliver(rt, plan, kind="recovery_started", subject=msg("someone is recovering your account"),
+def send_started(s: DbSession, rt: Runtime, plan: NoticePlan, *, ready_at: datetime,
+                 info: RequestInfo, known_device: bool) -> None:
+    deliver(s, rt, plan, kind="recovery_started",
+            subject=msg("someone is recovering your account"),
             headline=msg("Someone entered your password and asked to remove every second "
                          "factor of your account, as if all of them were lost."),
             details=[msg("If nobody stops it, on %(when)s every second factor and recovery "
@@ -130,9 +129,9 @@ def send_started(rt: Runtime, plan: NoticePlan, *, ready_at: datetime, info: Req
             facts=risk_facts(info, known_device), ready_at=ready_at)
 
 
-def send_reminder(rt: Runtime, plan: NoticePlan, *, ready_at: datetime, info: RequestInfo,
-                  known_device: bool) -> None:
-    deliver(rt, plan, kind="recovery_reminder",
+def send_reminder(s: DbSession, rt: Runtime, plan: NoticePlan, *, ready_at: datetime,
+                  info: RequestInfo, known_device: bool) -> None:
+    deliver(s, rt, plan, kind="recovery_reminder",
             subject=msg("your account recovery ends in 24 hours"),
             headline=msg("Reminder: a recovery of your account removes every second factor "
                          "on %(when)s.", when=when_text(ready_at)),
@@ -141,9 +140,9 @@ def send_reminder(rt: Runtime, plan: NoticePlan, *, ready_at: datetime, info: Re
             facts=risk_facts(info, known_device), ready_at=ready_at)
 
 
-def send_shortened(rt: Runtime, plan: NoticePlan, *, ready_at: datetime,
+def send_shortened(s: DbSession, rt: Runtime, plan: NoticePlan, *, ready_at: datetime,
                    info: RequestInfo) -> None:
-    deliver(rt, plan, kind="recovery_shortened", subject=msg("support shortened your account "
+    deliver(s, rt, plan, kind="recovery_shortened", subject=msg("support shortened your account "
                                                              "recovery"),
             headline=msg("Support checked who you are and shortened the wait of the recovery "
                          "of your account. It now ends on %(when)s.", when=when_text(ready_at)),
@@ -164,19 +163,23 @@ def queue_recovery_stopped_by_sign_in(s: DbSession, rt: Runtime, email: str,
                               "change it now and secure your mailbox.")])
 
 
-def recovery_stopped(rt: Runtime, email: str, info: RequestInfo, *, by_staff: bool) -> None:
+def recovery_stopped(s: DbSession, rt: Runtime, email: str, info: RequestInfo, *,
+                     by_staff: bool) -> None:
+    """Queued in the transaction that stopped the recovery."""
     headline = msg("Support stopped the recovery of your account.") if by_staff else msg(
         "The recovery of your account was stopped with a link from our notice.")
-    notify(rt, to=email, kind="recovery_cancelled", at=rt.clock.now(), info=info,
-           subject=msg("the account recovery was stopped"), headline=headline,
-           details=[msg("Your second factors stay as they are. If you did not start that "
-                        "recovery, someone knows your password: change it now.")])
+    queue_notice(s, rt, to=email, kind="recovery_cancelled", at=rt.clock.now(), info=info,
+                 subject=msg("the account recovery was stopped"), headline=headline,
+                 details=[msg("Your second factors stay as they are. If you did not start "
+                              "that recovery, someone knows your password: change it now.")])
 
 
-def recovery_completed(rt: Runtime, email: str, info: RequestInfo) -> None:
-    notify(rt, to=email, kind="recovery_completed", at=rt.clock.now(), info=info,
-           subject=msg("your account was recovered"),
-           headline=msg("The waiting period ended and your account was recovered: every "
-                        "second factor and recovery code was removed."),
-           details=[msg("Every other device was signed out and no device is remembered any "
-                        "more. Set up a new second factor now on your security page.")])
+def recovery_completed(s: DbSession, rt: Runtime, email: str, info: RequestInfo) -> None:
+    """Queued in the transaction that completed the recovery."""
+    queue_notice(s, rt, to=email, kind="recovery_completed", at=rt.clock.now(), info=info,
+                 subject=msg("your account was recovered"),
+                 headline=msg("The waiting period ended and your account was recovered: "
+                              "every second factor and recovery code was removed."),
+                 details=[msg("Every other device was signed out and no device is "
+                              "remembered any more. Set up a new second factor now on your "
+                              "security page.")])

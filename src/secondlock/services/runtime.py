@@ -10,7 +10,7 @@ from secondlock.core.clock import Clock
 from secondlock.core.crypto import Keyring
 from secondlock.core.passwords import PasswordHasher, PasswordPolicy
 from secondlock.core.places import NoPlaces, PlaceLookup
-from secondlock.notifications.base import Notifier
+from secondlock.notifications.base import Mailer
 from secondlock.notifications.sms import DisabledSms, SmsGateway
 from secondlock.services.pwned_passwords import AnyOf
 from secondlock.storage.db import Database
@@ -24,7 +24,9 @@ class Runtime:
     hasher: PasswordHasher
     policy: PasswordPolicy
     blocklist: Container[str]
-    notifier: Notifier
+    #: What the outbox dispatcher delivers mail through (SMTP, or the development outbox).
+    #: Services never send: they queue in the outbox (services.outbox), in their transaction.
+    mailer: Mailer
     keyring: Keyring
     #: SMS codes (#4): the gateway SECONDLOCK_SMS_PROVIDER names.
     sms: SmsGateway = field(default_factory=DisabledSms)

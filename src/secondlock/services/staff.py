@@ -93,12 +93,22 @@ class StaffService:
             raise NotFoundError(msg("No account with the email %(email)s.", email=email))
         return account.id
 
-    def add(self, email: str, role: str) -> None:
-        """Give an existing account a role (or change its role)."""
+    def add(self, email: str, role: str) -> bool:
+        """Give an existing account a role (or change its role), vouching for the security
+        keys and passkeys it has now.
+
+        Returns whether it has one: without, the console stays closed to the member (a key
+        added later, perhaps by someone who only knows the password, is not vouched for)
+        until the role is granted again; API keys work either way.
+        """
         account_id = self._account_id(email)
+        now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            StaffMembers(s).put(account_id, Role(role).value, self.rt.clock.now())
+            members = StaffMembers(s)
+            members.put(account_id, Role(role).value, now)
+            vouched = members.keys_registered_by(account_id, now) > 0
             s.commit()
+        return vouched
 
     def remove(self, email: str) -> None:
         """Take the role away; the member's API keys are revoked with it."""
@@ -175,21 +185,30 @@ class StaffService:
 
     def by_session(self, view: SessionView) -> StaffActor:
         """The staff member behind a console session: signed in with a security key or
-        passkey, and active within the last 15 minutes.
+        passkey, active within the last 15 minutes, on an account that had a key when its
+        role was last granted.
 
         Raises:
-            ForbiddenError: not staff, or the session lacks a phishing-resistant factor.
+            ForbiddenError: not staff, the session lacks a phishing-resistant factor, or no
+                key of the account was there when the role was granted.
             NotAuthenticatedError: the session idled out (staff: 15 minutes).
         """
         now = self.rt.clock.now()
         if now - view.last_seen_at >= timedelta(minutes=STAFF_IDLE_MINUTES):
             raise NotAuthenticatedError(msg("Your session has expired. Sign in again."))
         with self.rt.db.read() as s:
-            role = StaffMembers(s).role_of(view.account_id)
-        if role is None:
-            raise ForbiddenError()
+            members = StaffMembers(s)
+            grant = members.grant(view.account_id)
+            if grant is None:
+                raise ForbiddenError()
+            role, granted_at = grant
+            vouched = members.keys_registered_by(view.account_id, granted_at) > 0
         if not phishing_resistant(view.amr):
             raise ForbiddenError(msg("Staff sign in with a security key or a passkey. Add one "
                                      "to your account, then sign in with it."))
+        if not vouched:
+            # Whoever knows a keyless member's password could register a key of their own.
+            raise ForbiddenError(msg("Your security key was added after you became staff. "
+                                     "An admin must confirm it by granting your role again."))
         return StaffActor(account_id=view.account_id, email=view.email, role=role,
                           via="console")

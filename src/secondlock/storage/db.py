@@ -1,8 +1,12 @@
 """Engines and transactions.
 
 SQLite: WAL journal, a busy timeout, foreign keys on, and write transactions opened with
-``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock.
-PostgreSQL: a plain pool; atomic rules use conditional UPDATEs and ON CONFLICT.
+``BEGIN IMMEDIATE`` so two writers queue up instead of failing when one upgrades a read lock;
+within a process they queue on a lock first (``storage.sqlite_writers``), not in SQLite's
+sleeping busy handler.
+PostgreSQL: a pool without pre-ping that fails fast (``storage.postgres``); atomic rules use
+conditional UPDATEs and ON CONFLICT.
+Either way a database that does not answer raises ``DatabaseUnavailableError`` (503).
 """
 
 from __future__ import annotations
@@ -11,15 +15,20 @@ import logging
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
+from secondlock.core.errors import DatabaseUnavailableError
+from secondlock.storage.postgres import postgres_engine
 from secondlock.storage.signals import SignalListener, take
+from secondlock.storage.sqlite_writers import WriterQueue
 
 logger = logging.getLogger(__name__)
 
@@ -30,23 +39,26 @@ SQLITE_CACHE_KIB = 512
 class Database:
     """Hands out read and write transactions; the services decide when to commit."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False,
+                 sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                 sqlite_queue_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        #: SQLite: this process's writers queue here, not in SQLite's busy handler.
+        self.writers: WriterQueue | None = None
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 private_sqlite_file(self.url.database)
-            self.engine = _sqlite_engine(url, immediate=False, echo=echo)
-            self._write_engine = _sqlite_engine(url, immediate=True, echo=echo)
+            self.writers = WriterQueue(sqlite_queue_timeout_ms / 1000)
+            self.engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo)
+            self._write_engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo,
+                                                immediate=True)
             # pysqlite connections run in autocommit here: raw single statements need no BEGIN.
             self.autocommit_engine = self.engine
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10,
-                                        max_overflow=20)
+            self.engine = postgres_engine(url, echo=echo)
             self._write_engine = self.engine
-            self.autocommit_engine = create_engine(url, echo=echo, pool_size=10,
-                                                   max_overflow=20, pool_recycle=1800,
-                                                   isolation_level="AUTOCOMMIT")
+            self.autocommit_engine = postgres_engine(url, echo=echo, autocommit=True)
         #: SQLite answers a keyed SELECT in microseconds: callers may run it on the event loop.
         #: A network database goes through a worker thread.
         self.reads_inline = self.is_sqlite
@@ -77,14 +89,26 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A transaction for reading; rolled back at the end."""
-        with self._read() as session:
+        """A transaction for reading; rolled back at the end.
+
+        Raises:
+            DatabaseUnavailableError: the database did not answer.
+        """
+        with unavailable_as_503(), self._read() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction. The caller commits; an exception rolls everything back."""
-        with self._write() as session:
+        """A write transaction. The caller commits; an exception rolls everything back.
+
+        On SQLite the process's writers take turns (``WriterQueue``) before BEGIN IMMEDIATE.
+
+        Raises:
+            DatabaseUnavailableError: the database did not answer; nothing was committed.
+        """
+        with unavailable_as_503(), \
+                self.writers.turn() if self.writers is not None else nullcontext(), \
+                self._write() as session:
             try:
                 yield session
             except BaseException:
@@ -102,6 +126,28 @@ class Database:
     def dispose(self) -> None:
         for engine in {self.engine, self._write_engine, self.autocommit_engine}:
             engine.dispose()
+
+
+@contextmanager
+def unavailable_as_503() -> Iterator[None]:
+    """Turn the driver's "cannot reach the database" into DatabaseUnavailableError.
+
+    OperationalError covers a refused or timed-out connect, a server shutting down or
+    starting up, a dropped connection and SQLite's "database is locked" after the busy
+    timeout; TimeoutError is a pool with no free connection. Integrity and programming
+    errors pass through: they are bugs or races the services handle.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeoutError) as exc:
+        logger.warning("database unavailable: %s",
+                       type(getattr(exc, "orig", None) or exc).__name__)
+        raise DatabaseUnavailableError() from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            logger.warning("database connection lost: %s", type(exc.orig).__name__)
+            raise DatabaseUnavailableError() from exc
+        raise
 
 
 def private_sqlite_file(database: str) -> None:
@@ -124,9 +170,9 @@ def private_sqlite_file(database: str) -> None:
             continue
 
 
-def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
+def _sqlite_engine(url: str, *, busy_ms: int, echo: bool, immediate: bool = False) -> Engine:
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
-                                                         "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+                                                         "timeout": busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -136,7 +182,7 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         # A small private page cache per connection (the default is 2 MB): a worker may
         # hold dozens of pooled connections, and the OS caches the file anyway.
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
@@ -147,5 +193,4 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
-
     return engine

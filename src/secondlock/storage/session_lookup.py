@@ -4,6 +4,12 @@ A shop checks a session on every request, so this lookup skips what a general qu
 pays for: the SQL is compiled once for the dialect, it runs on a pooled DBAPI connection in
 autocommit (one SELECT is consistent on its own, so no BEGIN/ROLLBACK round trips), and rows
 become a ``SessionView`` directly.
+
+The same statement reads what GET /me answers for an account with 2FA (issue #17): its
+usable methods and how many recovery codes are left, as correlated subqueries on the
+indexed ``account_id`` of the factor tables. They sit inside ``CASE WHEN`` the account has
+2FA, so an account without it pays nothing for them, and they read the factor tables
+themselves, so no copy can drift from them.
 """
 
 from __future__ import annotations
@@ -11,13 +17,69 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam
+from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
 
+from secondlock.core.errors import DatabaseUnavailableError
+from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.views import SessionView
+from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.repositories import SESSION_VIEW
 
-_STATEMENT = SESSION_VIEW.where(SessionRow.token_hash == bindparam("token_hash"))
+#: One bit per factor an authenticator row can be; a recovery code is counted apart.
+_BITS: dict[str, int] = {m.value: 1 << i for i, m in enumerate(SECOND_FACTORS)
+                         if m is not Method.RECOVERY_CODE}
+
+
+
+def _inline(value: str | int) -> ColumnElement[Any]:
+    """A constant written into the SQL: the compiled text is run with the token hash alone."""
+    if isinstance(value, int):
+        return literal_column(str(int(value)))
+    if not value.replace("_", "").isalnum():
+        raise ValueError("only plain method names are inlined")
+    return literal_column(f"'{value}'")
+
+
+_ZERO = _inline(0)
+_HAS_2FA = Account.mfa_enabled_at.is_not(None)
+_FACTOR_BITS = (
+    select(func.coalesce(func.sum(distinct(case(
+        *((Authenticator.type == _inline(name), _inline(bit)) for name, bit in _BITS.items()),
+        else_=_ZERO))), _ZERO))
+    .where(Authenticator.account_id == SessionRow.account_id,
+           Authenticator.confirmed_at.is_not(None))
+    .scalar_subquery())
+# A security key counts only while one of the account's keys is not flagged as cloned.
+_USABLE_KEY = exists().where(WebAuthnCredential.account_id == SessionRow.account_id,
+                             WebAuthnCredential.flagged_at.is_(None))
+_CODES_LEFT = (select(func.count(RecoveryCode.id))
+               .where(RecoveryCode.account_id == SessionRow.account_id,
+                      RecoveryCode.used_at.is_(None))
+               .scalar_subquery())
+
+STATEMENT = SESSION_VIEW.add_columns(
+    case((_HAS_2FA, _FACTOR_BITS), else_=_ZERO),
+    case((_HAS_2FA & _USABLE_KEY, _inline(1)), else_=_ZERO),
+    case((_HAS_2FA, _CODES_LEFT), else_=_ZERO),
+).where(SessionRow.token_hash == bindparam("token_hash"))
+
+
+def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
+    """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
+    found = []
+    for method in SECOND_FACTORS:
+        if method is Method.RECOVERY_CODE:
+            present = codes_left > 0
+        else:
+            present = bool(bits & _BITS[method.value])
+            if method is Method.WEBAUTHN:
+                present = present and usable_key
+        if present:
+            found.append(method.value)
+    return tuple(found)
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -28,27 +90,50 @@ def _utc(value: datetime | str) -> datetime:
 class SessionLookup:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        compiled = _STATEMENT.compile(dialect=engine.dialect)
+        compiled = STATEMENT.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._positional = bool(compiled.positional)
+        dbapi = engine.dialect.loaded_dbapi
+        self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError,
+                                                   DBAPIError)
 
-    def __call__(self, token_hash: bytes) -> SessionView | None:
-        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+    def _fetch(self, params: Any) -> Any:
+        """One row or None. A connection that turns out dead is dropped and the SELECT, which
+        changes nothing, is tried once more on a fresh one; then DatabaseUnavailableError."""
+        for attempt in (1, 2):
+            try:
+                return self._fetch_once(params)
+            except self._lost as exc:  # the driver's own errors: raw_connection wraps none
+                if attempt == 2:
+                    raise DatabaseUnavailableError() from exc
+        raise AssertionError("unreachable")
+
+    def _fetch_once(self, params: Any) -> Any:
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(self._sql, params)
-                row = cursor.fetchone()
+                return cursor.fetchone()
             finally:
                 cursor.close()
+        except self._lost as exc:
+            connection.invalidate(exc)
+            raise
         finally:
             connection.close()
+
+    def __call__(self, token_hash: bytes) -> SessionView | None:
+        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        row = self._fetch(params)
         if row is None:
             return None
         (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
-         verified, mfa, change_password, enrollment_started_at) = row
+         verified, mfa, change_password, enrollment_started_at, bits, usable_key,
+         codes_left) = row
         return SessionView(session_id, account_id, email, _utc(created_at), _utc(last_seen_at),
                            _utc(expires_at), _utc(auth_time), amr, bool(verified), bool(mfa),
                            bool(change_password),
-                           _utc(enrollment_started_at) if enrollment_started_at else None)
+                           _utc(enrollment_started_at) if enrollment_started_at else None,
+                           methods_of(int(bits), bool(usable_key), int(codes_left))
+                           if mfa else (), int(codes_left))

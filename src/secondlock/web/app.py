@@ -10,12 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from secondlock import __version__
-from secondlock.composition import Database, build_mailer, build_runtime
+from secondlock.composition import Database, build_runtime
 from secondlock.config import Settings
 from secondlock.core.clock import Clock
 from secondlock.core.passwords import PasswordHasher
 from secondlock.notifications.base import Mailer
-from secondlock.notifications.dispatch import LoopNotifier
 from secondlock.services import Services
 from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.recovery_admin import send_due_reminders
@@ -23,8 +22,10 @@ from secondlock.services.runtime import Runtime
 from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
-from secondlock.web.api.docs import install_openapi
+from secondlock.web.api.docs import API_PREFIX, install_openapi
 from secondlock.web.api.login import verify_lane
+from secondlock.web.api.me import me
+from secondlock.web.hot_path import HotPathApp, Layer
 from secondlock.web.logs import RequestObserver
 from secondlock.web.metrics import Metrics
 from secondlock.web.metrics import router as metrics_router
@@ -53,20 +54,21 @@ async def recovery_reminders(rt: Runtime, every: float = RECOVERY_TICK_SECONDS) 
 def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer | None = None,
                database: Database | None = None,
                hasher: PasswordHasher | None = None) -> FastAPI:
-    """Build the ASGI app. Nothing is read from the environment here."""
-    notifier = LoopNotifier(mailer or build_mailer(settings))
-    rt = build_runtime(settings, notifier=notifier, clock=clock, database=database,
-                       hasher=hasher)
+    """Build the ASGI app. Nothing is read from the environment here.
+
+    Mail, texts and webhooks leave only through the outbox (#13): services queue them in the
+    transaction of the change that causes them, and this process's dispatcher sends what any
+    process queued (``mailer`` is what it delivers mail through).
+    """
+    rt = build_runtime(settings, mailer=mailer, clock=clock, database=database, hasher=hasher)
     services = Services.build(rt)
-    # The outbox (#13): this process sends what any process queued.
     metrics = Metrics(rt)
     rt.db.signal_listeners.append(metrics.on_signals)
-    dispatcher = Dispatcher(rt, mailer=notifier.mailer, on_result=metrics.on_message)
+    dispatcher = Dispatcher(rt, on_result=metrics.on_message)
     rt.outbox_wake = dispatcher.wake
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notifier.bind(asyncio.get_running_loop())
         await dispatcher.start()
         flusher = asyncio.get_running_loop().create_task(metrics.flush_every())
         ticker = asyncio.create_task(recovery_reminders(rt))
@@ -75,17 +77,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         flusher.cancel()
         await asyncio.gather(flusher, ticker, return_exceptions=True)
         await dispatcher.stop()
-        await notifier.drain()
-        await notifier.mailer.close()
+        await rt.mailer.close()
         rt.sms.close()
         rt.db.dispose()
 
-    app = FastAPI(title="SecondLock", version=__version__, lifespan=lifespan,
+    app = HotPathApp(title="SecondLock", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Two-factor account security for web shops: the v1 JSON API.")
     app.state.settings = settings
     app.state.services = services
-    app.state.notifier = notifier
+    app.state.mailer = rt.mailer
     app.state.dispatcher = dispatcher
 
     from secondlock.web.pages import install as install_pages
@@ -104,10 +105,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     install_oidc(app, settings, services)
     problems.install(app, html_error)
     install_openapi(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
-    app.add_middleware(RequestObserver, trusted_proxies=settings.trusted_proxies,
-                       log_requests=settings.log_format == "json",
-                       observe=metrics.request_times.observe)
+    layers: list[Layer] = [  # innermost first
+        (BodySizeLimitMiddleware, {"max_bytes": settings.max_body_bytes}),
+        (BodyTimeoutMiddleware, {"seconds": settings.body_timeout_seconds}),
+        (SecurityHeadersMiddleware, {"https": settings.is_https}),
+        (RequestObserver, {"trusted_proxies": settings.trusted_proxies,
+                           "log_requests": settings.log_format if settings.access_log
+                                           else "off",
+                           "observe": metrics.request_times.observe})]
+    for cls, options in layers:
+        app.add_middleware(cls, **options)
+    # The session check, every request of a shop: past FastAPI's own layers (#17).
+    app.take_hot_path(f"{API_PREFIX}/me", me, layers)
     return app

@@ -46,8 +46,12 @@ class RedactQueryFilter(logging.Filter):
 
 
 def log_config(log_format: str = "text") -> dict[str, Any]:
-    """uvicorn's default logging, with query strings removed from the access log; or one
-    JSON object per line (``SECONDLOCK_LOG_FORMAT=json``)."""
+    """uvicorn's default logging, or one JSON object per line (``SECONDLOCK_LOG_FORMAT=json``).
+
+    The request lines come from the app (``web.logs.RequestObserver``, logger
+    ``secondlock.access``), not from uvicorn's access log: ``secondlock serve`` turns that
+    off. Should uvicorn's be on anyway, query strings are removed from it.
+    """
     if log_format == "json":
         from secondlock.web.logs import json_log_config
 
@@ -55,4 +59,12 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_query"] = {"()": f"{__name__}.RedactQueryFilter"}
     config["handlers"]["access"]["filters"] = ["redact_query"]
+    config["formatters"]["request_line"] = {"()": "uvicorn.logging.DefaultFormatter",
+                                            "fmt": "%(levelprefix)s %(message)s",
+                                            "use_colors": False}
+    config["handlers"]["request_line"] = {"formatter": "request_line",
+                                          "class": "logging.StreamHandler",
+                                          "stream": "ext://sys.stdout"}
+    config["loggers"]["secondlock.access"] = {"handlers": ["request_line"], "level": "INFO",
+                                              "propagate": False}
     return config

@@ -109,15 +109,20 @@ def _trusted(peer: str | None, trusted: Sequence[IPNetwork]) -> bool:
 
 class RequestObserver:
     """Pure ASGI, outermost: the request id (log context, ``scope``; the security-headers
-    middleware puts it on the answer), the request's duration into the histogram and, with
-    ``log_requests``, one log line per request (JSON mode). One layer for all three: each
-    layer costs microseconds on the hot path."""
+    middleware puts it on the answer), the request's duration into the histogram and one
+    access-log line per request (``log_requests``: ``json``, ``text`` or ``off``,
+    SECONDLOCK_ACCESS_LOG and SECONDLOCK_LOG_FORMAT). One layer for all three: each layer
+    costs microseconds on the hot path.
+
+    The text line looks like uvicorn's (``1.2.3.4:5 - "GET /path HTTP/1.1" 200``) but is one
+    f-string handed to the logger, never the query string (mail links carry tokens), and
+    costs a few microseconds where uvicorn's access formatter took about fifty."""
 
     def __init__(self, app: ASGIApp, *, trusted_proxies: Sequence[IPNetwork],
-                 log_requests: bool, observe: Callable[[float], None]) -> None:
+                 log_requests: str, observe: Callable[[float], None]) -> None:
         self.app = app
         self.trusted = tuple(trusted_proxies)
-        self.log_requests = log_requests
+        self.log_requests = log_requests if log_requests in ("json", "text") else ""
         self.observe = observe
 
     def _request_id(self, scope: Scope) -> str:
@@ -159,7 +164,19 @@ class RequestObserver:
         finally:
             elapsed = time.perf_counter() - started
             self.observe(elapsed)
-            access_logger.info(
-                "%s %s %d", scope["method"], scope["path"], status,
-                extra={"method": scope["method"], "path": scope["path"], "status": status,
-                       "duration_ms": round(elapsed * 1000, 2)})
+            if self.log_requests == "text":
+                _text_line(scope, status)
+            else:
+                access_logger.info(
+                    "%s %s %d", scope["method"], scope["path"], status,
+                    extra={"method": scope["method"], "path": scope["path"], "status": status,
+                           "duration_ms": round(elapsed * 1000, 2)})
+
+
+def _text_line(scope: Scope, status: int) -> None:
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    client = scope.get("client")
+    peer = f"{client[0]}:{client[1]}" if client else "-"
+    access_logger.info(f'{peer} - "{scope["method"]} {scope["path"]} '
+                       f'HTTP/{scope.get("http_version", "1.1")}" {status}')

@@ -13,6 +13,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 
 from secondlock.core.errors import (
+    DatabaseUnavailableError,
     RateLimitedError,
     RecoveryWaitingError,
     SecondLockError,
@@ -64,6 +65,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "recovery_link_expired": 410,
     # staff (#14)
     "same_person": 403,
+    # the database is away (restart, network); the client may retry (#17)
+    "database_unavailable": 503,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
@@ -82,7 +85,7 @@ def problem_for(exc: SecondLockError) -> JSONResponse:
     status = STATUS_BY_CODE.get(exc.code, 400)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | DatabaseUnavailableError):
         headers["Retry-After"] = str(exc.retry_after)
         extra["retry_after"] = exc.retry_after
     if isinstance(exc, WeakPasswordError):

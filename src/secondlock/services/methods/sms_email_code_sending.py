@@ -1,11 +1,11 @@
 """Sending SMS and email codes: cooldown, budgets, the circuit breaker, and delivery.
 
 One write transaction checks the resend cooldown and the budgets, stores the new code's
-keyed hash (the old code is void from now on), logs the send and, for an email code, queues
-the mail in the outbox (dropped if it cannot go out before the code expires). An SMS goes
-out after the commit, synchronously through the gateway, so the shopper learns at once when
-it failed. A failed SMS keeps the challenge (and the pending sign-in): "resend" works at
-once, or another method.
+keyed hash (the old code is void from now on), logs the send and queues the text or the
+mail in the outbox (#13): it commits with the code or not at all, goes out from a
+dispatcher off the request path, and is dropped, not sent, if the code expires first. What
+became of it (``sms_email_code_delivery``) is shown on the pages and by the API; when it
+failed, the challenge (and the pending sign-in) stays and "resend" works at once.
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from secondlock.core.send_limits import DAY, HOUR, Budget, Refusal, first_exceed
 from secondlock.core.sms_email_code_errors import DeliveryFailedError
 from secondlock.core.throttle import retry_after
 from secondlock.core.tokens import keyed_digest
-from secondlock.notifications.base import DeliveryError
 from secondlock.notifications.sms import sms_text
 from secondlock.notifications.sms_email_code_messages import email_code_message
-from secondlock.services.languages import account_language, usable_language
-from secondlock.services.outbox import queue_email
+from secondlock.services.languages import usable_language
+from secondlock.services.methods.sms_email_code_delivery import (
+    FAILED,
+    code_message_id,
+    delivery_state,
+    drop_replaced,
+)
+from secondlock.services.outbox import queue_email, queue_sms
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm_sms_email_codes import CodeSend, DeliveryCode
 from secondlock.storage.repositories import Accounts
@@ -82,59 +87,85 @@ class CodeSender:
         self.rt = rt
 
     def send(self, target: Target, info: RequestInfo) -> CodeSent:
-        """Issue a new code for the target's challenge and deliver it.
+        """Issue a new code for the target's challenge and queue it in the outbox.
 
         Raises:
             RateLimitedError: cooldown, a send budget, or the SMS circuit breaker.
-            DeliveryFailedError: the SMS gateway failed or SMS is off (challenge kept).
+            DeliveryFailedError: SMS is off, or the number's country is not allowed.
         """
         now = self.rt.clock.now()
-        settings = self.rt.settings
-        if target.channel == Method.SMS and not region_allowed(target.destination,
-                                                          settings.sms_countries):
-            raise DeliveryFailedError(msg("We cannot send text messages to this number's "
-                                          "country. Use another way to confirm it's you."))
+        if target.channel == Method.SMS:
+            self._check_sms_possible(target)
         code = dc.new_code()
-        ttl = dc.code_ttl(settings.oob_code_minutes)
+        ttl = dc.code_ttl(self.rt.settings.oob_code_minutes)
         expires_at = now + ttl
         if target.not_after is not None:
             expires_at = min(expires_at, target.not_after)
         with self.rt.db.write() as s:
             row = self._challenge(s, target, now)
-            wait = retry_after(row.next_send_at, now) if row.code_hash is not None else None
-            if wait is not None:
-                raise RateLimitedError(wait, nmsg(
-                    "A code was just sent. You can ask for a new one in %(n)d second.",
-                    "A code was just sent. You can ask for a new one in %(n)d seconds.", wait))
+            self._check_cooldown(s, row, now)
             self._check_budgets(s, target, info, now)
             digest = dc.hash_code(self.rt.secret_key, account_id=target.account_id,
                                   purpose=target.purpose, challenge_id=row.id, code=code)
             cooldown = dc.cooldown_seconds(row.sends + 1)
-            if not DeliveryCodes(s).issue(row.id, digest, now=now, expires_at=expires_at,
-                                          next_send_at=now + timedelta(seconds=cooldown),
-                                          destination=target.destination):
+            sends = DeliveryCodes(s).issue(row.id, digest, now=now, expires_at=expires_at,
+                                           next_send_at=now + timedelta(seconds=cooldown),
+                                           destination=target.destination)
+            if sends is None:
                 raise RateLimitedError(dc.FIRST_COOLDOWN_SECONDS, msg(
                     "A code was just sent. Wait a moment before asking for another."))
+            drop_replaced(s, row.id, sends - 1, now)  # the old code is void
             CodeSends(s).add(CodeSend(at=now, channel=target.channel,
                                       account_id=target.account_id,
                                       destination_key=self._destination_key(target),
                                       ip=throttle_group(info.ip)[:64]))
             CodeSends(s).prune(now - timedelta(days=SEND_LOG_DAYS))
             DeliveryCodes(s).prune(now - timedelta(days=SEND_LOG_DAYS))
-            if target.channel == Method.EMAIL:
-                # The mail leaves through the outbox, queued with the code (#13); it is
-                # dropped, not sent, if it could not go out before the code expires.
-                queue_email(self.rt, s, email_code_message(
-                    to=target.destination, code=code, service_name=settings.service_name,
-                    minutes=int(ttl.total_seconds() // 60), purpose=target.purpose,
-                    language=_language(s, target.account_id)),
-                    account_id=target.account_id, not_after=expires_at)
+            self._queue(s, target, code, minutes=int(ttl.total_seconds() // 60),
+                        message_id=code_message_id(row.id, sends), expires_at=expires_at)
             s.commit()
             challenge_id = row.id
-        if target.channel == Method.SMS:
-            self._deliver(target, code, ttl, challenge_id, now)
         return CodeSent(id=challenge_id, sent_to=mask(target.channel, target.destination),
                         expires_in=int((expires_at - now).total_seconds()), resend_in=cooldown)
+
+    def _check_sms_possible(self, target: Target) -> None:
+        if not region_allowed(target.destination, self.rt.settings.sms_countries):
+            raise DeliveryFailedError(msg("We cannot send text messages to this number's "
+                                          "country. Use another way to confirm it's you."))
+        if self.rt.sms.name == "off":
+            raise DeliveryFailedError(msg("We could not send the text message right now. Try "
+                                          "again in a moment, or use another way to confirm "
+                                          "it's you."))
+
+    def _check_cooldown(self, s: DbSession, row: DeliveryCode, now: datetime) -> None:
+        """Refuse a new code while the resend cooldown runs, unless the last one never went
+        out (the gateway refused it): then a new one may be asked for at once."""
+        wait = retry_after(row.next_send_at, now) if row.code_hash is not None else None
+        if wait is None:
+            return
+        if delivery_state(s, row.id, row.sends) == FAILED:
+            DeliveryCodes(s).allow_send_now(row.id, now)
+            return
+        raise RateLimitedError(wait, nmsg(
+            "A code was just sent. You can ask for a new one in %(n)d second.",
+            "A code was just sent. You can ask for a new one in %(n)d seconds.", wait))
+
+    def _queue(self, s: DbSession, target: Target, code: str, *, minutes: int,
+               message_id: str, expires_at: datetime) -> None:
+        """The text or mail leaves through the outbox, queued with the code (#13); it is
+        dropped, not sent, if it could not go out before the code expires."""
+        name = self.rt.settings.service_name
+        language = _language(s, target.account_id)
+        if target.channel == Method.SMS:
+            queue_sms(self.rt, s, to=target.destination, kind=f"sms_code_{target.purpose}",
+                      body=sms_text(code, name, minutes, language),
+                      account_id=target.account_id, not_after=expires_at,
+                      message_id=message_id)
+            return
+        queue_email(self.rt, s, email_code_message(
+            to=target.destination, code=code, service_name=name, minutes=minutes,
+            purpose=target.purpose, language=language),
+            account_id=target.account_id, not_after=expires_at, message_id=message_id)
 
     def _challenge(self, s: DbSession, target: Target, now: datetime) -> DeliveryCode:
         return DeliveryCodes(s).get_or_create(DeliveryCode(
@@ -198,21 +229,3 @@ class CodeSender:
         raise RateLimitedError(refusal.retry_after, msg(
             "We sent too many emails with codes for now. Use another way to confirm it's "
             "you, or try again later."))
-
-    def _deliver(self, target: Target, code: str, ttl: timedelta, challenge_id: str,
-                 now: datetime) -> None:
-        minutes = int(ttl.total_seconds() // 60)
-        name = self.rt.settings.service_name
-        language = account_language(self.rt, target.account_id)
-        # SMS goes out right here, so the shopper hears at once when the gateway refuses.
-        try:
-            self.rt.sms.send_sms(target.destination, sms_text(code, name, minutes, language))
-        except DeliveryError as exc:
-            logger.warning("sms not sent purpose=%s account=%s error=%s", target.purpose,
-                           target.account_id, exc)
-            with self.rt.db.write() as s:
-                DeliveryCodes(s).allow_send_now(challenge_id, now)
-                s.commit()
-            raise DeliveryFailedError(msg("We could not send the text message right now. Try "
-                                          "again in a moment, or use another way to confirm "
-                                          "it's you.")) from exc

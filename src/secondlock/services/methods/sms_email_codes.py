@@ -39,6 +39,11 @@ from secondlock.services.methods.sms_email_code_checks import (
     email_code_allowed_now,
     email_session_counts,
 )
+from secondlock.services.methods.sms_email_code_delivery import (
+    FAILED,
+    NONE,
+    delivery_state,
+)
 from secondlock.services.methods.sms_email_code_sending import CodeSender, CodeSent, Target, mask
 from secondlock.services.recent_auth import require_recent_auth
 from secondlock.services.runtime import Runtime
@@ -57,6 +62,9 @@ class PendingCode:
     sent: bool
     sent_to: str  # masked
     resend_in: int
+    #: What became of the last code: ``none``, ``pending``, ``sent`` or ``failed``
+    #: (``sms_email_code_delivery``); after ``failed`` a new code may be asked for at once.
+    delivery: str = NONE
 
 
 class SmsEmailCodeService:
@@ -190,11 +198,12 @@ class SmsEmailCodeService:
         _, destination = self._factor(account_id, method)
         with self.rt.db.read() as s:
             row = DeliveryCodes(s).find(purpose, binding, method)
-        if row is None or row.code_hash is None or row.used_at is not None:
-            return PendingCode(sent=False, sent_to=mask(method, destination), resend_in=0)
+            if row is None or row.code_hash is None or row.used_at is not None:
+                return PendingCode(sent=False, sent_to=mask(method, destination), resend_in=0)
+            delivery = delivery_state(s, row.id, row.sends)
         wait = retry_after(row.next_send_at, self.rt.clock.now()) or 0
         return PendingCode(sent=True, sent_to=mask(row.channel, row.destination),
-                           resend_in=wait)
+                           resend_in=0 if delivery == FAILED else wait, delivery=delivery)
 
     # Confirm it's you ----------------------------------------------------------------------
     def send_reauth_code(self, view: SessionView, method: str, info: RequestInfo) -> CodeSent:

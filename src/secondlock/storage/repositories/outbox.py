@@ -105,6 +105,16 @@ class Outbox:
     def mark_dropped(self, message_id: str, node: str, now: datetime, reason: str) -> bool:
         return self._finish(message_id, node, status=DROPPED, sent_at=now, last_error=reason)
 
+    def drop(self, message_id: str, now: datetime, reason: str) -> bool:
+        """Drop a row that has not gone out (a replaced code), whoever holds its lease: a
+        send in flight may still finish, but it is not retried."""
+        result = self.db.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+            .values(status=DROPPED, sent_at=now, last_error=reason[:255])
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     def mark_retry(self, message_id: str, node: str, *, next_attempt_at: datetime,
                    error: str) -> bool:
         return self._finish(message_id, node, next_attempt_at=next_attempt_at,

@@ -71,8 +71,9 @@ class DeliveryCodes:
         return found
 
     def issue(self, code_id: str, code_hash: bytes, *, now: datetime, expires_at: datetime,
-              next_send_at: datetime, destination: str) -> bool:
-        """Replace the code (the old one is void) unless the cooldown runs: True if issued.
+              next_send_at: datetime, destination: str) -> int | None:
+        """Replace the code (the old one is void) unless the cooldown runs: the new number of
+        sends when issued, else None.
 
         One conditional UPDATE, so two parallel resends cannot both send. ``tries`` is kept.
         """
@@ -81,11 +82,14 @@ class DeliveryCodes:
             DeliveryCode.next_send_at.is_(None) | (DeliveryCode.next_send_at <= now))
             .values(code_hash=code_hash, expires_at=expires_at, next_send_at=next_send_at,
                     tries_at_issue=DeliveryCode.tries, sends=DeliveryCode.sends + 1,
-                    destination=destination))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+                    destination=destination)
+            .returning(DeliveryCode.sends))
+        value = result.scalar_one_or_none()
+        return None if value is None else int(value)
 
     def allow_send_now(self, code_id: str, now: datetime) -> None:
-        """The send failed: the shopper may try again at once (budgets still count)."""
+        """The last code did not go out: the shopper may ask again at once (budgets still
+        count)."""
         self.db.execute(update(DeliveryCode).where(DeliveryCode.id == code_id)
                         .values(next_send_at=now))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import Account, Authenticator
@@ -26,12 +26,27 @@ class StaffMembers:
                               .where(StaffMember.account_id == account_id))
 
     def put(self, account_id: str, role: str, now: datetime) -> None:
+        """Grant (or change) a role. ``created_at`` is when an operator last granted it: the
+        security keys registered by then are the ones the operator vouched for."""
         row = self.db.get(StaffMember, account_id)
         if row is None:
             self.db.add(StaffMember(account_id=account_id, role=role, created_at=now))
         else:
             row.role = role
+            row.created_at = now
         self.db.flush()
+
+    def grant(self, account_id: str) -> tuple[str, datetime] | None:
+        """The member's role and when it was last granted (None: not staff)."""
+        row = self.db.execute(select(StaffMember.role, StaffMember.created_at)
+                              .where(StaffMember.account_id == account_id)).first()
+        return None if row is None else (row.role, row.created_at)
+
+    def keys_registered_by(self, account_id: str, when: datetime) -> int:
+        """How many security keys and passkeys the account had registered at ``when``."""
+        return self.db.scalar(select(func.count()).select_from(Authenticator).where(
+            Authenticator.account_id == account_id, Authenticator.type == "webauthn",
+            Authenticator.created_at <= when)) or 0
 
     def remove(self, account_id: str) -> bool:
         result = self.db.execute(delete(StaffMember).where(StaffMember.account_id == account_id))

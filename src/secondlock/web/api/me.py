@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from secondlock.core.activity_text import KINDS
@@ -39,21 +38,15 @@ DeviceId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
 async def me(request: Request) -> Response:
     """The account behind the bearer token: the hot path when a shop checks a session.
 
-    One SELECT for an account without second factors, a second one when it has some.
+    One SELECT, with or without second factors: the session lookup also reads the methods
+    and the recovery codes left (storage/session_lookup.py).
     """
     view = await current_session(request)
     services = services_of(request)
-    methods: tuple[str, ...] = ()
-    remaining = 0
-    if view.mfa_enabled:
-        summary = services.authenticators.summary(view.account_id) \
-            if services.rt.db.reads_inline \
-            else await run_in_threadpool(services.authenticators.summary, view.account_id)
-        methods, remaining = summary.methods, summary.recovery_codes_remaining
     answer: dict[str, object] = {
         "id": view.account_id, "email": view.email, "email_verified": view.email_verified,
-        "mfa_enabled": view.mfa_enabled, "methods": list(methods),
-        "recovery_codes_remaining": remaining,
+        "mfa_enabled": view.mfa_enabled, "methods": list(view.methods),
+        "recovery_codes_remaining": view.recovery_codes_remaining,
         # After "this wasn't me": the shopper must choose a new password
         # (POST /me/password). Other calls keep working.
         "password_change_required": view.password_change_required}

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from secondlock.services.methods.sms_email_code_sending import CodeSent
+from secondlock.services.methods.sms_email_codes import PendingCode
 from secondlock.web.api.docs import errors
 from secondlock.web.api.schemas import Strict, Text, _clean_text
 from secondlock.web.deps import BearerToken, request_info, services_of
@@ -45,15 +46,34 @@ class CodeSentOut(BaseModel):
     expires_in: int
     #: Seconds until a new code may be asked for (429 with Retry-After before that).
     resend_in: int
+    #: The code is queued in the outbox and goes out at once, off the request path: ask
+    #: ``POST /login/challenge/status`` (or ``/reauth/challenge/status``) what became of it.
+    delivery: Literal["pending"] = "pending"
 
 
 class FactorStarted(CodeSentOut):
     id: str
 
 
+class CodeStateOut(BaseModel):
+    #: Masked, as above.
+    sent_to: str
+    #: What became of the last code: ``none`` (none asked for yet), ``pending`` (not tried
+    #: yet), ``sent`` (the gateway or mail server took it) or ``failed`` (it could not be
+    #: sent: ask for a new code at once, or use another method).
+    delivery: Literal["none", "pending", "sent", "failed"]
+    #: Seconds until a new code may be asked for; 0 after a failed delivery.
+    resend_in: int
+
+
 def _sent(sent: CodeSent) -> CodeSentOut:
     return CodeSentOut(sent_to=sent.sent_to, expires_in=sent.expires_in,
                        resend_in=sent.resend_in)
+
+
+def _state(pending: PendingCode) -> CodeStateOut:
+    return CodeStateOut(sent_to=pending.sent_to, resend_in=pending.resend_in,
+                        delivery=pending.delivery)
 
 
 def _started(sent: CodeSent) -> FactorStarted:
@@ -105,9 +125,11 @@ def resend_enrollment(request: Request, token: BearerToken,
 def login_challenge(body: ChallengeRequest, request: Request) -> CodeSentOut:
     """Send a sign-in code by ``sms`` or ``email`` for the pending sign-in.
 
-    Asking again sends a new code and voids the old one; during the cooldown (30 s, then
-    longer) the answer is 429 with ``Retry-After``. 503 ``delivery_failed``: the gateway
-    could not send; the pending sign-in is kept, so retry or use another method.
+    The code is queued and goes out off the request path (``delivery: "pending"``);
+    ``POST /login/challenge/status`` tells whether it was sent or failed. Asking again sends
+    a new code and voids the old one; during the cooldown (30 s, then longer) the answer is
+    429 with ``Retry-After``, unless the last code failed to go out. 503 ``delivery_failed``:
+    text messages are off on this server, or not allowed to the number's country.
     """
     sent = services_of(request).sms_email_codes.send_login_code(body.mfa_token, body.method,
                                                     request_info(request))
@@ -122,3 +144,20 @@ def reauth_challenge(body: ReauthChallengeRequest, request: Request,
     view = services.sessions.authenticate(token, enrolling=True)
     return _sent(services.sms_email_codes.send_reauth_code(view, body.method,
                                                            request_info(request)))
+
+
+@router.post("/login/challenge/status", responses=errors(401, 404, 410))
+def login_challenge_status(body: ChallengeRequest, request: Request) -> CodeStateOut:
+    """What became of the last sign-in code sent by ``sms`` or ``email``: ``pending``,
+    ``sent`` or ``failed`` (then ask for a new one at once, or use another method)."""
+    return _state(services_of(request).sms_email_codes.pending_login(body.mfa_token,
+                                                                      body.method))
+
+
+@router.post("/reauth/challenge/status", responses=errors(401, 404))
+def reauth_challenge_status(body: ReauthChallengeRequest, request: Request,
+                            token: BearerToken) -> CodeStateOut:
+    """What became of the last "confirm it's you" code, as for the sign-in code."""
+    services = services_of(request)
+    view = services.sessions.authenticate(token, enrolling=True)
+    return _state(services.sms_email_codes.pending_reauth(view, body.method))

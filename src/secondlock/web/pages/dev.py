@@ -31,7 +31,7 @@ class ShownMail:
 @router.get("/dev/outbox")
 def outbox(request: Request, pages: Renderer, view: MaybeSignedIn) -> Response:
     own_site = pages.settings.origin + "/"
-    mailer = getattr(request.app.state.notifier, "mailer", None)
+    mailer = request.app.state.mailer
     mails: list[ShownMail] | None = None
     if isinstance(mailer, OutboxMailer):
         mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,

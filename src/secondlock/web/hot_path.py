@@ -1,0 +1,77 @@
+"""The session check straight from SecondLock's own middleware to its handler (issue #17).
+
+A shop calls ``GET /api/v1/me`` on every request of its own. FastAPI wraps every route in
+layers of its own (its error and exception middleware, an exit stack for dependencies,
+routing, the request wrapper) that together cost more than checking the session. The app
+below takes that one request before those layers, through the same SecondLock middleware
+as every other request (request id, request-duration metric, JSON request log, security
+headers, body limits), to the same handler as the documented route, and answers errors
+with the same exception handlers. Anything else, HEAD included, takes the normal way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from secondlock.core.errors import SecondLockError
+
+Handler = Callable[[Request], Awaitable[Response]]
+#: A middleware class and its options, as given to ``add_middleware``.
+Layer = tuple[type[Any], dict[str, Any]]
+
+
+class _Endpoint:
+    """Runs the handler like a Starlette route; errors go to the app's own handlers."""
+
+    def __init__(self, app: FastAPI, handler: Handler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self.handler(request)
+        except SecondLockError as exc:
+            response = await self._handled(request, exc, SecondLockError)
+        except Exception as exc:
+            # As Starlette's ServerErrorMiddleware: answer, then let the server see it.
+            response = await self._handled(request, exc, Exception)
+            await response(scope, receive, send)
+            raise
+        await response(scope, receive, send)
+
+    async def _handled(self, request: Request, exc: Exception, kind: type[Exception]
+                       ) -> Response:
+        handle = self.app.exception_handlers[kind]
+        response: Response = await handle(request, exc)
+        return response
+
+
+class HotPathApp(FastAPI):
+    """FastAPI, except that ``GET hot_path_url`` goes to ``hot_path`` when one is set."""
+
+    hot_path: ASGIApp | None = None
+    hot_path_url: str = ""
+
+    def take_hot_path(self, url: str, handler: Handler, layers: Sequence[Layer]) -> None:
+        """Serve ``GET url`` with ``handler`` inside ``layers`` (outermost last, the order
+        of ``add_middleware`` calls), bypassing FastAPI's own layers."""
+        hot: ASGIApp = _Endpoint(self, handler)
+        for cls, options in layers:
+            hot = cls(hot, **options)
+        self.hot_path, self.hot_path_url = hot, url
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.hot_path is not None and scope["type"] == "http"
+                and scope["method"] == "GET" and scope["path"] == self.hot_path_url
+                and not scope.get("root_path")):
+            scope["app"] = self
+            await self.hot_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
