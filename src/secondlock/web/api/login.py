@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
@@ -58,23 +61,35 @@ def verify(body: VerifyRequest, request: Request) -> Authenticated:
     return Authenticated.of(result)
 
 
-VERIFY_PATH = "/login/verify"
+def fast_lanes() -> list[Route]:
+    """POST /login and POST /login/verify as plain Starlette routes ahead of FastAPI's
+    router (#17).
 
-
-def verify_lane() -> list[Route]:
-    """POST /login/verify as a plain Starlette route ahead of FastAPI's router (#17).
-
-    A wrong code is what a guessing attack sends over and over: FastAPI's route matching
-    and request handling cost more than the check itself. A well-formed body is validated
-    with the same model and answered here; anything else (not JSON, a wrong field) goes on
-    to the FastAPI route, which answers it exactly as before. Errors from the service go
-    through the app's exception handlers either way.
+    A wrong password refused by a lock and a wrong code are what a guessing attack sends
+    over and over: FastAPI's route matching and request handling cost more than the lock
+    check or the code check itself. A well-formed body is validated with the same model and
+    answered here; anything else (not JSON, a wrong field) goes on to the FastAPI route,
+    which answers it exactly as before. Errors from the services go through the app's
+    exception handlers either way.
     """
-    return [_LaneRoute(f"{API_PREFIX}{VERIFY_PATH}", _VerifyLane(), methods=["POST"])]
+    return [_LaneRoute(f"{API_PREFIX}/login", _Lane(LoginRequest, _login), methods=["POST"]),
+            _LaneRoute(f"{API_PREFIX}/login/verify", _Lane(VerifyRequest, _verify),
+                       methods=["POST"])]
 
 
-#: Set in the scope of a request the lane hands on, so the router skips the lane.
-_HANDED_ON = "secondlock.verify_lane_handed_on"
+def _login(request: Request, body: Any) -> Authenticated | MfaRequired:
+    return _answer(services_of(request).login.login(
+        body.email, body.password, request_info(request), device_token=body.device_token))
+
+
+def _verify(request: Request, body: Any) -> Authenticated:
+    return Authenticated.of(services_of(request).second_step.verify(
+        body.mfa_token, body.method, body.code, request_info(request),
+        remember=body.remember_device))
+
+
+#: Set in the scope of a request a lane hands on, so the router skips the lanes.
+_HANDED_ON = "secondlock.fast_lane_handed_on"
 
 
 class _LaneRoute(Route):
@@ -84,38 +99,40 @@ class _LaneRoute(Route):
         return super().matches(scope)
 
 
-class _VerifyLane:
+class _Lane:
     """An ASGI app (so it can hand the request on with its body)."""
+
+    def __init__(self, model: type[BaseModel],
+                 call: Callable[[Request, Any], BaseModel]) -> None:
+        self.model = model
+        self.call = call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         raw = await request.body()
         try:
-            body = VerifyRequest.model_validate_json(raw) \
-                if _is_json(request) else None
+            body = self.model.model_validate_json(raw) if _is_json(request) else None
         except ValidationError:
             body = None
         if body is None:
-            await self._fallback(scope, raw, send)
+            await _hand_on(scope, raw, send)
             return
-        result = await run_in_threadpool(
-            services_of(request).second_step.verify, body.mfa_token, body.method, body.code,
-            request_info(request), remember=body.remember_device)
-        answer = Authenticated.of(result).model_dump(mode="json")
-        await JSONResponse(answer)(scope, receive, send)
+        answer = await run_in_threadpool(self.call, request, body)
+        await JSONResponse(answer.model_dump(mode="json"))(scope, receive, send)
 
-    async def _fallback(self, scope: Scope, raw: bytes, send: Send) -> None:
-        """The FastAPI route, with the body already read replayed to it."""
-        sent = False
 
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
+async def _hand_on(scope: Scope, raw: bytes, send: Send) -> None:
+    """The FastAPI route, with the body already read replayed to it."""
+    sent = False
 
-        await scope["app"].router({**scope, _HANDED_ON: True}, replay, send)
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    await scope["app"].router({**scope, _HANDED_ON: True}, replay, send)
 
 
 def _is_json(request: Request) -> bool:
