@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,12 +68,14 @@ def ticks(pid: int) -> int:
 
 @dataclass
 class Parts:
-    """The processes whose CPU we count, by part: node, haproxy, postgres."""
+    """The processes whose CPU we count, by part: node, haproxy, postgres. A part may be a
+    function, asked at each sample (PostgreSQL starts a backend per new connection)."""
 
-    groups: dict[str, list[int]]
+    groups: dict[str, list[int] | Callable[[], list[int]]]
 
     def sample(self) -> dict[str, int]:
-        return {name: sum(ticks(p) for p in pids) for name, pids in self.groups.items()}
+        return {name: sum(ticks(p) for p in (pids() if callable(pids) else pids))
+                for name, pids in self.groups.items()}
 
 
 class Target(Server):
@@ -122,7 +125,7 @@ class Bench:
         self.load = Load(args.threads, args.connections, args.duration, [])
 
     def target(self, name: str, port: int, proc: subprocess.Popen[bytes],
-               groups: dict[str, list[int]]) -> Target:
+               groups: dict[str, list[int] | Callable[[], list[int]]]) -> Target:
         target = Target(name, port, proc, self.tmp / f"{name}.log")
         target.parts = Parts(groups)
         return target
@@ -153,7 +156,9 @@ class Bench:
         cluster.start()
         notes: list[str] = []
         try:
-            pg = postgres_pids(postgres)
+            def pg() -> list[int]:
+                return postgres_pids(postgres)
+
             node1, node2 = cluster.nodes
             assert cluster.proxy is not None
             proxy = cluster.proxy.pid
@@ -195,7 +200,7 @@ class Bench:
         self.tools.wait_until(f"http://127.0.0.1:{port}/healthz")
         return port, proc
 
-    def wrong_codes(self, postgres: Any, node: Any, pg: list[int]) -> Line:
+    def wrong_codes(self, postgres: Any, node: Any, pg: Callable[[], list[int]]) -> Line:
         """Scenario c of run.py on PostgreSQL: the write path (read + two writes)."""
         settings = Settings(data_dir=self.tmp / "seed", secret_key=SecretStr(SECRET),
                             database_url=postgres.url)

@@ -15,6 +15,7 @@ import os
 import statistics
 import tempfile
 from pathlib import Path
+from typing import cast
 
 
 def main() -> None:
@@ -31,7 +32,9 @@ def main() -> None:
 
         from secondlock.core.request_info import RequestInfo
         from secondlock.notifications.outbox import OutboxMailer
+        from secondlock.web.api.me import me
         from secondlock.web.app import create_app
+        from secondlock.web.hot_path import HotPathApp
         from secondlock.web.logs import RequestObserver
 
         settings = settings_for(Path(tmp))
@@ -39,7 +42,11 @@ def main() -> None:
         with_metrics = create_app(settings, mailer=OutboxMailer(echo=False))
         without = create_app(settings, mailer=OutboxMailer(echo=False))
         without.user_middleware = [m for m in without.user_middleware
-                                   if m.cls is not RequestObserver]
+                                   if cast(object, m.cls) is not RequestObserver]
+        # GET /me takes the hot path (web/hot_path.py): give it the same layers.
+        assert isinstance(without, HotPathApp)
+        without.take_hot_path("/api/v1/me", me, [(m.cls, dict(m.kwargs))
+                                                 for m in reversed(without.user_middleware)])
         services = with_metrics.state.services
         info = RequestInfo.of("127.0.0.1", "bench")
         services.accounts.sign_up(EMAIL, PASSWORD, info, send_welcome=False)

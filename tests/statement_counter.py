@@ -2,7 +2,8 @@
 
 SQLAlchemy's ``before_cursor_execute`` misses statements run on raw DBAPI cursors (the
 session lookup's), so this counts at the driver: sqlite3's trace callback, or a psycopg
-cursor class, set on each connection as it leaves the pool.
+cursor class, set on each connection as it leaves the pool; and on PostgreSQL the session
+lookup's own async connections are opened afresh with a counting cursor class.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from secondlock.storage.db import Database
+from secondlock.storage.session_lookup import AsyncSessionLookup
 
 
 @contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
+def counting(db: Database, lookup: AsyncSessionLookup | None = None) -> Iterator[list[str]]:
     """Every statement sent while the block runs, in order (COMMIT/ROLLBACK left out)."""
     seen: list[str] = []
+    if lookup is not None:
+        lookup.dispose()
+        lookup.connect_args["cursor_factory"] = _psycopg_counting_cursor(seen.append,
+                                                                         asynchronous=True)
 
     def note(statement: str) -> None:
         if statement.strip().upper() not in ("COMMIT", "ROLLBACK"):
@@ -50,13 +56,24 @@ def counting(db: Database) -> Iterator[list[str]]:
     try:
         yield seen
     finally:
+        if lookup is not None:
+            lookup.dispose()
+            lookup.connect_args.pop("cursor_factory", None)
         for engine in engines:
             for name, hook in hooks:
                 event.remove(engine, name, hook)
 
 
-def _psycopg_counting_cursor(note: Any) -> Any:
+def _psycopg_counting_cursor(note: Any, *, asynchronous: bool = False) -> Any:
     import psycopg
+
+    if asynchronous:
+        class CountingAsyncCursor(psycopg.AsyncCursor[Any]):
+            async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+                note(query if isinstance(query, str) else str(query))
+                return await super().execute(query, params, **kwargs)
+
+        return CountingAsyncCursor
 
     class CountingCursor(psycopg.Cursor[Any]):
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:

@@ -9,14 +9,18 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import text, update
 
+from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
+from secondlock.core.passwords import PasswordHasher
 from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services.login import available_methods
+from secondlock.storage.db import Database
 from secondlock.storage.orm import WebAuthnCredential
 from secondlock.storage.repositories import Accounts, RecoveryCodes
+from secondlock.web.app import create_app
 from tests.api.conftest import TotpAccount, start_login, verify
 from tests.api.oob_helpers import PHONE, last_mail_code, last_sms_code, sms_outbox
 from tests.api.staff_helpers import ADMIN, reason, staff_factory
@@ -47,7 +51,7 @@ def confirm_with(client: TestClient, account: MadeAccount, factor_id: str, code:
 
 def me_in_one_statement(client: TestClient, app: FastAPI, account: MadeAccount) -> Any:
     """GET /me, asserting that the database saw exactly one statement for it."""
-    with counting(app.state.services.rt.db) as seen:
+    with counting(app.state.services.rt.db, app.state.services.sessions.lookup_async) as seen:
         answer = client.get(ME, headers=account.auth)
     assert answer.status_code == 200, answer.text
     assert len(seen) == 1, seen
@@ -103,7 +107,7 @@ def test_me_stays_one_statement_when_the_session_is_touched_or_expires(
         totp_factory: Callable[..., TotpAccount]) -> None:
     made = totp_factory()
     clock.advance(seconds=61)  # last_seen_at is moved: the lookup, then one UPDATE
-    with counting(app.state.services.rt.db) as seen:
+    with counting(app.state.services.rt.db, app.state.services.sessions.lookup_async) as seen:
         assert client.get(ME, headers=made.account.auth).status_code == 200
     assert [s.split()[0].upper() for s in seen if not s.upper().startswith("BEGIN")] \
         == ["SELECT", "UPDATE"]
@@ -174,3 +178,33 @@ def test_me_summary_follows_every_factor_change(
     body = assert_summary_right(client, app, account)
     assert (body["mfa_enabled"], body["methods"], body["recovery_codes_remaining"]) \
         == (False, [], 0)
+
+
+def test_on_postgresql_a_dropped_lookup_connection_is_replaced(
+        pg_url: str, settings_factory: Callable[..., Settings], clock: FixedClock,
+        outbox: OutboxMailer, hasher: PasswordHasher) -> None:
+    """The session lookup keeps its own async connections; when the server ends them (a
+    restart, a failover), the next GET /me opens a new one instead of failing."""
+    database = Database(pg_url)
+    app = create_app(settings_factory(database_url=pg_url), clock=clock, mailer=outbox,
+                     database=database, hasher=hasher)
+    try:
+        with TestClient(app, base_url="http://localhost:8000") as client:
+            email, password = "kept@example.com", "a long and unusual passphrase 7"
+            assert client.post("/api/v1/accounts", json={"email": email, "password": password}
+                               ).status_code == 201
+            token = client.post("/api/v1/login", json={"email": email, "password": password}
+                                ).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            assert client.get(ME, headers=auth).status_code == 200
+            with database.engine.connect() as conn:
+                ended = conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'")).scalar()
+            assert ended
+            again = client.get(ME, headers=auth)
+            assert again.status_code == 200, again.text
+            assert again.json()["email"] == email
+    finally:
+        database.dispose()

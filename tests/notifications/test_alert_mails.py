@@ -21,7 +21,7 @@ LINK = re.compile(r"This wasn't me: http://localhost:8000/not-me\?token=([\w-]+)
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/126.0.0.0 Mobile Safari/537.36")
 EXPECTED = {
-    "two-factor authentication is on", "authenticator added", "new recovery codes",
+    "two-factor authentication is on", "authenticator app added", "new recovery codes",
     "someone entered your password", "two-factor sign-in locked",
     "new sign-in to your account", "a recovery code was used",
     "two-factor authentication is off",

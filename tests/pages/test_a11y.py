@@ -22,36 +22,29 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
 import pyotp
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
-from sqlalchemy import create_engine
 
-from secondlock.composition import read_through
-from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.notifications.sms import OutboxSms
-from secondlock.storage.schema import metadata
-from secondlock.web.app import create_app
-from secondlock.web.cookies import session_cookie_name
-from secondlock.web.i18n import LANGUAGE_COOKIE
-from tests.conftest import PASSWORD, REQUIRE_ENV, TEST_SECRET
-from tests.pages.conftest import DESKTOP, PHONE
-from tests.softkey import SoftKey
+from tests.conftest import PASSWORD, REQUIRE_ENV
+from tests.pages.conftest import (
+    DESKTOP,
+    PHONE,
+    Account,
+    LiveServer,
+    browser_context,
+    full_account,
+    new_account,
+    serve_live,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +52,6 @@ AXE_ENV = "SECONDLOCK_TEST_AXE"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 VIEWPORTS: dict[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
-PHONE_NUMBER = "+12015550123"
-CODE = re.compile(r"\b(\d{6})\b")
 #: Links the crawl does not follow: they act (sign out), leave, or are developer tools.
 SKIP_LINKS = re.compile(r"^/(logout|dev/|api/|static/|oidc/|openapi)|\.txt$|[?&](token|download)=")
 MAX_PAGES = 60
@@ -80,100 +71,16 @@ def axe_source() -> str:
 
 # A live server whose app the test can reach (OIDC clients, the outboxes) ----------------
 
-@dataclass
-class Live:
-    url: str
-    app: FastAPI
-    settings: Settings
-    outbox: OutboxMailer
-    texts: OutboxSms
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url + "/api/v1", timeout=15)
+Live = LiveServer
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    data_dir = tmp_path_factory.mktemp("a11y")
-    database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
-    engine = create_engine(database_url)
-    metadata.create_all(engine)
-    engine.dispose()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://localhost:{sock.getsockname()[1]}"
-    settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url)
-    outbox = OutboxMailer(echo=False)
-    app = create_app(settings, mailer=outbox)
-    texts = OutboxSms(echo=False)
-    app.state.services.rt.sms = texts
-    read_through(app.state.services.rt)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield Live(url, app, settings, outbox, texts)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_live(tmp_path_factory.mktemp("a11y")) as server:
+        yield server
 
 
 # Accounts, made through the JSON API ------------------------------------------------------
-
-@dataclass
-class Account:
-    email: str
-    token: str
-    totp: pyotp.TOTP | None = None
-    recovery_codes: list[str] = field(default_factory=list)
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def new_account(api: httpx.Client) -> Account:
-    email = next(_emails)
-    made = api.post("/accounts", json={"email": email, "password": PASSWORD})
-    assert made.status_code == 201, made.text
-    login = api.post("/login", json={"email": email, "password": PASSWORD})
-    return Account(email, login.json()["token"])
-
-
-def wait_for(find: Any, what: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return str(found)
-        time.sleep(0.05)
-    raise AssertionError(f"no {what} arrived")
-
-
-def sms_code(live: Live) -> str:
-    def find() -> str | None:
-        for sent in live.texts.latest():
-            match = CODE.search(sent.body)
-            if sent.to == PHONE_NUMBER and match:
-                return match.group(1)
-        return None
-    return wait_for(find, "text message")
-
-
-def mail_code(live: Live, to: str) -> str:
-    def find() -> str | None:
-        for sent in live.outbox.latest():
-            match = CODE.search(sent.message.text)
-            if sent.message.to == to and sent.message.kind.startswith("email_code") and match:
-                return match.group(1)
-        return None
-    return wait_for(find, f"code mail to {to}")
-
 
 @dataclass
 class Accounts:
@@ -183,34 +90,7 @@ class Accounts:
 
 @pytest.fixture(scope="module")
 def accounts(live: Live) -> Accounts:
-    with live.api() as api:
-        full = new_account(api)
-        app = api.post("/me/authenticators/totp", json={"name": "iPhone"}, headers=full.auth)
-        full.totp = pyotp.TOTP(app.json()["secret"])
-        confirmed = api.post(f"/me/authenticators/{app.json()['id']}/confirm",
-                             json={"code": full.totp.now()}, headers=full.auth)
-        assert confirmed.status_code == 200, confirmed.text
-        full.recovery_codes = confirmed.json()["recovery_codes"]
-        phone = api.post("/me/authenticators/sms", json={"phone": PHONE_NUMBER},
-                         headers=full.auth)
-        assert phone.status_code == 201, phone.text
-        api.post(f"/me/authenticators/{phone.json()['id']}/confirm",
-                 json={"code": sms_code(live)}, headers=full.auth).raise_for_status()
-        backup = "backup." + full.email
-        mail = api.post("/me/authenticators/email", json={"email": backup}, headers=full.auth)
-        assert mail.status_code == 201, mail.text
-        api.post(f"/me/authenticators/{mail.json()['id']}/confirm",
-                 json={"code": mail_code(live, backup)}, headers=full.auth).raise_for_status()
-        options = api.post("/me/authenticators/webauthn/options", json={"name": "YubiKey"},
-                           headers=full.auth)
-        key = api.post("/me/authenticators/webauthn", headers=full.auth,
-                       json={"credential": SoftKey().create(options.json(), live.url)})
-        assert key.status_code == 201, key.text
-        # A second session on a remembered device, for the sessions and devices lists.
-        step = api.post("/login", json={"email": full.email, "password": PASSWORD}).json()
-        api.post("/login/verify", json={"mfa_token": step["mfa_token"],
-                                        "method": "recovery_code", "remember_device": True,
-                                        "code": full.recovery_codes.pop()}).raise_for_status()
+    full = full_account(live, next(_emails))
     shop = live.app.state.oidc.clients.add("Example Shop", [live.url + "/shop/callback"],
                                            first_party=False)
     return Accounts(full, shop.client_id)
@@ -225,14 +105,8 @@ def axe() -> str:
 
 def new_context(browser: Browser, live: Live, axe: str, viewport: ViewportSize,
                 language: str, token: str | None = None) -> BrowserContext:
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
-    context.add_init_script(script=axe)
-    cookies = [{"name": LANGUAGE_COOKIE, "value": language, "url": live.url}]
-    if token:
-        cookies.append({"name": session_cookie_name(live.settings), "value": token,
-                        "url": live.url})
-    context.add_cookies(cookies)  # type: ignore[arg-type]
-    return context
+    return browser_context(browser, live, viewport, language=language, token=token,
+                           init_script=axe)
 
 
 AXE_RUN = """async (tags) => {
@@ -344,7 +218,9 @@ def check_signed_in(page: Page, live: Live, accounts: Accounts, findings: Findin
                     language: str, *, everything: bool) -> None:
     start = ["/account", "/account/security"]
     crawl(page, live, start, findings, language, limit=MAX_PAGES if everything else 4)
-    for path in ["/account/confirm?next=/account/security", "/account/security/phone",
+    for path in ["/account/confirm?next=/account/security", "/account/security/apps",
+                 "/account/security/keys", "/account/security/sms-email",
+                 "/account/security/recovery-codes", "/account/security/phone",
                  "/account/security/email", "/account/security/turn-off",
                  "/no-such-page"][: None if everything else 1]:
         page.goto(live.url + path)
@@ -404,7 +280,7 @@ def test_every_page_in_english_passes_axe(browser: Browser, live: Live, accounts
                     everything=True)
     context.close()
     with live.api() as api:
-        fresh = new_account(api)
+        fresh = new_account(api, next(_emails))
     context = new_context(browser, live, axe, size, DEFAULT_LANGUAGE, fresh.token)
     phone = "+1201555019" + str(list(VIEWPORTS).index(viewport))
     check_enrollment(context.new_page(), live, findings, fresh.email, phone)
@@ -440,7 +316,7 @@ def tab_to(page: Page, selector: str, presses: int = 60) -> None:
 def test_the_authenticator_app_wizard_works_with_the_keyboard_alone(
         browser: Browser, live: Live, axe: str, viewport: str) -> None:
     with live.api() as api:
-        account = new_account(api)
+        account = new_account(api, next(_emails))
     findings = Findings()
     context = new_context(browser, live, axe, VIEWPORTS[viewport], DEFAULT_LANGUAGE,
                           account.token)

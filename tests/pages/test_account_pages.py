@@ -30,9 +30,10 @@ def test_security_page_says_2fa_is_off_with_the_sms_note(client: TestClient) -> 
     assert re.search(r"Two-factor authentication: <span[^>]*>off</span>", html)
     assert "authenticator app or a security key is safer" in html
     assert "SIM swapping" in html
-    # Only working controls: sign out, add an app, add a security key (nothing unbuilt).
-    assert html.split("<footer")[0].count("<form") == 3  # the footer holds the language switch
-    assert 'action="/account/security/keys"' in html
+    # Only working controls: sign out and set up an app; the other methods are links to
+    # their pages (nothing unbuilt).
+    assert html.split("<footer")[0].count("<form") == 2  # the footer holds the language switch
+    assert 'href="/account/security/keys"' in html
     assert 'action="/logout"' in html
     assert 'action="/account/security/totp"' in html
     assert "Add an authenticator app" in html

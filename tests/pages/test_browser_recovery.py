@@ -4,28 +4,20 @@ from the second step to the waiting page, and after the wait into the wizard."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine
 
-from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.totp import code_at
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
-from secondlock.storage.schema import metadata
-from secondlock.web.app import create_app
-from tests.conftest import PASSWORD, TEST_SECRET
-from tests.pages.conftest import PHONE
+from tests.conftest import PASSWORD
+from tests.pages.conftest import PHONE, serve_live
 from tests.pages.test_browser import no_sideways_scroll, unnamed_fields
 
 pytestmark = pytest.mark.browser
@@ -45,31 +37,10 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir: Path = tmp_path_factory.mktemp("recovery")
-    database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
-    engine = create_engine(database_url)
-    metadata.create_all(engine)
-    engine.dispose()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://localhost:{sock.getsockname()[1]}"
-    outbox, clock = OutboxMailer(echo=False), FixedClock()
-    settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url,
-                        recovery_delay=DELAY)
-    app = create_app(settings, mailer=outbox, clock=clock)
-    live = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=live.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not live.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield Server(url, outbox, clock, app.state.services)
-    live.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    clock = FixedClock()
+    with serve_live(tmp_path_factory.mktemp("recovery"), clock=clock,
+                    recovery_delay=DELAY) as live:
+        yield Server(live.url, live.outbox, clock, live.services)
 
 
 def with_an_app(services: Services, clock: FixedClock) -> None:

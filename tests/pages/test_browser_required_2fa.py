@@ -6,26 +6,16 @@ authenticator-app wizard until a factor is confirmed.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import create_engine
+from playwright.sync_api import Page, expect
 
-from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.core.totp import code_at
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.storage.schema import metadata
-from secondlock.web.app import create_app
-from tests.conftest import PASSWORD, TEST_SECRET
-from tests.pages.conftest import PHONE
+from tests.conftest import PASSWORD
+from tests.pages.conftest import PHONE, serve_live
 from tests.pages.test_browser import no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -40,37 +30,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory, clock: FixedClock) -> Iterator[str]:
-    data_dir: Path = tmp_path_factory.mktemp("required")
-    database_url = f"sqlite:///{data_dir / 'secondlock.db'}"
-    engine = create_engine(database_url)
-    metadata.create_all(engine)
-    engine.dispose()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://localhost:{sock.getsockname()[1]}"
-    settings = Settings(env="development", origin=url, data_dir=data_dir,
-                        secret_key=TEST_SECRET, database_url=database_url,
-                        require_2fa="all", require_2fa_grace=GRACE_DAYS * 86400)
-    app = create_app(settings, mailer=OutboxMailer(echo=False), clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
-    yield context.new_page()
-    context.close()
+    with serve_live(tmp_path_factory.mktemp("required"), clock=clock, require_2fa="all",
+                    require_2fa_grace=GRACE_DAYS * 86400) as live:
+        yield live.url
 
 
 def sign_in(page: Page, url: str, email: str) -> None:

@@ -48,13 +48,14 @@ def sign_out(client: TestClient) -> None:
 def test_adding_the_first_key_shows_the_recovery_codes_then_lists_it(
         client: TestClient) -> None:
     page_signup(client, EMAIL, PASSWORD)
-    security = client.get("/account/security").text
+    security = client.get("/account/security/keys").text
     assert 'data-options-url="/account/security/keys/options"' in security
     assert audit(security).inline_scripts == 0
     done = add_key(client, SoftKey())
     assert done.status_code == 200
     assert len(CODE_ITEM.findall(done.text)) == 10
-    page = client.get("/account/security").text
+    assert "YubiKey" in client.get("/account/security").text
+    page = client.get("/account/security/keys").text
     assert "YubiKey" in page
     assert "stays on this device" in page
     assert "Not used yet" in page
@@ -127,7 +128,7 @@ def test_a_blocked_key_is_shown_as_blocked(client: TestClient) -> None:
         client.post("/login/passkey", follow_redirects=False, data={
             "csrf_token": csrf_of(client.get("/login").text),
             "credential": json.dumps(key.get(got.json(), ORIGIN))})
-    page = client.get("/account/security").text
+    page = client.get("/account/security/keys").text
     assert "Blocked since" in page
     assert "may have been copied" in page or "was copied" in page
 
@@ -137,7 +138,7 @@ def test_rename_and_remove_a_key_confirming_with_the_key(
     page_signup(client, EMAIL, PASSWORD)
     key = SoftKey()
     add_key(client, key)
-    page = client.get("/account/security").text
+    page = client.get("/account/security/keys").text
     match = KEY_ID.search(page)
     assert match
     key_id = match.group(1)

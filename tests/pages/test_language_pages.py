@@ -165,14 +165,16 @@ def test_the_security_page_is_german(client: TestClient, clock: FixedClock) -> N
     assert 'Zwei-Faktor-Authentifizierung: <span class="badge badge--off">ausgeschaltet</span>' \
         in off
     assert "Möglichkeiten für den zweiten Schritt" in off
-    assert "Noch keine Authenticator-App." in off
+    assert "Nicht eingerichtet" in off
+    assert "Noch keine Authenticator-App." in client.get("/account/security/apps").text
     enroll_app(client, clock)
     on = client.get("/account/security").text
     assert 'Zwei-Faktor-Authentifizierung: <span class="badge badge--on">eingeschaltet</span>' \
         in on
     assert "10 von 10 übrig" in on
-    assert "Neue Codes erstellen" in on
-    assert "Neuer Name für iPhone" in on
+    assert "Verwalten" in on
+    assert "Neue Codes erstellen" in client.get("/account/security/recovery-codes").text
+    assert "Neuer Name für iPhone" in client.get("/account/security/apps").text
 
 
 def test_the_forgot_password_pages_are_german(client: TestClient) -> None:

@@ -135,7 +135,8 @@ def test_recovery_code_signs_in_and_nudges_when_few_are_left(
     page = client.get("/account")
     assert "You have 3 recovery codes left." in page.text
     assert 'href="/account/security"' in page.text
-    security = client.get("/account/security")
+    assert "Running low" in client.get("/account/security").text
+    security = client.get("/account/security/recovery-codes")
     assert "You have 3 recovery codes left." in security.text
     assert "Make new codes" in security.text
     # A used code does not work twice.

@@ -46,7 +46,8 @@ def test_adding_a_phone_turns_2fa_on_and_the_security_page_recommends_more(
     done = add_phone(client, gateway)
     assert done.status_code == 200
     assert "Save your recovery codes" in done.text
-    page = client.get("/account/security")
+    assert "Your only second factor is a phone." in client.get("/account/security").text
+    page = client.get("/account/security/sms-email")
     assert "Your only second factor is a phone." in page.text
     assert "+1 \u2022\u2022\u2022 \u2022\u2022\u2022 0123" in page.text
     assert "2015550123" not in page.text
@@ -137,7 +138,7 @@ def test_adding_an_email_address_as_a_backup(client: TestClient, gateway: Outbox
     assert done.headers["location"] == "/account/security?notice=factor-added"
     page = client.get("/account/security")
     assert "Your only second factor" in page.text  # still only weak ones
-    assert "Email codes" in page.text
+    assert "Codes by text message or email" in page.text
 
 
 def test_dev_outbox_lists_text_messages(client: TestClient, gateway: OutboxSms) -> None:
@@ -189,7 +190,7 @@ def test_with_an_app_and_a_phone_the_security_page_counts_both(
         client: TestClient, gateway: OutboxSms, clock: FixedClock) -> None:
     page_signup(client, EMAIL, PASSWORD)
     enroll_app(client, clock)
-    before = client.get("/account/security").text
+    before = client.get("/account/security/apps").text
     assert "removing it turns two-factor authentication off" in before  # the app alone
     started = submit(client, "/account/security/phone", "/account/security/phone",
                      {"phone": "+1 201 555 0123", "name": "Backup phone"})
@@ -198,14 +199,16 @@ def test_with_an_app_and_a_phone_the_security_page_counts_both(
     client.post("/account/security/factor/confirm", data={
         "authenticator_id": factor.group(1), "method": "sms", "code": last_sms_code(gateway),
         "csrf_token": csrf_of(started.text)}, follow_redirects=False)
-    page = client.get("/account/security").text
+    page = client.get("/account/security/apps").text
     assert "removing it turns two-factor authentication off" not in page
     assert "This is your only" not in page
-    status = page.split('id="mfa-heading"', 1)[1].split("<h3>", 1)[0]
-    assert "a code from your authenticator app" in status
-    assert "a code sent to your phone by text message" in status
-    assert "a recovery code" in status
-    assert "security key" not in status  # it names only what the shopper has
+    rows = re.findall(r'<li class="overview__row".*?</li>', client.get("/account/security").text,
+                      re.S)
+    # One row per method, each saying what the shopper has there (or that it is not set up).
+    assert "iPhone" in rows[0]
+    assert "Not set up" in rows[1]  # no security key
+    assert "Backup phone" in rows[2]
+    assert "10 of 10 left" in rows[3]
 
 
 def test_a_text_the_gateway_refused_is_shown_and_a_new_code_may_be_asked_at_once(

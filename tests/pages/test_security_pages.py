@@ -122,7 +122,7 @@ def test_test_setup_signs_out_towards_the_second_step(client: TestClient,
     done = client.post("/login/verify", data={
         "method": "totp", "code": code_at(enrolled.secret, clock.now()),
         "csrf_token": csrf_of(verify.text)}, follow_redirects=False)
-    assert done.headers["location"] == "/account"
+    assert done.headers["location"] == "/account?notice=setup-works"
 
 
 def test_security_page_with_two_factor_on(client: TestClient, clock: FixedClock) -> None:
@@ -131,17 +131,24 @@ def test_security_page_with_two_factor_on(client: TestClient, clock: FixedClock)
     html = client.get("/account/security").text
     assert re.search(r"Two-factor authentication: <span[^>]*>on</span>", html)
     assert "iPhone" in html
-    assert "Added" in html
-    assert "Last used" in html
     assert "10 of 10 left" in html
-    assert "Make new codes" in html
     assert "Turn off two-factor authentication" in html
     assert "Safe" in html
-    assert "safest" in html
-    assert "SIM swapping" in html
-    found = audit(html)
-    assert found.unlabelled() == []
-    assert found.inline_styles == 0
+    assert "Less safe" in html
+    for path in ("/account/security/apps", "/account/security/keys",
+                 "/account/security/sms-email", "/account/security/recovery-codes"):
+        assert f'href="{path}"' in html
+    apps = client.get("/account/security/apps").text
+    assert "iPhone" in apps
+    assert "Added" in apps
+    assert "Last used" in apps
+    assert "Make new codes" in client.get("/account/security/recovery-codes").text
+    assert "safest" in client.get("/account/security/keys").text
+    assert "SIM swapping" in client.get("/account/security/sms-email").text
+    for page in (html, apps):
+        found = audit(page)
+        assert found.unlabelled() == []
+        assert found.inline_styles == 0
 
 
 def test_rename_and_unknown_ids(client: TestClient, clock: FixedClock) -> None:

@@ -119,3 +119,25 @@ def test_reads_do_not_wait_for_a_writer(db: Database) -> None:
         assert _count(db) == 0  # WAL: a reader sees the last commit while a write is open
         s.commit()
     assert _count(db) == 1
+
+
+def test_writers_get_their_turn_in_the_order_they_asked(db: Database) -> None:
+    assert db.writers is not None
+    order: list[int] = []
+
+    def writer(number: int) -> None:
+        with db.write() as s:
+            order.append(number)
+            s.execute(text("INSERT INTO tally VALUES (:w, 0)"), {"w": number})
+            s.commit()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(5)]
+    with db.write():  # hold the turn while the others line up, one after another
+        for number, thread in enumerate(threads):
+            thread.start()
+            while db.writers.waiting < number + 1:
+                time.sleep(0.001)
+    for thread in threads:
+        thread.join()
+    assert order == [0, 1, 2, 3, 4]
+    assert not db.writers.busy

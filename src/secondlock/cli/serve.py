@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import socket
 import subprocess
 import sys
-from types import FrameType
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
 from rich.markup import escape
 
 from secondlock import __version__
@@ -28,7 +25,7 @@ from secondlock.cli.app import (
 )
 from secondlock.cli.database import prepare_schema
 from secondlock.config import Settings, SettingsError, prepare_data_dir
-from secondlock.web.asgi import APP_FACTORY, log_config
+from secondlock.web.asgi import APP_FACTORY
 
 OUTBOX_PATH = "/dev/outbox"
 
@@ -60,26 +57,16 @@ def serve(
                                "database": display_url(settings.resolved_database_url)})
     else:
         _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
-    _stop_with_exit_code_0_on_sigterm()
-    # One code path for any number of workers: each process builds its app from the
-    # environment. SecondLock reads X-Forwarded-For itself (SECONDLOCK_TRUSTED_PROXIES), so
-    # uvicorn must not rewrite the client address.
-    # The app writes the request lines itself (SECONDLOCK_ACCESS_LOG): uvicorn's are off.
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, server_header=False, lifespan="on", access_log=False,
-                log_config=log_config(settings.log_format), timeout_graceful_shutdown=10)
+    if workers > 1:
+        # The supervisor that stays holds no app and none of SecondLock (#17).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "secondlock.web.supervisor", host,  # noqa: S606
+                                  str(port), str(workers), settings.log_format])
+    # One worker: this process is it, and builds its one app from the environment.
+    from secondlock.web.supervisor import main as run
 
-
-def _stop_with_exit_code_0_on_sigterm() -> None:
-    """SIGTERM is the normal way to stop the service; after a graceful shutdown exit with 0.
-
-    uvicorn drains requests and runs the app's shutdown on SIGTERM, then raises the signal
-    again so that the previous handler runs: this one, instead of dying by the signal (143).
-    """
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+    run([host, str(port), "1", settings.log_format])
 
 
 def _check_that_the_app_builds() -> None:

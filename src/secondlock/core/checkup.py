@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from secondlock.core.i18n import msg, nmsg
+from secondlock.core.i18n import join_list, msg, nmsg
 from secondlock.core.places import PlaceNames
 from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 
@@ -137,7 +137,7 @@ def _devices(facts: CheckupFacts) -> CheckItem:
         return CheckItem("devices", title, True,
                          msg("No sign-in from a new device is waiting for your review."), None)
     count = len(facts.unreviewed_sign_ins)
-    devices = ", ".join(sorted({device for device, _ in facts.unreviewed_sign_ins}))
+    devices = join_list(sorted({device for device, _ in facts.unreviewed_sign_ins}))
     return CheckItem("devices", title, False,
                      nmsg("%(n)d sign-in from a new device (%(devices)s). Were they all you? "
                           "If not, sign that device out and change your password.",

@@ -16,7 +16,7 @@ the keywords ``msg``, ``nmsg:1,2`` and ``pmsg:1c,2`` (see babel.cfg and scripts/
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -139,6 +139,15 @@ def msg(msgid: str, **params: Any) -> Msg:
 def nmsg(singular: str, plural: str, n: int, **params: Any) -> Msg:
     """Singular or plural by ``n`` (available as ``%(n)d``), in every language's own rules."""
     return Msg(singular, params, plural=plural, n=n)
+
+
+def join_list(items: Sequence[str]) -> str:
+    """Items as one comma-separated text that stays translatable: each item that is a
+    :class:`Msg` ("Chrome on Windows") is translated where the whole is shown, which
+    ``", ".join`` would lose. No items: an empty string."""
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return msg("%(first)s, %(rest)s", first=items[0], rest=join_list(items[1:]))
 
 
 def pmsg(context: str, msgid: str, **params: Any) -> Msg:

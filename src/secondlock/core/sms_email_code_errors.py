@@ -2,8 +2,9 @@
 
     SecondLockError
     ├── InvalidPhoneError       invalid_phone (422)
-    ├── DeliveryFailedError     delivery_failed (503): the gateway could not send; the
-    │                           challenge is kept, so "resend" or another method works
+    ├── DeliveryFailedError     delivery_failed (503): no text can be sent (SMS off, or
+    │                           the number's country); a gateway that fails later shows
+    │                           in the code's delivery state instead (the outbox, #13)
     └── SameChannelError        same_channel (403): an email code right after a password
                                 reset through that same mailbox
 """

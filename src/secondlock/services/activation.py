@@ -38,6 +38,8 @@ class FactorWords:
     label: Msg
     added: Msg
     sign_in_with: Msg
+    #: The added-factor mail's subject: it names the kind ("phone added"), not "authenticator".
+    subject: Msg
 
 
 def activate_factor(s: DbSession, view: SessionView, *, method: str, amr: str, name: str,
@@ -77,5 +79,5 @@ def announce_factor(s: DbSession, rt: Runtime, view: SessionView, activation: Ac
                                   "%(how)s or a recovery code.", how=words.sign_in_with)])
     else:
         queue_notice(s, rt, to=view.email, kind="authenticator_added", at=at, info=info,
-                     subject=msg("authenticator added"), headline=words.added,
+                     subject=words.subject, headline=words.added,
                      details=[msg("Name: %(name)s.", name=name)])

@@ -53,16 +53,19 @@ CONFIRM_HINTS: dict[str, str] = {
 }
 APP_WORDS = FactorWords(label=msg("Authenticator app"),
                         added=msg("An authenticator app was added to your account."),
-                        sign_in_with=msg("a code from your app"))
+                        sign_in_with=msg("a code from your app"),
+                        subject=msg("authenticator app added"))
 #: How the mails name each kind of factor that is confirmed with a code.
 FACTOR_WORDS: dict[str, FactorWords] = {
     Method.TOTP: APP_WORDS,
     Method.SMS: FactorWords(label=msg("Text messages (SMS)"),
                        added=msg("A phone for text message codes was added to your account."),
-                       sign_in_with=msg("a code by text message")),
+                       sign_in_with=msg("a code by text message"),
+                       subject=msg("phone for codes added")),
     Method.EMAIL: FactorWords(label=msg("Email codes"),
                          added=msg("An email address for codes was added to your account."),
-                         sign_in_with=msg("a code by email")),
+                         sign_in_with=msg("a code by email"),
+                         subject=msg("email address for codes added")),
 }
 CONFIRM_POLICY = BackoffPolicy(free_failures=5, base_delay=30, max_delay=900,
                                window=timedelta(hours=1))

@@ -99,9 +99,9 @@ class LoginService:
                 else DeviceUse("ask")
             if account.mfa_enabled_at is not None and use.outcome != "skip":
                 result = self._pending_second_step(s, account.id, info, now)
-                s.commit()
                 if use.replayed_account_id is not None:
-                    warn_replay(self.rt, use.replayed_account_id, info)
+                    warn_replay(s, self.rt, use.replayed_account_id, info)
+                s.commit()
                 return result
             # A remembered device skips the code; the session is single-factor either way
             # ("pwd"), so sensitive changes still ask for a factor.

@@ -20,7 +20,7 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.repositories import Activity, Sessions
-from secondlock.storage.session_lookup import SessionLookup
+from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
 
 #: last_seen_at is written at most this often, so a busy client costs one SELECT per request.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -74,6 +74,9 @@ class SessionService:
         self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
         self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
         self._lookup = SessionLookup(rt.db.autocommit_engine)
+        #: A network database is awaited on the event loop (``peek_async``), not in a thread.
+        self.lookup_async = None if rt.db.reads_inline \
+            else AsyncSessionLookup(rt.db.autocommit_engine)
         self.rule = enrollment_rule(rt.settings)
 
     def peek(self, token: str | None) -> SessionCheck:
@@ -84,7 +87,21 @@ class SessionService:
         """
         if not token or len(token) > 256:
             raise NotAuthenticatedError()
-        view = self._lookup(hash_token(token))
+        return self._check(self._lookup(hash_token(token)))
+
+    async def peek_async(self, token: str | None) -> SessionCheck:
+        """``peek`` with the lookup awaited on the event loop (PostgreSQL)."""
+        if self.lookup_async is None:
+            return self.peek(token)
+        if not token or len(token) > 256:
+            raise NotAuthenticatedError()
+        return self._check(await self.lookup_async(hash_token(token)))
+
+    async def aclose(self) -> None:
+        if self.lookup_async is not None:
+            await self.lookup_async.aclose()
+
+    def _check(self, view: SessionView | None) -> SessionCheck:
         if view is None:
             raise NotAuthenticatedError()
         now = self.rt.clock.now()

@@ -24,7 +24,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.core.views import SessionView
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import TrustedDevice
 from secondlock.storage.repositories import Accounts, Activity, TrustedDevices
@@ -100,20 +100,20 @@ def forget_all_devices(s: DbSession, account_id: str) -> int:
     return TrustedDevices(s).delete_all(account_id)
 
 
-def warn_replay(rt: Runtime, account_id: str, info: RequestInfo) -> None:
-    """Mail the owner of a device whose old token came back (after the commit)."""
-    with rt.db.read() as s:
-        account = Accounts(s).get(account_id)
+def warn_replay(s: DbSession, rt: Runtime, account_id: str, info: RequestInfo) -> None:
+    """Mail the owner of a device whose old token came back (queued in the transaction that
+    forgot the device)."""
+    account = Accounts(s).get(account_id)
     if account is None:
         return
-    notify(rt, to=account.email, kind="trusted_device_replayed", at=rt.clock.now(), info=info,
-           subject=msg("a copy of a remembered device was used"),
-           headline=msg("Someone tried to sign in with an old copy of one of your remembered "
-                        "devices."),
-           details=[msg("We forgot that device: it will ask for a code at the next sign-in. "
-                        "If you did not copy your browser's data to another computer, someone "
-                        "may have your cookies: sign out all other devices and change your "
-                        "password.")])
+    queue_notice(s, rt, to=account.email, kind="trusted_device_replayed", at=rt.clock.now(),
+                 info=info, subject=msg("a copy of a remembered device was used"),
+                 headline=msg("Someone tried to sign in with an old copy of one of your "
+                              "remembered devices."),
+                 details=[msg("We forgot that device: it will ask for a code at the next "
+                              "sign-in. If you did not copy your browser's data to another "
+                              "computer, someone may have your cookies: sign out all other "
+                              "devices and change your password.")])
 
 
 class TrustedDeviceService:

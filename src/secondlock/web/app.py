@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         flusher.cancel()
         await asyncio.gather(flusher, ticker, return_exceptions=True)
         await dispatcher.stop()
+        await services.sessions.aclose()
         await rt.mailer.close()
         rt.sms.close()
         rt.db.dispose()
@@ -114,7 +116,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
                                            else "off",
                            "observe": metrics.request_times.observe})]
     for cls, options in layers:
-        app.add_middleware(cls, **options)
+        app.add_middleware(cast(Any, cls), **options)
     # The session check, every request of a shop: past FastAPI's own layers (#17).
     app.take_hot_path(f"{API_PREFIX}/me", me, layers)
     return app

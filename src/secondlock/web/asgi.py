@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn.config
-from fastapi import FastAPI
-
-from secondlock.config import load_settings
-from secondlock.web.app import create_app
+if TYPE_CHECKING:  # imported when called: the supervisor process loads none of the app
+    from fastapi import FastAPI
 
 APP_FACTORY = "secondlock.web.asgi:create_app_from_env"
 
@@ -26,6 +23,9 @@ def create_app_from_env() -> FastAPI:
     Raises:
         SettingsError: a setting is missing or wrong (``secondlock serve`` checks first).
     """
+    from secondlock.config import load_settings
+    from secondlock.web.app import create_app
+
     return create_app(load_settings())
 
 
@@ -56,6 +56,8 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
         from secondlock.web.logs import json_log_config
 
         return json_log_config()
+    import uvicorn.config
+
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_query"] = {"()": f"{__name__}.RedactQueryFilter"}
     config["handlers"]["access"]["filters"] = ["redact_query"]

@@ -60,8 +60,9 @@ async def current_session(request: Request) -> SessionView:
     """The request's live session, checked on the fast path.
 
     With SQLite the lookup (one keyed SELECT, microseconds) runs right on the event loop;
-    with a network database it goes through a worker thread. A write (expiry, or the
-    once-a-minute last_seen_at) always goes through a worker thread.
+    with a network database it is awaited there on an async connection (a worker-thread
+    hop cost more than the query). A write (expiry, or the once-a-minute last_seen_at)
+    always goes through a worker thread.
 
     Raises:
         NotAuthenticatedError.
@@ -72,7 +73,7 @@ async def current_session(request: Request) -> SessionView:
     if services.rt.db.reads_inline:
         check = sessions.peek(token)
     else:
-        check = await run_in_threadpool(sessions.peek, token)
+        check = await sessions.peek_async(token)
     if check.needs_write:
         return await run_in_threadpool(sessions.settle, check)
     return check.view

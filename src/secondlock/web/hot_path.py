@@ -11,6 +11,7 @@ with the same exception handlers. Anything else, HEAD included, takes the normal
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -49,7 +50,8 @@ class _Endpoint:
     async def _handled(self, request: Request, exc: Exception, kind: type[Exception]
                        ) -> Response:
         handle = self.app.exception_handlers[kind]
-        response: Response = await handle(request, exc)
+        answer = handle(request, exc)
+        response: Response = await answer if inspect.isawaitable(answer) else answer
         return response
 
 

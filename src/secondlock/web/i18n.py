@@ -151,6 +151,23 @@ def install_i18n(env: Environment) -> None:
     env.filters["country"] = format_country
     env.filters["ltr"] = left_to_right
     env.filters["number"] = format_number
+    env.filters["without_title"] = without_title
+
+
+#: What ends a sentence in the languages we speak (Latin, Cyrillic and Arabic script).
+SENTENCE_ENDS = ".!?。؟"
+
+
+def without_title(detail: object, title: object) -> str:
+    """An error's detail minus a first sentence that only repeats its title, so one box
+    never says "That code did not work" twice ("That code did not work" / "That code did
+    not work. Type the code from the newest email." reads as the title, then the rest)."""
+    text, heading = str(finalize(detail)), str(finalize(title))
+    rest = text[len(heading):] if heading and text.startswith(heading) else None
+    # Only a whole first sentence: "...link has expired" must not cut "... or was used".
+    if rest is not None and (not rest or rest[0] in SENTENCE_ENDS):
+        return rest.lstrip(" " + SENTENCE_ENDS)
+    return text
 
 
 def finalize(value: object) -> object:

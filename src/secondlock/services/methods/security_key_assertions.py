@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -18,7 +19,7 @@ from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.webauthn import ParsedCredential
 from secondlock.services.activity import event
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
 from secondlock.services.runtime import Runtime
 from secondlock.storage.orm import WebAuthnChallenge
 from secondlock.storage.repositories import Accounts, Activity
@@ -94,7 +95,8 @@ class AssertionChecks:
                                               now=self.rt.clock.now())
 
     def cloned(self, use: KeyUse, info: RequestInfo) -> KeyRefused:
-        """Flag the key (committed on its own) and mail the owner once; the refusal to raise."""
+        """Flag the key and queue the owner's mail once, both committed on their own; the
+        refusal to raise."""
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             first = WebAuthnCredentials(s).flag(use.authenticator_id, now)
@@ -105,20 +107,23 @@ class AssertionChecks:
                                       success=True, account_id=use.account_id,
                                       reason="counter_regressed", method=Method.WEBAUTHN,
                                       detail=use.name))
+            if first and account is not None:
+                _flagged_notice(s, self.rt, account.email, use.name, info, now)
             s.commit()
-        if first and account is not None:
-            notify(self.rt, to=account.email, kind="security_key_flagged", at=now,
-                   info=info,
-                   subject=msg("a security key may have been copied"),
-                   headline=msg("We blocked your security key \u201c%(name)s\u201d.",
-                                name=use.name),
-                   details=[msg("It signed with a counter that went backwards. That happens when "
-                                "a key was copied (cloned), so we no longer accept it."),
-                            msg("If you still have the key, remove it on your security page and "
-                                "add it again. If you think it was copied, also change your "
-                                "password.")])
         return KeyRefused("counter_regressed", msg("This key is blocked because it may have been "
                                                    "copied. Use another way to sign in."))
+
+
+def _flagged_notice(s: DbSession, rt: Runtime, email: str, name: str, info: RequestInfo,
+                    now: datetime) -> None:
+    queue_notice(s, rt, to=email, kind="security_key_flagged", at=now, info=info,
+                 subject=msg("a security key may have been copied"),
+                 headline=msg("We blocked your security key \u201c%(name)s\u201d.", name=name),
+                 details=[msg("It signed with a counter that went backwards. That happens when "
+                              "a key was copied (cloned), so we no longer accept it."),
+                          msg("If you still have the key, remove it on your security page and "
+                              "add it again. If you think it was copied, also change your "
+                              "password.")])
 
 
 def refusal_reason(exc: Exception) -> str:

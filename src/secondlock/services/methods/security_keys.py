@@ -42,7 +42,8 @@ from secondlock.storage.repositories.security_keys import WebAuthnChallenges, We
 MAX_KEYS = 20
 KEY_WORDS = FactorWords(label=msg("Security key"),
                         added=msg("A security key was added to your account."),
-                        sign_in_with=msg("your security key"))
+                        sign_in_with=msg("your security key"),
+                        subject=msg("security key added"))
 
 
 def challenge_hash(challenge: bytes) -> bytes:

@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from secondlock.config import Settings
 from secondlock.core.i18n import msg
+from secondlock.core.views import SessionView
 from secondlock.web.pages import (
     account,
     authenticator_app,
@@ -44,6 +46,8 @@ from secondlock.web.pages import (
     staff_console,
     verify,
 )
+from secondlock.web.pages.forced_change import PasswordChangeRequired
+from secondlock.web.pages.forced_enrollment import EnrollmentRequired
 from secondlock.web.pages.rendering import STATIC_DIR, Pages
 
 HtmlError = Callable[[Request, int, str], Awaitable[Response]]
@@ -65,6 +69,14 @@ ERRORS: dict[int, tuple[str, str]] = {
 FALLBACK = (msg("Something did not work"), msg("Please go back and try again."))
 
 
+def _signed_in(pages: Pages, request: Request) -> SessionView | None:
+    """The signed-in shopper on an error page, or None (also when a forced step is due)."""
+    try:
+        return pages.current(request)
+    except (PasswordChangeRequired, EnrollmentRequired):
+        return None
+
+
 def install(app: FastAPI, settings: Settings) -> HtmlError:
     pages = Pages(settings)
     app.state.pages = pages  # what ``deps.Renderer`` hands to every handler
@@ -82,7 +94,14 @@ def install(app: FastAPI, settings: Settings) -> HtmlError:
 
     async def html_error(request: Request, status: int, message: str) -> Response:
         title, text = ERRORS.get(status, FALLBACK)
-        return pages.render(request, "message.html", status=status, nav=False,
-                            title=title, text=text, links=[("/", msg("Go to the home page"))])
+        if status != 404:
+            return pages.render(request, "message.html", status=status, nav=False,
+                                title=title, text=text,
+                                links=[("/", msg("Go to the home page"))])
+        # A page that is not there: the site's navigation and the ways on a shopper needs.
+        view = await run_in_threadpool(_signed_in, pages, request)
+        onward = ("/account", msg("Go to your account")) if view else ("/login", msg("Sign in"))
+        return pages.render(request, "message.html", status=status, user=view, title=title,
+                            text=text, links=[("/", msg("Go to the home page")), onward])
 
     return html_error

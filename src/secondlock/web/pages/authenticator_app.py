@@ -17,6 +17,7 @@ from markupsafe import Markup
 from secondlock.core import totp
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.methods import Method
 from secondlock.core.views import SessionView
 from secondlock.services.factors import MAX_NAME
 from secondlock.web.deps import request_info
@@ -25,6 +26,7 @@ from secondlock.web.pages.deps import Renderer, SignedIn
 from secondlock.web.pages.factors import (
     SETUP_GONE,
     SecurityForm,
+    confirmed_factors,
     factor_id,
     remove_factor,
     rename_factor,
@@ -44,6 +46,14 @@ def _retry_page(pages: Pages, request: Request, view: SessionView, app_id: str, 
     return pages.render(request, "totp_enroll.html", status=status, headers=headers,
                         user=view, enrollment=None, authenticator_id=app_id,
                         name=name[:MAX_NAME], error=error, apps=APPS, max_name=MAX_NAME)
+
+
+@router.get("/apps")
+def apps_page(request: Request, pages: Renderer, view: SignedIn) -> Response:
+    """The authenticator apps: each with rename and remove, and "add another"."""
+    factors = confirmed_factors(pages, request, view)
+    return pages.render(request, "security_apps.html", user=view, factor_count=len(factors),
+                        apps=[f for f in factors if f.type == Method.TOTP])
 
 
 @router.get("/totp")

@@ -36,9 +36,10 @@ def outbox(request: Request, pages: Renderer, view: MaybeSignedIn) -> Response:
     if isinstance(mailer, OutboxMailer):
         mails = [ShownMail(at=sent.at, to=sent.message.to, subject=sent.message.subject,
                            text=sent.message.text,
-                           # Only links to this service become clickable.
-                           links=[u for u in URL.findall(sent.message.text)
-                                  if u.startswith(own_site)])
+                           # Only links to this service become clickable, each once
+                           # (a mail may repeat its link, say in the text and a footer).
+                           links=list(dict.fromkeys(u for u in URL.findall(sent.message.text)
+                                                    if u.startswith(own_site))))
                  for sent in mailer.latest()[:SHOWN]]
     gateway = pages.services(request).rt.sms  # SMS codes (#4): the text outbox
     texts = gateway.latest()[:SHOWN] if isinstance(gateway, OutboxSms) else None

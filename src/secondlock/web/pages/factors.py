@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from secondlock.core.errors import NotFoundError, ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
 from secondlock.core.views import SessionView
+from secondlock.services.factors import Factor
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, checked_form
 from secondlock.web.pages.rendering import Pages, confirm_first, error_status, redirect
@@ -30,6 +31,12 @@ def factor_id(form: Form, missing: str = NO_SUCH_FACTOR) -> str:
     if not FACTOR_ID.match(value):
         raise NotFoundError(missing)
     return value
+
+
+def confirmed_factors(pages: Pages, request: Request, view: SessionView) -> list[Factor]:
+    """The account's second factors that count (set up and confirmed), of every kind."""
+    return [f for f in pages.services(request).authenticators.list(view.account_id)
+            if f.confirmed_at is not None]
 
 
 def failed(pages: Pages, request: Request, view: SessionView, exc: SecondLockError) -> Response:
@@ -85,8 +92,7 @@ def _ask_first(pages: Pages, request: Request, view: SessionView, form: Form, *,
         wanted = factor_id(form)
     except NotFoundError:
         return redirect(f"/account/security?notice={gone}")
-    factors = [f for f in pages.services(request).authenticators.list(view.account_id)
-               if f.confirmed_at is not None]
+    factors = confirmed_factors(pages, request, view)
     factor = next((f for f in factors if f.id == wanted), None)
     if factor is None:
         return redirect(f"/account/security?notice={gone}")

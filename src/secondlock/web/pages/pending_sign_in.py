@@ -27,6 +27,9 @@ MFA_COOKIE_SECONDS = 300
 #: What the pending sign-in's cookie may name: the code methods plus a security key.
 PAGE_METHODS = (Method.WEBAUTHN, *CODE_METHODS)
 MAX_COOKIE_CHARS = 512
+#: "Sign out and test" (after turning 2FA on) is remembered this long, so the sign-in that
+#: follows can say "your setup works". The cookie holds no secret: only that a test is on.
+SETUP_TEST_SECONDS = 3600
 
 
 def mfa_cookie_name(settings: Settings) -> str:
@@ -38,6 +41,16 @@ def set_mfa_cookie(response: Response, settings: Settings, token: str,
     # The methods ride along only to pick the right form; the server checks every code.
     value = token + "." + ":".join(m for m in methods if m in PAGE_METHODS)
     response.set_cookie(mfa_cookie_name(settings), value, max_age=MFA_COOKIE_SECONDS,
+                        httponly=True, samesite="lax", secure=settings.is_https, path="/")
+
+
+def setup_test_cookie_name(settings: Settings) -> str:
+    return "__Host-secondlock_setup_test" if settings.is_https else "secondlock_setup_test"
+
+
+def start_setup_test(response: Response, settings: Settings) -> None:
+    """The shopper signs out to test a fresh setup: the next full sign-in says it worked."""
+    response.set_cookie(setup_test_cookie_name(settings), "1", max_age=SETUP_TEST_SECONDS,
                         httponly=True, samesite="lax", secure=settings.is_https, path="/")
 
 
@@ -68,9 +81,15 @@ def finish_sign_in(request: Request, settings: Settings, session_token: str,
     """The second step is done: the new session's cookie, the pending sign-in's gone, the
     device remembered when asked; on to ``then`` (or back to the shop, for OIDC). A sign-in
     that stopped a pending recovery says so on the account page."""
+    testing = request.cookies.get(setup_test_cookie_name(settings)) == "1"
     if recovery_cancelled:
         then = "/account?notice=recovery-cancelled"
+    elif testing and then == "/account":
+        then = "/account?notice=setup-works"
     response = redirect_after_sign_in(request, settings, then)
+    if testing:
+        response.delete_cookie(setup_test_cookie_name(settings), path="/", httponly=True,
+                               samesite="lax", secure=settings.is_https)
     set_session_cookie(response, settings, session_token)
     clear_mfa_cookie(response, settings)
     if device_token is not None:

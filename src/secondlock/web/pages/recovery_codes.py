@@ -1,5 +1,5 @@
-"""Recovery codes on the pages: the one-time page that shows a fresh set (with download),
-and "new recovery codes" on the security page."""
+"""Recovery codes on the pages: their own page (how many are left, "make new codes") and
+the one-time page that shows a fresh set (with download)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from fastapi.responses import Response
 
 from secondlock.core.errors import ReauthRequiredError, SecondLockError
 from secondlock.core.i18n import msg
+from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.core.views import SessionView
 from secondlock.translations import translate, use_language
 from secondlock.web.deps import request_info
 from secondlock.web.i18n import request_language
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
 from secondlock.web.pages.factors import failed
-from secondlock.web.pages.rendering import Pages, confirm_first
+from secondlock.web.pages.rendering import Pages, confirm_first, redirect
 
 CODES_FILE = "secondlock-recovery-codes.txt"
 
@@ -44,6 +45,17 @@ def render_codes(pages: Pages, request: Request, view: SessionView, codes: list[
                         # No language switch: it would reload the page and lose the codes,
                         # which are not stored in a readable form anywhere (see base.html).
                         codes_on_screen=True)
+
+
+@router.get("/account/security/recovery-codes")
+def codes_page(request: Request, pages: Renderer, view: SignedIn) -> Response:
+    """How many recovery codes are left, and "make new codes"."""
+    if not view.mfa_enabled:
+        return redirect("/account/security")
+    summary = pages.services(request).authenticators.summary(view.account_id)
+    return pages.render(request, "security_recovery_codes.html", user=view,
+                        codes_left=summary.recovery_codes_remaining,
+                        low_codes=LOW_CODES_THRESHOLD)
 
 
 @router.post("/account/security/recovery-codes")

@@ -26,7 +26,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.views import SessionView
 from secondlock.services import Services
 from secondlock.services.recovery_state import pending_recovery
-from secondlock.translations import use_language
+from secondlock.translations import translate, use_language
 from secondlock.web.cookies import clear_session_cookie, read_session_cookie, set_session_cookie
 from secondlock.web.csrf import CSRF_FIELD, apply_cookies, check_csrf, csrf_token
 from secondlock.web.deps import services_of
@@ -38,6 +38,19 @@ from secondlock.web.problems import STATUS_BY_CODE
 WEB_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
+
+#: The names a factor gets when the shopper gives none: stored in English, shown in the
+#: page's language (a name the shopper typed is shown as typed).
+DEFAULT_FACTOR_NAMES = {"Authenticator app": msg("Authenticator app"), "Phone": msg("Phone"),
+                        "Email": msg("Email"), "Passkey": msg("Passkey"),
+                        "Security key": msg("Security key")}
+
+
+def factor_name(name: str) -> str:
+    """A factor's name as the pages show it (``DEFAULT_FACTOR_NAMES`` translated now, in
+    the page's language, so it survives ``join``)."""
+    return str(translate(DEFAULT_FACTOR_NAMES[name])) if name in DEFAULT_FACTOR_NAMES else name
+
 
 #: Short notices a redirect may ask for (``?notice=...``); never free text from the URL.
 NOTICES = {
@@ -56,6 +69,8 @@ NOTICES = {
                    "your email and password again."),
     "test-setup": msg("Now test your setup: sign in with your email and password, then type the "
                   "code your authenticator app shows."),
+    "setup-works": msg("Your setup works: you signed in with your second factor. Keep your "
+                       "recovery codes somewhere safe."),
     "recovery-code-used": msg("You signed in with a recovery code. That code is used up now."),
     "confirmed": msg("Thank you, that's confirmed. You can make the change now."),
     "app-added": msg("The authenticator app is added. You can use it when you sign in."),
@@ -152,6 +167,7 @@ class Pages:
                                 asset_version=_asset_version(),
                                 development=settings.env == "development",
                                 csrf_field=CSRF_FIELD)
+        self.env.filters["factor_name"] = factor_name
 
     # Sessions ------------------------------------------------------------------------------
     def session_token(self, request: Request) -> str | None:

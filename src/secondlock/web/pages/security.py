@@ -1,9 +1,10 @@
-"""The security page: two-factor status and every method, and turning two-factor off.
+"""The security page: an overview (two-factor status, one row per method with its state
+and one action) and turning two-factor off.
 
-Each method's own changes live in its module (``authenticator_app``, ``recovery_codes``,
-``sms_email_codes``, ``security_keys``). Sensitive changes (remove, turn off, new codes)
-need a recent sign-in; when the service says it is too old, the shopper confirms it's them
-on /account/confirm (``confirm``) and comes back.
+Each method has its own page and its changes in its module (``authenticator_app``,
+``recovery_codes``, ``sms_email_codes``, ``security_keys``). Sensitive changes (remove,
+turn off, new codes) need a recent sign-in; when the service says it is too old, the
+shopper confirms it's them on /account/confirm (``confirm``) and comes back.
 """
 
 from __future__ import annotations
@@ -19,32 +20,31 @@ from secondlock.core.recovery_codes import LOW_CODES_THRESHOLD
 from secondlock.web.deps import request_info
 from secondlock.web.pages import sms_email_codes
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
-from secondlock.web.pages.factors import failed
+from secondlock.web.pages.factors import confirmed_factors, failed
 from secondlock.web.pages.rendering import confirm_first, redirect
 
 router = APIRouter(prefix="/account/security", include_in_schema=False)
 
 
+#: Each method's own page, where the overview's "Manage" leads (and a stale factor's link).
+METHOD_PAGES = {Method.TOTP: "/account/security/apps", Method.WEBAUTHN: "/account/security/keys",
+                Method.SMS: sms_email_codes.PAGE, Method.EMAIL: sms_email_codes.PAGE}
+
+
 @router.get("")
 def security(request: Request, pages: Renderer, view: SignedIn) -> Response:
+    """The overview: one row per method with its state and one action."""
     services = pages.services(request)
-    factors = [f for f in services.authenticators.list(view.account_id)
-               if f.confirmed_at is not None]
-    apps = [a for a in factors if a.type == Method.TOTP]
+    apps = [f for f in confirmed_factors(pages, request, view) if f.type == Method.TOTP]
     summary = services.authenticators.summary(view.account_id)
-    # Every confirmed factor counts (apps, keys, phones, email addresses): "your only one"
-    # and the status line describe what this account really has.
-    kinds = {str(f.type) for f in factors}
     return pages.render(request, "security.html", user=view, apps=apps,
-                        factor_count=len(factors),
-                        has_kinds=[k for k in (Method.TOTP, Method.WEBAUTHN, Method.SMS,
-                                               Method.EMAIL) if k in kinds],
                         codes_left=summary.recovery_codes_remaining,
                         low_codes=LOW_CODES_THRESHOLD,
                         oob=sms_email_codes.security_section(pages, request, view),
                         keys=services.security_keys.keys(view.account_id),
                         stale=services.authenticators.stale(view.account_id),
-                        stale_days=pages.settings.stale_factor_days)
+                        stale_days=pages.settings.stale_factor_days,
+                        method_pages=METHOD_PAGES)
 
 
 @router.get("/turn-off")

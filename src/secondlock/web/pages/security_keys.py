@@ -37,7 +37,13 @@ from secondlock.web.pages.deps import (
     SignedIn,
     checked_form,
 )
-from secondlock.web.pages.factors import SecurityForm, failed, remove_factor, rename_factor
+from secondlock.web.pages.factors import (
+    SecurityForm,
+    confirmed_factors,
+    failed,
+    remove_factor,
+    rename_factor,
+)
 from secondlock.web.pages.pending_sign_in import (
     clear_mfa_cookie,
     expired,
@@ -94,6 +100,14 @@ def _no_session() -> JSONResponse:
 
 
 # Adding, renaming, removing -----------------------------------------------------------------
+@router.get("/account/security/keys")
+def keys_page(request: Request, pages: Renderer, view: SignedIn) -> Response:
+    """The security keys and passkeys: each with rename and remove, and "add a key"."""
+    return pages.render(request, "security_keys.html", user=view,
+                        factor_count=len(confirmed_factors(pages, request, view)),
+                        keys=pages.services(request).security_keys.keys(view.account_id))
+
+
 @router.post("/account/security/keys/options")
 def add_options(request: Request, body: OptionsBody, pages: Renderer,
                 view: MaybeSignedIn) -> Response:

@@ -13,7 +13,7 @@ from secondlock.web.cookies import clear_session_cookie, read_device_cookie
 from secondlock.web.deps import request_info
 from secondlock.web.i18n import request_language
 from secondlock.web.pages.deps import Form, MaybeSignedIn, Renderer, checked_form
-from secondlock.web.pages.pending_sign_in import after_password
+from secondlock.web.pages.pending_sign_in import after_password, start_setup_test
 from secondlock.web.pages.rendering import Pages, error_status, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -87,4 +87,6 @@ def logout(request: Request, pages: Renderer,
     then = "test-setup" if form.get("then") == "test-setup" else "signed-out"
     response = redirect(f"/login?notice={then}")
     clear_session_cookie(response, pages.settings)
+    if then == "test-setup":
+        start_setup_test(response, pages.settings)
     return response

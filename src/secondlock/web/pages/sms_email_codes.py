@@ -26,13 +26,15 @@ from secondlock.core.methods import SMS_EMAIL_METHODS, Method
 from secondlock.core.views import SessionView
 from secondlock.web.deps import request_info
 from secondlock.web.pages.deps import Form, Renderer, SignedIn, checked_form
-from secondlock.web.pages.factors import SETUP_GONE, SecurityForm, factor_id
+from secondlock.web.pages.factors import SETUP_GONE, SecurityForm, confirmed_factors, factor_id
 from secondlock.web.pages.pending_sign_in import expired, read_mfa_cookie
 from secondlock.web.pages.recovery_codes import render_codes
 from secondlock.web.pages.rendering import Pages, confirm_first, error_status, redirect
 
 #: Where each kind is added (the URLs are a public contract).
 START_PATHS = {Method.SMS: "/account/security/phone", Method.EMAIL: "/account/security/email"}
+#: The page listing the account's phones and addresses.
+PAGE = "/account/security/sms-email"
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,8 +57,7 @@ class OobSection:
 def security_section(pages: Pages, request: Request, view: SessionView) -> OobSection:
     """What the security page shows about phones and addresses (masked)."""
     services = pages.services(request)
-    rows = [r for r in services.authenticators.list(view.account_id)
-            if r.confirmed_at is not None]
+    rows = confirmed_factors(pages, request, view)
     masked = services.sms_email_codes.destinations(view.account_id)
     factors = [ShownFactor(r.id, r.type, r.name, masked.get(r.id, ""))
                for r in rows if r.type in SMS_EMAIL_METHODS]
@@ -66,6 +67,14 @@ def security_section(pages: Pages, request: Request, view: SessionView) -> OobSe
         only_weak = Method.SMS if Method.SMS in kinds else Method.EMAIL
     return OobSection(factors=factors, only_weak=only_weak,
                       sms_available=pages.settings.resolved_sms_provider != "off")
+
+
+@router.get(PAGE)
+def sms_email_page(request: Request, pages: Renderer, view: SignedIn) -> Response:
+    """The phones and addresses that get codes: each with rename and remove, and "add"."""
+    return pages.render(request, "security_sms_email.html", user=view,
+                        factor_count=len(confirmed_factors(pages, request, view)),
+                        oob=security_section(pages, request, view))
 
 
 def verify_page(pages: Pages, request: Request, token: str, methods: tuple[str, ...],
