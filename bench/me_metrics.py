@@ -45,7 +45,7 @@ def main() -> None:
                                    if cast(object, m.cls) is not RequestObserver]
         # GET /me takes the hot path (web/hot_path.py): give it the same layers.
         assert isinstance(without, HotPathApp)
-        without.take_hot_path("/api/v1/me", me, [(m.cls, dict(m.kwargs))
+        without.take_hot_path("/api/v1/me", me, [(cast(type, m.cls), dict(m.kwargs))
                                                  for m in reversed(without.user_middleware)])
         services = with_metrics.state.services
         info = RequestInfo.of("127.0.0.1", "bench")

@@ -191,6 +191,16 @@ class Bench:
                          + (" (3rd wrong code: alert mail)" if uses >= 3 else ""))
         return result
 
+    def refused(self, sl: Server, bare: Server, bare_post: Scenario) -> tuple[Result, Result]:
+        """Scenario r: sign-ins refused because the account and the IP are locked (b1 and
+        b1r locked both), alternating with the bare app's POST for the ratio."""
+        r = login_scenario("r: POST /login, refused (account and IP locked)")
+        runs: dict[str, list[Result]] = {"bare": [], "secondlock": []}
+        for _ in range(self.args.rounds):
+            runs["bare"].append(self.measure(bare_post, bare, warm=False))
+            runs["secondlock"].append(self.measure(r, sl, warm=False))
+        return median(runs["secondlock"])[0], median(runs["bare"])[0]
+
     def run(self) -> str:
         sl, bare, token = self.start_servers()
         me = Scenario("a: GET /api/v1/me (bearer)", "GET", "/api/v1/me",
@@ -217,6 +227,7 @@ class Bench:
         b1_r = self.measure(b1, sl, warm=False)
         b1r_r = self.measure(b1r, sl, warm=False)
         sl.mark_memory("after b1 and b1r (throttled)")
+        r_r, r_bare = self.refused(sl, bare, bare_post)
         c_r = self.wrong_codes(sl)
         sl.mark_memory("after c (wrong TOTP codes)")
         rss_now = sl.status("VmRSS")
@@ -228,7 +239,7 @@ class Bench:
                 Row.of(me2_r, bare_get_r, me2_spread), *on_pg,
                 Row.of(bare_post_r, bare_post_r), Row.of(b3_r, bare_post_r),
                 Row.of(b1_r, bare_post_r), Row.of(b1r_r, bare_post_r),
-                Row.of(c_r, bare_post_r),
+                Row.of(c_r, bare_post_r), Row.of(r_r, r_bare),
                 Row.single_threaded("b2: POST /login, first failure, in-process, 1 thread",
                                     cost, bare_post_r)]
         extras = [EXTRA_SCENARIOS[name](self, sl) for name in sorted(EXTRA_SCENARIOS)]
@@ -236,7 +247,8 @@ class Bench:
                       {"GET /me": me_r.rps / bare_get_r.rps,
                        "GET /me with 2FA": me2_r.rps / bare_get_r.rps,
                        **{f"{r.scenario.split(':')[0]} (PostgreSQL)": r.ratio for r in on_pg},
-                       "c (wrong TOTP code)": c_r.rps / bare_post_r.rps},
+                       "c (wrong TOTP code)": c_r.rps / bare_post_r.rps,
+                       "r (refused sign-in)": r_r.rps / r_bare.rps},
                       notes=[self.mfa_note]), *extras])
 
 

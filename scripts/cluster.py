@@ -213,12 +213,15 @@ defaults
     timeout connect 1s
     timeout client 30s
     timeout server 30s
-    option forwardfor
     retries 2
     option redispatch 1
     errorfile 503 {errorfile}
 frontend secondlock
     bind 127.0.0.1:{self.proxy_port}
+    # The client's address, replacing whatever the client sent: "option forwardfor" would
+    # add a second X-Forwarded-For line after a client's own, and a reader of the first line
+    # would believe the client.
+    http-request set-header X-Forwarded-For %[src]
     default_backend nodes
 backend nodes
     balance roundrobin

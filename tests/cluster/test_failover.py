@@ -146,7 +146,9 @@ class Load:
                 time.sleep(0.05)
 
     def failed(self) -> list[Answer]:
-        return [a for a in self.answers if a.status not in (200, 201)]
+        """No answer, or a server error. (Sign-ups from one address are capped: a 429 is
+        the service working.)"""
+        return [a for a in self.answers if a.status == 0 or a.status >= 500]
 
 
 def _stored_emails(url: str, prefix: str) -> set[str]:
@@ -209,7 +211,7 @@ def test_a_postgresql_restart_gives_fast_503s_then_recovers_alone(running: Runni
     during = [a for a in load.answers if stopped_at + 0.2 <= a.started <= started_at]
     assert during, "no request ran while PostgreSQL was down"
     for answer in during:  # fail fast, as a problem document, never a hang or a 500
-        assert answer.status in (200, 201, 503), answer
+        assert answer.status in (200, 201, 429, 503), answer
         if answer.status == 503:
             assert answer.content_type == "application/problem+json", answer
         assert answer.took < 5, answer
@@ -217,6 +219,8 @@ def test_a_postgresql_restart_gives_fast_503s_then_recovers_alone(running: Runni
     assert up_at - started_at < 15
     after = [a for a in load.answers if a.started > up_at + 0.5]
     assert after, "no request after the recovery"
-    assert all(a.status in (200, 201) for a in after), after
+    assert all(a.status in (200, 201, 429) for a in after), [
+        a for a in after if a.status not in (200, 201, 429)]
+    assert all(a.status == 200 for a in after if a.path == "/api/v1/me")
     assert set(load.created) <= _stored_emails(postgres.url, "restart")
     assert len(load.created) > 0

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from secondlock.core.activity_text import KINDS, ActivityFacts, describe, kind_of, what_happened
+from secondlock.core.activity_text import (
+    KINDS,
+    ActivityFacts,
+    describe,
+    kind_of,
+    parse_refused,
+    what_happened,
+)
 from secondlock.core.devices import describe_device
 
 IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
@@ -71,3 +78,20 @@ def test_every_event_belongs_to_one_kind_only() -> None:
     assert kind_of("login") == "sign-in"
     assert kind_of("mfa_disabled") == "security"
     assert kind_of("session_revoked") == "devices"
+
+
+def test_refused_attempts_read_as_one_line_with_how_many_more_and_until_when() -> None:
+    count, until = parse_refused("refused=4212;until=2026-12-06T14:05:00+00:00")
+    assert count == 4212
+    facts = ActivityFacts(event="login", success=False, method="pwd", reason="throttled",
+                          refused=count, refused_until=until)
+    assert describe(facts, device="", ip="-") == ("Sign-in refused: too many attempts, and "
+                                                  "4211 more refused attempts until 14:05 UTC")
+    one_more = ActivityFacts(event="login", success=False, reason="throttled", refused=2,
+                             refused_until=until)
+    assert "and 1 more refused attempt until" in describe(one_more, device="", ip="-")
+
+
+@pytest.mark.parametrize("detail", [None, "", "refused=x;until=now", "something else"])
+def test_other_details_are_no_refused_summary(detail: str | None) -> None:
+    assert parse_refused(detail) == (0, None)

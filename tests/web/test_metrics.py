@@ -95,3 +95,29 @@ def test_second_factor_failures_and_locks_are_counted(
     assert found[("secondlock_second_factor_failures_total", (("method", "totp"),))] >= 9
     assert sum(v for (name, _), v in found.items() if name == "secondlock_locks_total") >= 1
     assert sum(v for (name, _), v in found.items() if name == "secondlock_locked") >= 1
+
+
+def _sign_in(client: TestClient, email: str, password: str) -> int:
+    return client.post("/api/v1/login", json={"email": email, "password": password}).status_code
+
+
+def test_every_password_lock_is_counted_once(metrics_client: TestClient,
+                                             clock: FixedClock) -> None:
+    client = metrics_client
+    for email in ("one@example.com", "two@example.com"):
+        assert client.post("/api/v1/accounts", json={"email": email,
+                                                     "password": PASSWORD}).status_code == 201
+    # One: the 6th wrong password locks (provisionally, then the real back-off): one lock.
+    assert [_sign_in(client, "one@example.com", "wrong password!") for _ in range(6)] \
+        == [401] * 6
+    # Two: the 6th attempt locks provisionally and turns out right: still a lock that was.
+    for _ in range(5):
+        _sign_in(client, "two@example.com", "wrong password!")
+    assert _sign_in(client, "two@example.com", PASSWORD) == 200
+    # Refused sign-ins count as throttled, one each, without an activity row.
+    assert _sign_in(client, "one@example.com", "wrong password!") == 429
+    assert _sign_in(client, "one@example.com", "wrong password!") == 429
+    found = scrape(client)
+    assert found[("secondlock_locks_total", (("kind", "login_account"),))] == 2
+    assert found[("secondlock_sign_ins_total",
+                  (("method", "pwd"), ("outcome", "throttled")))] == 2

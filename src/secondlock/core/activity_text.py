@@ -8,8 +8,9 @@ a newer version, say) still get an honest generic sentence rather than an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from secondlock.core.i18n import msg, pmsg
+from secondlock.core.i18n import msg, nmsg, pmsg
 from secondlock.core.methods import Method
 
 #: Filter kinds offered on the Activity page and by ``GET /me/activity?kind=``.
@@ -125,6 +126,24 @@ class ActivityFacts:
     success: bool
     method: str | None = None
     reason: str | None = None
+    #: A summary of attempts refused while sign-in was locked (#17): how many, and when the
+    #: last one came. The row itself stands for the first.
+    refused: int = 0
+    refused_until: datetime | None = None
+
+
+def parse_refused(detail: str | None) -> tuple[int, datetime | None]:
+    """The count and end a refused-attempts summary row keeps in ``detail``
+    (``refused=4212;until=2026-12-06T14:05:00+00:00``); (0, None) for any other row."""
+    if not detail or not detail.startswith("refused="):
+        return 0, None
+    fields = dict(part.partition("=")[::2] for part in detail.split(";"))
+    try:
+        count = int(fields.get("refused", ""))
+        until = datetime.fromisoformat(fields["until"]) if fields.get("until") else None
+    except (TypeError, ValueError):
+        return 0, None
+    return max(0, count), until
 
 
 def kind_of(event: str) -> str:
@@ -162,7 +181,7 @@ def what_happened(facts: ActivityFacts) -> str:
     if event == "login_second_step":
         if facts.success:
             return msg("Second step passed with %(method)s", method=with_method)
-        if facts.reason == "locked":
+        if facts.reason in ("locked", "throttled"):
             return msg("Second step refused: too many wrong codes, sign-in is locked")
         return msg("Second step failed: wrong code from %(method)s", method=with_method)
     if event == "reauth":
@@ -194,6 +213,11 @@ def describe(facts: ActivityFacts, *, device: str, ip: str, place: str | None = 
     ``place`` is the address's place ("Berlin, Germany"), when there is one.
     """
     what = what_happened(facts)
+    if facts.refused > 1 and facts.refused_until is not None:
+        until = facts.refused_until.astimezone(UTC).strftime("%H:%M UTC")
+        what = nmsg("%(what)s, and %(n)d more refused attempt until %(until)s",
+                    "%(what)s, and %(n)d more refused attempts until %(until)s",
+                    facts.refused - 1, what=what, until=until)
     if ip == "cli":
         return msg("%(what)s, from the command line", what=what)
     known_device = bool(device) and device != "Unknown device"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from secondlock.core.activity_text import KINDS, ActivityFacts, describe, kind_of
+from secondlock.core.activity_text import KINDS, ActivityFacts, describe, kind_of, parse_refused
 from secondlock.core.devices import describe_device
 from secondlock.core.places import Place, describe_place
 from secondlock.core.request_info import RequestInfo
@@ -79,8 +79,10 @@ class ActivityService:
 
     def _entry(self, row: ActivityEvent) -> ActivityEntry:
         device = describe_device(row.user_agent)
+        refused, refused_until = parse_refused(row.detail) if row.reason == "throttled" \
+            else (0, None)
         facts = ActivityFacts(event=row.event, success=row.success, method=row.method,
-                              reason=row.reason)
+                              reason=row.reason, refused=refused, refused_until=refused_until)
         place = self.rt.places.locate(row.ip)
         return ActivityEntry(id=row.id, at=row.at, event=row.event, kind=kind_of(row.event),
                              success=row.success, method=row.method, reason=row.reason,

@@ -1,10 +1,13 @@
-"""Telling the owner that sign-in was locked after wrong guesses: once per lock, by mail.
+"""Telling the owner that sign-in was locked after wrong guesses: once per lock, by mail,
+queued in the same transaction as the lock.
 
 The same path for both locks: wrong passwords (``services.password_attempts``) and wrong
 second-factor codes or keys (``services.second_factor``).
 """
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.i18n import msg, nmsg
 from secondlock.core.request_info import RequestInfo
@@ -17,10 +20,10 @@ from secondlock.storage.repositories import Accounts
 PERMANENT_SECONDS = 365 * 24 * 3600
 
 
-def notify_second_step_lock(rt: Runtime, email: str, attempts: int, seconds: int,
-                            info: RequestInfo) -> None:
-    """Mail (and tell the shop) after the commit that locked the second step."""
-    _locked(rt, email, "second_step", seconds, info,
+def queue_second_step_lock(s: DbSession, rt: Runtime, email: str, attempts: int, seconds: int,
+                           info: RequestInfo) -> None:
+    """Mail (and tell the shop), queued in the transaction that locks the second step."""
+    _locked(s, rt, email, "second_step", seconds, info,
            subject=msg("two-factor sign-in locked"),
            headline=msg("We locked the second sign-in step of your account."),
            details=[msg("There were %(attempts)d wrong codes in a row. Nobody can sign in "
@@ -33,10 +36,11 @@ def notify_second_step_lock(rt: Runtime, email: str, attempts: int, seconds: int
                         "in.")])
 
 
-def notify_password_lock(rt: Runtime, email: str, attempts: int, seconds: int,
-                         info: RequestInfo) -> None:
-    """Mail (and tell the shop) after the commit that locked sign-in with the password."""
-    _locked(rt, email, "password", seconds, info,
+def queue_password_lock(s: DbSession, rt: Runtime, email: str, attempts: int, seconds: int,
+                        info: RequestInfo) -> None:
+    """Mail (and tell the shop), queued in the transaction that locks sign-in with the
+    password."""
+    _locked(s, rt, email, "password", seconds, info,
            subject=msg("sign-in locked after wrong passwords"),
            headline=msg("There were %(attempts)d wrong passwords in a row. Nobody can sign in "
                         "to your account for the next %(duration)s.", attempts=attempts,
@@ -45,18 +49,19 @@ def notify_password_lock(rt: Runtime, email: str, attempts: int, seconds: int,
                         "make sure it is long and used nowhere else.")])
 
 
-def _locked(rt: Runtime, email: str, lock: str, seconds: int, info: RequestInfo, *,
-            subject: str, headline: str, details: list[str]) -> None:
-    """The notice and the ``account.locked`` webhook event, queued together in the outbox."""
+def _locked(s: DbSession, rt: Runtime, email: str, lock: str, seconds: int, info: RequestInfo,
+            *, subject: str, headline: str, details: list[str]) -> None:
+    """The notice and the ``account.locked`` webhook event, queued together in the outbox in
+    the caller's transaction, the one that sets the lock: they commit with it or not at all,
+    so a crash right after the lock cannot lose the notice (#13). A lock is set once, so the
+    owner hears of it once."""
     now = rt.clock.now()
-    with rt.db.write() as s:
-        account = Accounts(s).by_email(email)
-        if account is not None:
-            emit_event(rt, s, "account.locked", account_id=account.id, info=info, at=now,
-                       lock=lock, seconds=seconds)
-        queue_notice(s, rt, to=email, kind="lockout", at=now, info=info, subject=subject,
-                     headline=headline, details=details)
-        s.commit()
+    account = Accounts(s).by_email(email)
+    if account is not None:
+        emit_event(rt, s, "account.locked", account_id=account.id, info=info, at=now,
+                   lock=lock, seconds=seconds)
+    queue_notice(s, rt, to=email, kind="lockout", at=now, info=info, subject=subject,
+                 headline=headline, details=details)
 
 
 def human_duration(seconds: int) -> str:

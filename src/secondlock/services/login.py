@@ -93,7 +93,7 @@ class LoginService:
                 Accounts(s).set_password_hash(account.id, new_hash)
             if blocklisted != account.password_blocklisted:
                 Accounts(s).set_password_blocklisted(account.id, blocklisted)
-            attempts.succeeded(Throttles(s))
+            attempts.succeeded(Throttles(s), account.id)
             use = use_device(s, account_id=account.id, token=device_token, info=info, now=now) \
                 if device_token is not None and account.mfa_enabled_at is not None \
                 else DeviceUse("ask")

@@ -57,20 +57,6 @@ def queue_notice(s: DbSession, rt: Runtime, *, to: str, kind: str, subject: str,
             account_id=account.id if account is not None else None)
 
 
-def notify(rt: Runtime, *, to: str, kind: str, subject: str, headline: str,
-           details: Sequence[str], info: RequestInfo, at: datetime,
-           not_me_link: bool = True) -> None:
-    """``queue_notice`` in a transaction of its own, for a change that already committed.
-
-    Prefer ``queue_notice`` inside the change's own transaction: a crash between the two
-    commits loses this notice.
-    """
-    with rt.db.write() as s:
-        queue_notice(s, rt, to=to, kind=kind, subject=subject, headline=headline,
-                     details=details, info=info, at=at, not_me_link=not_me_link)
-        s.commit()
-
-
 def _other_addresses(s: DbSession, account: Account) -> list[str]:
     """Confirmed email-factor addresses of the account other than its own."""
     own = account.email.casefold()

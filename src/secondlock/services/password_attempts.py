@@ -22,13 +22,12 @@ from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.throttle import ACCOUNT_LOGIN_POLICY, IP_LOGIN_POLICY, retry_after
 from secondlock.services.activity import event
-from secondlock.services.lockout_notices import notify_password_lock
+from secondlock.services.lockout_notices import queue_password_lock
 from secondlock.services.runtime import Runtime
-from secondlock.services.throttling import account_key, ip_key, record_failure, seconds_locked
+from secondlock.services.throttling import account_key, ip_key, record_failure, record_refused
 from secondlock.storage.repositories import Accounts, Activity, Throttles
 
 LOGIN_SCOPE = "login"
-THROTTLED_LOG_INTERVAL = timedelta(minutes=1)
 #: How long an attempt waits for the one in flight at the cap before it is refused (seconds
 #: of real time: a password check takes well under one).
 IN_FLIGHT_WAIT_SECONDS = 10.0
@@ -57,40 +56,54 @@ class PasswordAttempts:
         deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
         while True:
             now = self.rt.clock.now()
-            with self.rt.db.read() as s:
-                # One statement, so the lock and its in-flight mark are seen together.
-                locks = Throttles(s).locks_by_key([*self.keys, _in_flight(self.account_key)])
+            with self.rt.db.write() as s:
+                throttles = Throttles(s)
+                # The lock check is one statement that also counts a refused attempt on the
+                # lock row: a refused request writes no row, so a flood cannot grow the
+                # database (#17). The in-flight mark is read with it.
+                locks = throttles.refuse_by_key([*self.keys, _in_flight(self.account_key)], now)
+                blocked = self.keys[1] in locks or self.account_key in locks
+                attempt = None if blocked else self._take_ticket(throttles, now)
+                s.commit()
+            if attempt is not None:
+                return attempt
             ip_lock, account_lock, in_flight = (retry_after(locks.get(key), now) for key in (
                 self.keys[1], self.account_key, _in_flight(self.account_key)))
-            if ip_lock is not None:
-                self._refuse()
-            if account_lock is None:
-                attempt = self._take_ticket(now)
-                if attempt is not None:
-                    return attempt
-                continue  # locked meanwhile: look again
-            if in_flight is None or time.monotonic() >= deadline:
-                self._refuse()
-            time.sleep(IN_FLIGHT_POLL_SECONDS)
+            if ip_lock is not None or (account_lock is not None and (
+                    in_flight is None or time.monotonic() >= deadline)):
+                self._refuse(max(ip_lock or 0, account_lock or 0))
+            if account_lock is not None:
+                self._wait_for_in_flight(deadline)
+            # else: locked meanwhile (the ticket was refused), look again
 
-    def _take_ticket(self, now: datetime) -> int | None:
+    def _wait_for_in_flight(self, deadline: float) -> None:
+        """Wait until the attempt in flight at the cap has its outcome. Polls read only:
+        a writer per waiting request would queue in front of the outcome it waits for."""
+        key = _in_flight(self.account_key)
+        while time.monotonic() < deadline:
+            time.sleep(IN_FLIGHT_POLL_SECONDS)
+            with self.rt.db.read() as s:
+                lock = retry_after(max(Throttles(s).locks([key]), default=None),
+                                   self.rt.clock.now())
+            if lock is None:
+                return
+
+    def _take_ticket(self, throttles: Throttles, now: datetime) -> int | None:
         """The attempt's number, or None when the key was locked meanwhile."""
         policy = ACCOUNT_LOGIN_POLICY
-        with self.rt.db.write() as s:
-            throttles = Throttles(s)
-            provisional = now + timedelta(seconds=policy.max_delay)
-            attempt = throttles.take_ticket(
-                self.account_key, now, lock_after=policy.free_failures,
-                window_start=now - policy.window, provisional_until=provisional)
-            if attempt is not None and attempt > policy.free_failures:
-                throttles.hold(_in_flight(self.account_key), now, provisional)
-            s.commit()
+        provisional = now + timedelta(seconds=policy.max_delay)
+        attempt = throttles.take_ticket(
+            self.account_key, now, lock_after=policy.free_failures,
+            window_start=now - policy.window, provisional_until=provisional)
+        if attempt is not None and attempt > policy.free_failures:
+            throttles.hold(_in_flight(self.account_key), now, provisional)
         return attempt
 
-    def succeeded(self, throttles: Throttles) -> None:
+    def succeeded(self, throttles: Throttles, account_id: str | None = None) -> None:
         """A right password (inside the caller's transaction): only this account's counter
-        is cleared, never the IP's."""
-        throttles.reset(self.account_key)
+        is cleared, never the IP's. Attempts refused while it was locked become one row."""
+        record_refused(throttles.db, throttles.reset(self.account_key), name="login",
+                       method=Method.PASSWORD, account_id=account_id)
         throttles.reset(_in_flight(self.account_key))
 
     def failed(self, attempt: int, *, account_id: str | None, reason: str) -> None:
@@ -99,32 +112,31 @@ class PasswordAttempts:
         with self.rt.db.write() as s:
             # The attempt was counted up front. If it was past the free ones, its real
             # back-off replaces the provisional lock; an earlier attempt never clears a lock.
+            # Attempts refused during an earlier lock of this account or IP: one row each.
+            throttles = Throttles(s)
+            record_refused(s, throttles.take_refused(self.account_key), name="login",
+                           method=Method.PASSWORD, account_id=account_id)
+            record_refused(s, throttles.take_refused(self.keys[1]), name="login",
+                           method=Method.PASSWORD, account_id=None, ip=self.info.ip)
             lock = ACCOUNT_LOGIN_POLICY.locked_until(attempt, now)
             if lock is not None:
-                Throttles(s).set_lock(self.account_key, lock)
+                # The ticket past the free failures locked provisionally; metrics counted it.
+                Throttles(s).set_lock(self.account_key, lock, already_counted=True)
                 Throttles(s).reset(_in_flight(self.account_key))
             record_failure(s, self.keys[1], IP_LOGIN_POLICY, now)
             Activity(s).add(event(at=now, name="login", info=self.info, success=False,
                                   account_id=account_id, reason=reason, method=Method.PASSWORD))
             account = Accounts(s).get(account_id) if lock and account_id else None
+            if lock is not None and account is not None:
+                # Queued with the lock itself: a crash after this commit cannot lose it (#13).
+                queue_password_lock(s, self.rt, account.email, attempt,
+                                    int((lock - now).total_seconds()), self.info)
             s.commit()
-        if lock is not None and account is not None:
-            notify_password_lock(self.rt, account.email, attempt,
-                                 int((lock - now).total_seconds()), self.info)
 
-    def _refuse(self) -> NoReturn:
-        now = self.rt.clock.now()
-        with self.rt.db.write() as s:
-            # Read the lock again: a parallel attempt may just have set it.
-            wait = seconds_locked(s, self.keys, now) or 1
-            # One row a minute per IP is enough to see the attack; a row per refused attempt
-            # would let an attacker grow the table at the speed of their requests.
-            activity = Activity(s)
-            if not activity.seen_since(event="login", reason="throttled", ip=self.info.ip,
-                                       since=now - THROTTLED_LOG_INTERVAL):
-                activity.add(event(at=now, name="login", info=self.info, success=False,
-                                   reason="throttled", method=Method.PASSWORD))
-            s.commit()
+    def _refuse(self, wait: int) -> NoReturn:
+        """The 429. Nothing more is written: the lock check counted the attempt on the lock
+        row, and the first sign-in or failure after the lock writes one summary row."""
+        wait = max(1, wait)
         raise RateLimitedError(wait, nmsg("Too many failed sign-ins. For your safety, wait "
                                           "%(n)d second before trying again.",
                                           "Too many failed sign-ins. For your safety, wait "

@@ -100,11 +100,9 @@ class ReauthService:
                 return
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
-            locked = self.factor.lock_if_due(s, view.account_id, attempt)
+            self.factor.lock_if_due(s, view.account_id, attempt, info)
             Activity(s).add(event(at=now, name="reauth", info=info, success=False,
                                   account_id=view.account_id, reason="invalid_code",
                                   method=method if method in CODE_METHODS else "other"))
             s.commit()
-        if locked is not None:
-            self.factor.notify_lock(view.email, attempt, locked, info)
         raise InvalidCodeError(msg("That code did not work."))

@@ -7,7 +7,8 @@ The flow for every attempt, shared by the sign-in second step and re-authenticat
 2. ``find``: read-only evaluation (decrypt TOTP secrets, compare; hash recovery codes).
 3. ``claim`` inside the caller's write transaction: the compare-and-set that makes a code
    work once (TOTP step, recovery code row), then the counter is cleared.
-4. ``record_failure`` otherwise: locks at every 10th failure and mails the owner.
+4. ``lock_if_due`` otherwise: locks at every 10th failure and queues the owner's mail in the
+   same transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from secondlock.core.throttle import MFA_LOCK_EVERY, mfa_lock_seconds, retry_aft
 from secondlock.services.lockout_notices import (
     PERMANENT_SECONDS,
     human_duration,
-    notify_second_step_lock,
+    queue_second_step_lock,
 )
 from secondlock.services.methods.sms_email_code_checks import (
     LiveCode,
@@ -36,12 +37,17 @@ from secondlock.services.methods.sms_email_code_checks import (
     load_live,
 )
 from secondlock.services.runtime import Runtime
+from secondlock.services.throttling import record_refused
 from secondlock.storage.orm import Authenticator
-from secondlock.storage.repositories import Authenticators, RecoveryCodes, Throttles
+from secondlock.storage.repositories import Accounts, Authenticators, RecoveryCodes, Throttles
+from secondlock.storage.repositories.second_step import StoredSecret
+
+#: The second step's guessing counter of an account is the throttle row of this key.
+MFA_KEY_PREFIX = "mfa:acct:"
 
 
 def mfa_key(account_id: str) -> str:
-    return f"mfa:acct:{account_id}"
+    return f"{MFA_KEY_PREFIX}{account_id}"
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,19 @@ class SecondFactor:
         row = throttles.get(key) if ticket is None else None
         if ticket is None:
             wait = retry_after(row.locked_until if row else None, now) or 1
-            raise RateLimitedError(wait, _locked_detail(wait))
+            raise RateLimitedError(wait, locked_detail(wait))
         return ticket
+
+    def stored_secrets(self, rows: tuple[StoredSecret, ...]) -> list[StoredFactor]:
+        """App secrets read with the pending sign-in (``SecondStepRows.read``), opened."""
+        return [StoredFactor(row.row_id, secret=self._open(row.row_id, row.key_id, row.blob),
+                             last_step=row.last_step) for row in rows]
+
+    def _open(self, row_id: str, key_id: str | None, blob: bytes | None) -> str:
+        if key_id is None or blob is None:
+            raise ValueError("authenticator has no secret")
+        return self.rt.keyring.open(Sealed(key_id, bytes(blob)),
+                                    context=row_id.encode()).decode("ascii")
 
     def load(self, s: DbSession, account_id: str, method: str, *,
              bound_to: tuple[str, str] | None = None) -> list[StoredFactor]:
@@ -169,23 +186,28 @@ class SecondFactor:
             ok = claim_live(s, candidate.row_id, candidate.digest, now)
         else:
             ok = False
-        if ok:
-            Throttles(s).reset(mfa_key(account_id))
+        if ok:  # attempts refused during a lock before: one row
+            record_refused(s, Throttles(s).reset(mfa_key(account_id)), name="login_second_step",
+                           method=candidate.method, account_id=account_id)
         return ok
 
-    def lock_if_due(self, s: DbSession, account_id: str, attempt: int) -> int | None:
-        """The attempt (already counted) failed: every 10th locks. Seconds locked, or None."""
+    def lock_if_due(self, s: DbSession, account_id: str, attempt: int,
+                    info: RequestInfo) -> int | None:
+        """The attempt (already counted) failed: every 10th locks, and the owner's mail is
+        queued in the caller's transaction, with the lock. Seconds locked, or None."""
         seconds = mfa_lock_seconds(attempt)
-        if seconds is not None:
-            Throttles(s).set_lock(mfa_key(account_id),
-                                  self.rt.clock.now() + timedelta(seconds=seconds))
-        return int(seconds) if seconds is not None else None
+        if seconds is None:
+            return None
+        # Every 10th attempt's ticket locked provisionally (and was counted as the lock).
+        Throttles(s).set_lock(mfa_key(account_id), self.rt.clock.now() + timedelta(seconds=seconds),
+                              already_counted=attempt % MFA_LOCK_EVERY == 0)
+        account = Accounts(s).get(account_id)
+        if account is not None:
+            queue_second_step_lock(s, self.rt, account.email, attempt, int(seconds), info)
+        return int(seconds)
 
-    def notify_lock(self, email: str, attempt: int, seconds: int, info: RequestInfo) -> None:
-        notify_second_step_lock(self.rt, email, attempt, seconds, info)
 
-
-def _locked_detail(wait: int) -> str:
+def locked_detail(wait: int) -> str:
     if wait >= PERMANENT_SECONDS:
         return msg("Too many wrong codes. For your safety the second step is locked until "
                    "support unlocks it.")

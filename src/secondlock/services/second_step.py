@@ -3,32 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
 from secondlock.core.errors import (
     CodeAlreadyUsedError,
     InvalidCodeError,
+    MfaTokenExpiredError,
+    NotAuthenticatedError,
+    RateLimitedError,
 )
 from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.sms_email_code_errors import SAME_CHANNEL_TEXT, SameChannelError
+from secondlock.core.throttle import retry_after
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
-from secondlock.services.notices import notify
+from secondlock.services.notices import queue_notice
 from secondlock.services.runtime import Runtime
-from secondlock.services.second_factor import Candidate, SecondFactor
+from secondlock.services.second_factor import (
+    MFA_KEY_PREFIX,
+    Candidate,
+    SecondFactor,
+    StoredFactor,
+    locked_detail,
+    mfa_key,
+)
 from secondlock.services.sessions import SessionService
 from secondlock.services.sign_in import (
     AMR_BY_METHOD,
+    EXPIRED_PENDING_TEXT,
+    INVALID_PENDING_TEXT,
     LoginResult,
     SignedIn,
     complete_sign_in,
     pending_sign_in,
+    pending_token_hash,
 )
-from secondlock.storage.orm import MfaChallenge
-from secondlock.storage.repositories import Accounts, Activity, MfaChallenges
+from secondlock.services.throttling import record_refused
+from secondlock.storage.repositories import Accounts, Activity, Throttles
+from secondlock.storage.repositories.second_step import PendingRead, SecondStepRows
 
 #: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
 PARTIAL_SUCCESS_ALERT_AFTER = 3
@@ -47,96 +63,117 @@ class SecondStepService:
         self.sessions = sessions
         self.factor = factor
 
-    def _challenge(self, s: DbSession, mfa_token: str) -> MfaChallenge:
-        return pending_sign_in(s, mfa_token, self.rt.clock.now())
-
     def verify(self, mfa_token: str, method: str, code: str, info: RequestInfo, *,
                remember: bool = False) -> LoginResult:
         """Check the code and open a session.
 
-        One read (the pending sign-in and the factors), then the attempt is counted before the
-        code is compared. An app code compares in microseconds, so counting, comparing and
-        recording the outcome share one write transaction; a recovery code takes an argon2
-        check per stored code, so its attempt is committed first and the comparison runs
-        outside any transaction.
+        One short write transaction: read the pending sign-in, its account's lock and the
+        factors (one statement), count the attempt before the code is compared, then record
+        the outcome (the pending sign-in's counter and an activity row, or the session). A
+        locked account is answered from that read: the refused attempt is counted on the
+        lock row and nothing else is written. A recovery code takes an argon2 check per
+        stored code, so its attempt is committed first and the comparison runs outside any
+        transaction.
 
         Raises:
             NotAuthenticatedError, MfaTokenExpiredError, InvalidCodeError, RateLimitedError.
         """
-        with self.rt.db.read() as s:
-            challenge = self._challenge(s, mfa_token)
-            if method == Method.EMAIL and not email_code_allowed_now(s, challenge.account_id,
-                                                                 self.rt.clock.now()):
-                raise SameChannelError(SAME_CHANNEL_TEXT)
-            stored = self.factor.load(s, challenge.account_id, method,
-                                      bound_to=("login", challenge.id))
-        account_id = challenge.account_id
+        token_hash = pending_token_hash(mfa_token)
         if method == Method.RECOVERY_CODE:
-            with self.rt.db.write() as s:
-                attempt = self.factor.take_attempt(s, account_id)
+            return self._verify_slowly(mfa_token, method, code, info, remember=remember)
+        now = self.rt.clock.now()
+        with self.rt.db.write() as s:
+            pending = self._read(s, token_hash, method, now)
+            wait = retry_after(pending.locked_until, now)
+            if wait is not None:
+                Throttles(s).refuse([mfa_key(pending.account_id)], now)
                 s.commit()
+                raise RateLimitedError(wait, locked_detail(wait))
+            if method == Method.EMAIL and not email_code_allowed_now(s, pending.account_id, now):
+                raise SameChannelError(SAME_CHANNEL_TEXT)
+            stored = self.factor.stored_secrets(pending.factors) if method == Method.TOTP \
+                else self.factor.load(s, pending.account_id, method, bound_to=("login", pending.id))
+            attempt = self.factor.take_attempt(s, pending.account_id)
+            if pending.refused:  # the first attempt after a lock: its refused ones, one row
+                record_refused(s, Throttles(s).take_refused(mfa_key(pending.account_id)),
+                               name="login_second_step", method=method,
+                               account_id=pending.account_id)
             candidate = self.factor.match(stored, method, code)
-            with self.rt.db.write() as s:
-                outcome = self._settle(s, challenge, attempt, candidate, method, info,
-                                       remember=remember)
-                s.commit()
-        else:
-            with self.rt.db.write() as s:
-                attempt = self.factor.take_attempt(s, account_id)
-                candidate = self.factor.match(stored, method, code)
-                outcome = self._settle(s, challenge, attempt, candidate, method, info,
-                                       remember=remember)
-                s.commit()
-        self._tell_owner(outcome, account_id, attempt, info)
+            outcome = self._settle(s, pending.id, pending.account_id, attempt, candidate, method,
+                                   info, remember=remember)
+            s.commit()
+        return self._answer(outcome, stored, method, code)
+
+    def _read(self, s: DbSession, token_hash: bytes, method: str, now: datetime) -> PendingRead:
+        pending = SecondStepRows(s).read(token_hash, lock_key_prefix=MFA_KEY_PREFIX,
+                                         factor_type=method)
+        if pending is None:
+            raise NotAuthenticatedError(INVALID_PENDING_TEXT)
+        if pending.used or pending.expires_at <= now:
+            raise MfaTokenExpiredError(EXPIRED_PENDING_TEXT)
+        return pending
+
+    def _verify_slowly(self, mfa_token: str, method: str, code: str, info: RequestInfo, *,
+                       remember: bool) -> LoginResult:
+        """A recovery code: the attempt is committed, then argon2 runs outside any
+        transaction, then the outcome is written."""
+        with self.rt.db.read() as s:
+            challenge = pending_sign_in(s, mfa_token, self.rt.clock.now())
+            stored = self.factor.load(s, challenge.account_id, method)
+        account_id = challenge.account_id
+        with self.rt.db.write() as s:
+            attempt = self.factor.take_attempt(s, account_id)
+            s.commit()
+        candidate = self.factor.match(stored, method, code)
+        with self.rt.db.write() as s:
+            outcome = self._settle(s, challenge.id, account_id, attempt, candidate, method, info,
+                                   remember=remember)
+            s.commit()
+        return self._answer(outcome, stored, method, code)
+
+    def _answer(self, outcome: _Outcome, stored: list[StoredFactor], method: str,
+                code: str) -> LoginResult:
         if outcome.signed_in is None:
             if self.factor.used_before(stored, method, code):
                 raise CodeAlreadyUsedError(USED_HINT)
             raise InvalidCodeError(_hint(method))
         return outcome.signed_in.result()
 
-    def _settle(self, s: DbSession, challenge: MfaChallenge, attempt: int,
+    def _settle(self, s: DbSession, pending_id: str, account_id: str, attempt: int,
                 candidate: Candidate | None, method: str, info: RequestInfo, *,
                 remember: bool = False) -> _Outcome:
-        """Record the outcome inside the caller's transaction (the caller commits)."""
+        """Record the outcome inside the caller's transaction (the caller commits), with the
+        owner's mail about a lock or a partial sign-in queued in it too."""
         now = self.rt.clock.now()
-        account_id = challenge.account_id
         if candidate is not None and self.factor.claim(s, candidate, account_id):
             # MfaTokenExpiredError when someone else finished this sign-in: the caller's
             # transaction rolls back and the code stays unused.
             return _Outcome(signed_in=complete_sign_in(
                 s, self.rt, account_id=account_id, method=Method(candidate.method),
-                amr=AMR_BY_METHOD[candidate.method], info=info, pending_id=challenge.id,
+                amr=AMR_BY_METHOD[candidate.method], info=info, pending_id=pending_id,
                 remember=remember))
-        failures = MfaChallenges(s).count_failure(challenge.id)
-        alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and \
-            MfaChallenges(s).mark_alerted(challenge.id)
-        locked = self.factor.lock_if_due(s, account_id, attempt)
+        rows = SecondStepRows(s)
+        failures = rows.count_failure(pending_id)
+        alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and rows.mark_alerted(pending_id)
+        locked = self.factor.lock_if_due(s, account_id, attempt, info)
         Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
                               account_id=account_id, reason="invalid_code",
                               method=method if method in CODE_METHODS else "other"))
+        if alert:
+            self._queue_alert(s, account_id, info)
         return _Outcome(locked_seconds=locked, alert=alert)
 
-    def _tell_owner(self, outcome: _Outcome, account_id: str, attempt: int,
-                    info: RequestInfo) -> None:
-        """Mail after the commit: a lock, or a partial sign-in (a sign-in's own notices were
-        queued with it)."""
-        if outcome.signed_in is not None:
-            return
-        if outcome.locked_seconds is None and not outcome.alert:
-            return
-        with self.rt.db.read() as s:
-            account = Accounts(s).get(account_id)
+    def _queue_alert(self, s: DbSession, account_id: str, info: RequestInfo) -> None:
+        """"Correct password, wrong codes": queued with the failure that makes it due."""
+        account = Accounts(s).get(account_id)
         if account is None:
             return
-        if outcome.locked_seconds is not None:
-            self.factor.notify_lock(account.email, attempt, outcome.locked_seconds, info)
-        if outcome.alert:
-            notify(self.rt, to=account.email, kind="partial_sign_in", at=self.rt.clock.now(),
-                   info=info, subject=msg("someone entered your password"),
-                   headline=msg("Someone signed in with your correct password, then entered "
-                                "wrong two-factor codes."),
-                   details=[msg("Your second factor stopped them. If this was not you, your "
-                                "password is known to someone else: change it now.")])
+        queue_notice(s, self.rt, to=account.email, kind="partial_sign_in", at=self.rt.clock.now(),
+                     info=info, subject=msg("someone entered your password"),
+                     headline=msg("Someone signed in with your correct password, then entered "
+                                  "wrong two-factor codes."),
+                     details=[msg("Your second factor stopped them. If this was not you, your "
+                                  "password is known to someone else: change it now.")])
 
 
 USED_HINT = msg("That code was already used, for example to add the app a moment ago. Each "

@@ -112,20 +112,33 @@ class SignedIn:
                            recovery_cancelled=self.recovery_cancelled)
 
 
+INVALID_PENDING_TEXT = msg("This sign-in is not valid. Start again.")
+EXPIRED_PENDING_TEXT = msg("This sign-in took too long or was already used. Enter your email "
+                           "and password again.")
+
+
+def pending_token_hash(mfa_token: str) -> bytes:
+    """The stored hash of an mfa_token.
+
+    Raises:
+        NotAuthenticatedError: it cannot be one.
+    """
+    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
+        raise NotAuthenticatedError(INVALID_PENDING_TEXT)
+    return hash_token(mfa_token)
+
+
 def pending_sign_in(s: DbSession, mfa_token: str, now: datetime) -> MfaChallenge:
     """The live pending sign-in of an mfa_token.
 
     Raises:
         NotAuthenticatedError, MfaTokenExpiredError.
     """
-    if not isinstance(mfa_token, str) or not mfa_token or len(mfa_token) > 256:
-        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
-    challenge = MfaChallenges(s).by_token_hash(hash_token(mfa_token))
+    challenge = MfaChallenges(s).by_token_hash(pending_token_hash(mfa_token))
     if challenge is None:
-        raise NotAuthenticatedError(msg("This sign-in is not valid. Start again."))
+        raise NotAuthenticatedError(INVALID_PENDING_TEXT)
     if challenge.used_at is not None or challenge.expires_at <= now:
-        raise MfaTokenExpiredError(msg("This sign-in took too long or was already used. "
-                                       "Enter your email and password again."))
+        raise MfaTokenExpiredError(EXPIRED_PENDING_TEXT)
     return challenge
 
 

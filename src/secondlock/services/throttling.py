@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session as DbSession
 from secondlock.core.network import throttle_group
 from secondlock.core.throttle import BackoffPolicy, retry_after
 from secondlock.core.tokens import keyed_digest
-from secondlock.storage.repositories import Throttles
+from secondlock.storage.repositories import Activity, ActivityRow, Throttles
+from secondlock.storage.repositories.throttles import Refused
 
 
 def account_key(secret: bytes, scope: str, email: str) -> str:
@@ -49,3 +50,20 @@ def take_hourly_tickets(s: DbSession, limits: list[tuple[str, int]], now: dateti
         if ticket is None:
             return False
     return True
+
+
+def refused_detail(refused: Refused) -> str:
+    """How a summary row stores its count and end, read back by ``services.activity``."""
+    return f"refused={refused.count};until={refused.until.isoformat()}"
+
+
+def record_refused(s: DbSession, refused: Refused | None, *, name: str, method: str,
+                   account_id: str | None, ip: str = "-") -> None:
+    """One activity row for all the attempts refused while a key was locked ("and 4,211 more
+    refused attempts until 14:05"), instead of one row each (#17). ``ip`` is "-" for an
+    account's key: the refused attempts may have come from anywhere."""
+    if refused is None:
+        return
+    Activity(s).add(ActivityRow(at=refused.since, account_id=account_id, event=name,
+                                success=False, reason="throttled", method=method, ip=ip,
+                                user_agent="", detail=refused_detail(refused)))

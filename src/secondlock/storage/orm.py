@@ -84,6 +84,11 @@ class Throttle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: Attempts refused while locked: counted here, not one activity row each (#17), and
+    #: written to the activity as one summary when the lock is replaced or cleared.
+    refused: Mapped[int] = mapped_column(Integer, server_default="0")
+    refused_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    refused_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class ActivityEvent(Base):

@@ -15,6 +15,7 @@ themselves, so no copy can drift from them.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,9 @@ class AsyncSessionLookup:
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots = asyncio.Semaphore(keep)
+        # When this object goes, close the kept connections first: a weakref callback runs
+        # before the garbage collector finalizes them (psycopg warns about open ones).
+        weakref.finalize(self, _close_all_now, self._idle)
 
     async def __call__(self, token_hash: bytes) -> SessionView | None:
         """The session, or None; DatabaseUnavailableError when the database cannot answer."""
@@ -233,18 +237,21 @@ class AsyncSessionLookup:
         return await AsyncConnection.connect(autocommit=True, **self.connect_args)
 
     async def aclose(self) -> None:
-        idle, self._idle = self._idle, []
+        idle = self._idle[:]
+        self._idle.clear()
         for connection in idle:
             await connection.close()
 
     def dispose(self) -> None:
         """Close the kept connections at once, without a loop (their loop may be gone)."""
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            _close_now(connection)
+        _close_all_now(self._idle)
 
-    def __del__(self) -> None:
-        self.dispose()
+
+def _close_all_now(connections: list[psycopg.AsyncConnection[Any]]) -> None:
+    idle = connections[:]
+    connections.clear()
+    for connection in idle:
+        _close_now(connection)
 
 
 async def _fetch_one(connection: psycopg.AsyncConnection[Any], sql: str,

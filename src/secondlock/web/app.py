@@ -24,6 +24,7 @@ from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
 from secondlock.web.api.docs import API_PREFIX, install_openapi
+from secondlock.web.api.login import fast_lanes as login_lanes
 from secondlock.web.api.me import me
 from secondlock.web.hot_path import HotPathApp, Layer
 from secondlock.web.logs import RequestObserver
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.include_router(metrics_router(metrics, token))
     app.router.routes[0:0] = fast_lane()
+    app.router.routes[0:0] = login_lanes()
     html_error = install_pages(app, settings)
     # OpenID Connect provider (issue #7)
     from secondlock.web.oidc.install import install as install_oidc

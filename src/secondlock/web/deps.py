@@ -30,7 +30,10 @@ def settings_of(request: Request) -> Settings:
 def request_info(request: Request) -> RequestInfo:
     settings = settings_of(request)
     peer = request.client.host if request.client else None
-    ip = client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    # Every X-Forwarded-For line, in order: a proxy that appends its own line after one the
+    # client sent must not leave the client's line to be believed (RFC 9110 5.3).
+    forwarded = ", ".join(request.headers.getlist("x-forwarded-for")) or None
+    ip = client_ip(peer, forwarded, settings.trusted_proxies)
     return RequestInfo.of(ip, request.headers.get("user-agent"))
 
 

@@ -77,6 +77,10 @@ class Metrics:
             if name == "lock":
                 self.locks.labels(kind=labels.get("kind", "other")).inc()
                 continue
+            if name == "refused":  # a sign-in refused by a lock (no activity row of its own)
+                if labels.get("kind", "").startswith("login_"):
+                    self.sign_ins.labels(outcome="throttled", method="pwd").inc()
+                continue
             if name != "activity":
                 continue
             event, method = labels.get("event", ""), labels.get("method", "") or "other"
@@ -84,8 +88,9 @@ class Metrics:
             ok = bool(labels.get("success"))
             if event == "login":
                 reason = labels.get("reason", "")
-                outcome = "success" if ok else (
-                    "throttled" if reason in ("throttled", "locked") else "failure")
+                if reason == "throttled":
+                    continue  # a summary of refused attempts, each counted when refused
+                outcome = "success" if ok else ("throttled" if reason == "locked" else "failure")
                 self.sign_ins.labels(outcome=outcome, method=method).inc()
             elif event == "login_password" and ok:
                 self.sign_ins.labels(outcome="second_step_required", method="pwd").inc()

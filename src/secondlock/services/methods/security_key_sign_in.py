@@ -45,7 +45,7 @@ from secondlock.services.sign_in import (
 )
 from secondlock.services.throttling import ip_key, record_failure, seconds_locked
 from secondlock.storage.orm import MfaChallenge
-from secondlock.storage.repositories import Accounts, Activity, MfaChallenges, Sessions, Throttles
+from secondlock.storage.repositories import Activity, MfaChallenges, Sessions, Throttles
 from secondlock.storage.repositories.security_keys import WebAuthnChallenges, WebAuthnCredentials
 
 PASSKEY_SCOPE = "passkey"
@@ -222,13 +222,11 @@ class SecurityKeySignIn:
                 s.commit()
         except (KeyRefused, AssertionRejectedError) as exc:
             with self.rt.db.write() as s:
-                locked = self.factor.lock_if_due(s, view.account_id, attempt)
+                self.factor.lock_if_due(s, view.account_id, attempt, info)
                 Activity(s).add(event(at=now, name="reauth", info=info, success=False,
                                       account_id=view.account_id, reason=refusal_reason(exc),
                                       method=Method.WEBAUTHN))
                 s.commit()
-            if locked is not None:
-                self.factor.notify_lock(view.email, attempt, locked, info)
             raise AssertionRejectedError(refusal_detail(exc)) from None
 
     # Shared --------------------------------------------------------------------------------
@@ -237,14 +235,9 @@ class SecurityKeySignIn:
         now = self.rt.clock.now()
         with self.rt.db.write() as s:
             MfaChallenges(s).count_failure(pending.id)
-            locked = self.factor.lock_if_due(s, pending.account_id, attempt)
+            self.factor.lock_if_due(s, pending.account_id, attempt, info)
             Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
                                   account_id=pending.account_id, reason=refusal_reason(exc),
                                   method=Method.WEBAUTHN))
             s.commit()
-        if locked is not None:
-            with self.rt.db.read() as s:
-                account = Accounts(s).get(pending.account_id)
-            if account is not None:
-                self.factor.notify_lock(account.email, attempt, locked, info)
         raise AssertionRejectedError(refusal_detail(exc)) from None

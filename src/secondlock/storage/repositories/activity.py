@@ -6,12 +6,13 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import (
     ActivityEvent,
 )
+from secondlock.storage.precompiled import Precompiled
 from secondlock.storage.signals import note
 
 
@@ -27,7 +28,9 @@ class ActivityRow(TypedDict):
     detail: str | None
 
 
-_INSERT_ACTIVITY = insert(ActivityEvent)
+_INSERT_ACTIVITY = Precompiled(insert(ActivityEvent).values(
+    {name: bindparam(name, type_=ActivityEvent.__table__.c[name].type)
+     for name in ActivityRow.__annotations__}))
 
 
 class Activity:
@@ -36,7 +39,7 @@ class Activity:
 
     def add(self, row: ActivityRow) -> None:
         """Append a row (a plain INSERT: no ORM unit-of-work for an append-only log)."""
-        self.db.execute(_INSERT_ACTIVITY, [row])
+        _INSERT_ACTIVITY.execute(self.db.connection(), **row)
         note(self.db, "activity", event=row["event"], success="1" if row["success"] else "",
              reason=row["reason"] or "", method=row["method"] or "")
 
@@ -84,12 +87,6 @@ class Activity:
                 ActivityEvent.account_id == account_id, ActivityEvent.event.in_(list(events)),
                 ActivityEvent.at > since).order_by(ActivityEvent.at.desc()).limit(limit))
         return [(name, ip, at) for name, ip, at in rows]
-
-    def seen_since(self, *, event: str, reason: str, ip: str, since: datetime) -> bool:
-        """Whether such a row was written since ``since`` (served by the index on ``at``)."""
-        return self.db.scalars(select(ActivityEvent.id).where(
-            ActivityEvent.at > since, ActivityEvent.event == event,
-            ActivityEvent.reason == reason, ActivityEvent.ip == ip).limit(1)).first() is not None
 
     def delete_before(self, cutoff: datetime, *, batch: int = 5000) -> int:
         """Delete up to ``batch`` rows older than ``cutoff`` (oldest first); returns how many.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,13 +16,20 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from secondlock.storage.base import UTCDateTime
 from secondlock.storage.orm import Throttle
+from secondlock.storage.precompiled import Precompiled, as_utc
 from secondlock.storage.signals import note
 
 
 @lru_cache(maxsize=16)
+def _ticket(dialect: str, every: int | None, lock_after: int | None,
+            windowed: bool) -> Precompiled:
+    """The ticket upsert, built and compiled once per shape (building it, or even finding it
+    in SQLAlchemy's statement cache, costs more than running it)."""
+    return Precompiled(_ticket_statement(dialect, every, lock_after, windowed))
+
+
 def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
                       windowed: bool) -> ReturningInsert[Any]:
-    """The ticket upsert, built once per shape (building it costs more than running it)."""
     now = bindparam("now", type_=UTCDateTime())
     provisional = bindparam("provisional_until", type_=UTCDateTime())
     insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -43,6 +52,31 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
     ).returning(Throttle.failures)
 
 
+@lru_cache(maxsize=8)
+def _refuse(count: int) -> Precompiled:
+    """Count a refused attempt on each of ``count`` keys that is locked, returning the locks:
+    the lock check of a refused request, in one statement and no new row (#17)."""
+    now = bindparam("now", type_=UTCDateTime())
+    keys: list[Any] = [bindparam(f"key_{i}") for i in range(count)]
+    return Precompiled(
+        update(Throttle).where(Throttle.key.in_(keys), Throttle.locked_until > now)
+        .values(refused=Throttle.refused + 1,
+                refused_since=func.coalesce(Throttle.refused_since, now), refused_until=now)
+        .returning(Throttle.key, Throttle.locked_until))
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Attempts refused while a key was locked, from the first to the last."""
+
+    count: int
+    since: datetime
+    until: datetime
+
+
+_TAKE_REFUSED = select(Throttle.refused, Throttle.refused_since, Throttle.refused_until)
+
+
 def lock_kind(key: str) -> str:
     """``"mfa:acct:..."`` -> ``"mfa_account"``, ``"login:ip:..."`` -> ``"login_ip"``."""
     scope, _, rest = key.partition(":")
@@ -58,12 +92,6 @@ class Throttles:
 
     def get(self, key: str) -> Throttle | None:
         return self.db.get(Throttle, key)
-
-    def locks_by_key(self, keys: list[str]) -> dict[str, datetime]:
-        """The lock of each of ``keys`` that has one, read in one statement."""
-        rows = self.db.execute(select(Throttle.key, Throttle.locked_until).where(
-            Throttle.key.in_(keys), Throttle.locked_until.is_not(None)))
-        return {key: lock for key, lock in rows if lock is not None}
 
     def locks(self, keys: list[str]) -> list[datetime]:
         return [lock for lock in self.db.scalars(
@@ -100,12 +128,19 @@ class Throttles:
         """
         if (every is None) == (lock_after is None):
             raise ValueError("give exactly one of every and lock_after")
-        upsert = _ticket_statement(self.db.get_bind().dialect.name, every, lock_after,
-                                   window_start is not None)
-        params = {"key": key, "now": now, "provisional_until": provisional_until,
-                  "window_start": window_start}
-        value = self.db.execute(upsert, params).scalar_one_or_none()
-        return None if value is None else int(value)
+        connection = self.db.connection()
+        upsert = _ticket(connection.dialect.name, every, lock_after, window_start is not None)
+        params = {"key": key, "now": now, "provisional_until": provisional_until}
+        if window_start is not None:
+            params["window_start"] = window_start
+        value = upsert.execute(connection, **params).scalar_one_or_none()
+        if value is None:
+            return None
+        if (value % every == 0) if every is not None else value > (lock_after or 0):
+            # This ticket locked the key (provisionally): that is the lock, counted once here;
+            # the real back-off that replaces it is not counted again (``set_lock``).
+            note(self.db, "lock", kind=lock_kind(key))
+        return int(value)
 
     def hold(self, key: str, now: datetime, until: datetime) -> None:
         """Mark ``key`` as held from ``now`` until ``until`` (a marker row, no failures)."""
@@ -116,11 +151,45 @@ class Throttles:
         self.db.execute(stmt.on_conflict_do_update(index_elements=[Throttle.key],
                                                    set_={"locked_until": until}))
 
-    def set_lock(self, key: str, locked_until: datetime | None) -> None:
+    def refuse(self, keys: list[str], now: datetime) -> datetime | None:
+        """The latest lock among ``keys`` still in force, counting this refused attempt on
+        each locked one; None when none is locked (nothing was written then)."""
+        locks = self.refuse_by_key(keys, now)
+        return max(locks.values(), default=None)
+
+    def refuse_by_key(self, keys: list[str], now: datetime) -> dict[str, datetime]:
+        """``refuse``, giving each locked key's lock."""
+        values = {f"key_{i}": key for i, key in enumerate(keys)}
+        rows: Sequence[Any] = _refuse(len(keys)).execute(self.db.connection(), now=now,
+                                                         **values).all()
+        locks = {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
+                 if lock is not None}
+        if locks:  # one refused attempt for metrics, whichever keys refused it
+            note(self.db, "refused", kind=lock_kind(max(locks, key=locks.__getitem__)))
+        return locks
+
+    def take_refused(self, key: str) -> Refused | None:
+        """The refused attempts counted on ``key`` since they were last taken, cleared."""
+        row = self.db.execute(_TAKE_REFUSED.where(Throttle.key == key)).first()
+        if row is None or not row.refused or row.refused_since is None:
+            return None
+        self.db.execute(update(Throttle).where(Throttle.key == key).values(
+            refused=0, refused_since=None, refused_until=None))
+        return Refused(row.refused, row.refused_since, row.refused_until or row.refused_since)
+
+    def set_lock(self, key: str, locked_until: datetime | None, *,
+                 already_counted: bool = False) -> None:
+        """Lock ``key`` until ``locked_until`` (None unlocks). ``already_counted``: this
+        replaces the provisional lock of a ticket, which metrics counted already."""
         self.db.execute(update(Throttle).where(Throttle.key == key)
                         .values(locked_until=locked_until))
-        if locked_until is not None:
+        if locked_until is not None and not already_counted:
             note(self.db, "lock", kind=lock_kind(key))
 
-    def reset(self, key: str) -> None:
-        self.db.execute(delete(Throttle).where(Throttle.key == key))
+    def reset(self, key: str) -> Refused | None:
+        """Forget ``key``'s failures and lock; the attempts refused meanwhile, if any."""
+        row = self.db.execute(delete(Throttle).where(Throttle.key == key).returning(
+            Throttle.refused, Throttle.refused_since, Throttle.refused_until)).first()
+        if row is None or not row.refused or row.refused_since is None:
+            return None
+        return Refused(row.refused, row.refused_since, row.refused_until or row.refused_since)

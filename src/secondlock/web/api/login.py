@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match, Route
+from starlette.types import Message, Receive, Scope, Send
 
 from secondlock.services.sign_in import LoginResult
-from secondlock.web.api.docs import errors
+from secondlock.web.api.docs import API_PREFIX, errors
 from secondlock.web.api.schemas import (
     Authenticated,
     LoginRequest,
@@ -51,6 +59,85 @@ def verify(body: VerifyRequest, request: Request) -> Authenticated:
                                                      request_info(request),
                                                      remember=body.remember_device)
     return Authenticated.of(result)
+
+
+def fast_lanes() -> list[Route]:
+    """POST /login and POST /login/verify as plain Starlette routes ahead of FastAPI's
+    router (#17).
+
+    A wrong password refused by a lock and a wrong code are what a guessing attack sends
+    over and over: FastAPI's route matching and request handling cost more than the lock
+    check or the code check itself. A well-formed body is validated with the same model and
+    answered here; anything else (not JSON, a wrong field) goes on to the FastAPI route,
+    which answers it exactly as before. Errors from the services go through the app's
+    exception handlers either way.
+    """
+    return [_LaneRoute(f"{API_PREFIX}/login", _Lane(LoginRequest, _login), methods=["POST"]),
+            _LaneRoute(f"{API_PREFIX}/login/verify", _Lane(VerifyRequest, _verify),
+                       methods=["POST"])]
+
+
+def _login(request: Request, body: Any) -> Authenticated | MfaRequired:
+    return _answer(services_of(request).login.login(
+        body.email, body.password, request_info(request), device_token=body.device_token))
+
+
+def _verify(request: Request, body: Any) -> Authenticated:
+    return Authenticated.of(services_of(request).second_step.verify(
+        body.mfa_token, body.method, body.code, request_info(request),
+        remember=body.remember_device))
+
+
+#: Set in the scope of a request a lane hands on, so the router skips the lanes.
+_HANDED_ON = "secondlock.fast_lane_handed_on"
+
+
+class _LaneRoute(Route):
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get(_HANDED_ON):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+class _Lane:
+    """An ASGI app (so it can hand the request on with its body)."""
+
+    def __init__(self, model: type[BaseModel],
+                 call: Callable[[Request, Any], BaseModel]) -> None:
+        self.model = model
+        self.call = call
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        raw = await request.body()
+        try:
+            body = self.model.model_validate_json(raw) if _is_json(request) else None
+        except ValidationError:
+            body = None
+        if body is None:
+            await _hand_on(scope, raw, send)
+            return
+        answer = await run_in_threadpool(self.call, request, body)
+        await JSONResponse(answer.model_dump(mode="json"))(scope, receive, send)
+
+
+async def _hand_on(scope: Scope, raw: bytes, send: Send) -> None:
+    """The FastAPI route, with the body already read replayed to it."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    await scope["app"].router({**scope, _HANDED_ON: True}, replay, send)
+
+
+def _is_json(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json"
 
 
 @router.post("/reauth", responses=errors(401, 403, 429))

@@ -1,0 +1,72 @@
+"""Statements on a hot path, compiled once per dialect and run without the ORM.
+
+``Session.execute(statement)`` builds a cache key for the statement on every call, which on
+the second sign-in step cost more than running the SQL itself. A ``Precompiled`` statement is
+compiled once per dialect; each call only converts its parameters (with the column types' own
+bind processors, so a UTC datetime is stored exactly as the ORM stores it) and hands the SQL to
+the driver through the caller's connection, inside the caller's transaction. Rows come back as
+the driver gives them: ``as_utc`` reads a datetime column on SQLite (text) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.expression import Executable
+
+
+class _Form:
+    """One statement compiled for one dialect."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled: Compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        self.compiled = compiled
+        self.sql = str(compiled)
+        self.positional = bool(getattr(compiled, "positional", False))
+        self.order: list[str] = list(getattr(compiled, "positiontup", None) or [])
+        self.processors: dict[str, Callable[[Any], Any]] = dict(
+            getattr(compiled, "_bind_processors", {}))
+
+    def parameters(self, values: dict[str, Any]) -> Any:
+        params: Any = self.compiled.construct_params(values)
+        for name, process in self.processors.items():
+            if name in params:
+                params[name] = process(params[name])
+        if self.positional:
+            return tuple(params[name] for name in self.order)
+        return params
+
+
+class Precompiled:
+    """A Core statement compiled once per dialect, run on a connection's driver cursor."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._forms: dict[str, _Form] = {}
+        self._lock = threading.Lock()
+
+    def _form(self, dialect: Dialect) -> _Form:
+        form = self._forms.get(dialect.name)
+        if form is None:
+            with self._lock:
+                form = self._forms.setdefault(dialect.name, _Form(self.statement, dialect))
+        return form
+
+    def execute(self, connection: Connection, **values: Any) -> CursorResult[Any]:
+        """Run with ``values`` for the bound parameters, in the connection's transaction."""
+        form = self._form(connection.dialect)
+        return connection.exec_driver_sql(form.sql, form.parameters(values))
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A datetime column as the driver returned it, as an aware UTC datetime."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
