@@ -57,6 +57,17 @@ def isolated(url: str) -> str:
     return _isolated[url]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests build many apps and drop most without their shutdown; the PostgreSQL session
+    # lookup's kept async connections are closed by a finalizer then, and psycopg's own
+    # ResourceWarning for one it still sees open was raised inside __del__, failing whichever
+    # test happened to run. A served app closes them at shutdown (test_session_lookup.py).
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:connection <psycopg.AsyncConnection.* was deleted while still open:"
+        "ResourceWarning")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for base in _isolated:
         engine = create_engine(base)
