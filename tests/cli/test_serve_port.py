@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from secondlock.web import supervisor
 from tests.cli.conftest import Invoke
 
 SECONDLOCK = Path(sys.executable).with_name("secondlock")
@@ -30,7 +31,8 @@ def busy_port() -> Iterator[int]:
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
-    monkeypatch.setattr("secondlock.cli.serve.uvicorn.run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: calls.append((a, k)))
+    monkeypatch.setattr(supervisor, "_stop_with_exit_code_0_on_sigterm", lambda: None)
     return calls
 
 
