@@ -189,9 +189,11 @@ def test_killing_one_node_fails_only_the_requests_it_was_serving(running: Runnin
         cluster.kill_node(0)
         time.sleep(6 * CHECK_S)
     failed = load.failed()
-    # Only requests in flight on the killed node may fail: at most one per load thread,
-    # all begun before the kill; the proxy sends everything after it to the other node.
-    assert len(failed) <= READERS + 1, failed
+    # Only requests in flight on the killed node may fail, all begun by the moment of the
+    # kill: at most two per load thread (the one on the node, and one on the thread's kept
+    # proxy connection that the proxy closed with it); the proxy sends everything after it
+    # to the other node.
+    assert len(failed) <= 2 * (READERS + 1), failed
     assert all(a.started <= killed_at + 0.1 for a in failed), (killed_at, failed)
     assert sum(a.status == 200 for a in load.answers if a.started > killed_at) > 10
     assert set(load.created) <= _stored_emails(running.postgres.url, "kill")
