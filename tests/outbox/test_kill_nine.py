@@ -15,7 +15,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
@@ -117,19 +117,29 @@ def text_of(mail: EmailMessage) -> str:
     return str(body.get_content())
 
 
-def run_round(server: Node, inbox: Inbox, email: str, *, kill: bool) -> None:
+def killer(server: Node, *, kill: bool) -> Callable[[], None]:
+    """What a round calls right after each answer: kill -9 and restart, or nothing."""
     def after_commit() -> None:
         if kill:
             server.kill_nine()
             server.start()
+    return after_commit
 
+
+def signed_up(http: httpx.Client, email: str) -> dict[str, str]:
+    """A new account, signed in: its bearer header."""
+    assert http.post("/api/v1/accounts", json={"email": email, "password": PASSWORD}
+                     ).status_code == 201
+    token = http.post("/api/v1/login", json={"email": email, "password": PASSWORD}
+                      ).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def run_round(server: Node, inbox: Inbox, email: str, *, kill: bool) -> None:
+    after_commit = killer(server, kill=kill)
     with httpx.Client(base_url=server.url, timeout=10,
                       headers={"User-Agent": DESKTOP_UA}) as http:
-        assert http.post("/api/v1/accounts", json={"email": email, "password": PASSWORD}
-                         ).status_code == 201
-        token = http.post("/api/v1/login", json={"email": email, "password": PASSWORD}
-                          ).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = signed_up(http, email)
         started = http.post("/api/v1/me/authenticators/totp", json={}, headers=auth).json()
         totp = pyotp.TOTP(started["secret"])
         confirmed = http.post(f"/api/v1/me/authenticators/{started['id']}/confirm",
@@ -209,18 +219,10 @@ def wait_for_text(gateway: FakeGateway, phone: str, part: str, timeout: float = 
 def run_messages_round(server: Node, inbox: Inbox, gateway: FakeGateway, email: str,
                        phone: str, *, kill: bool) -> None:
     """Add a phone (an SMS code), start a recovery, complete it: a kill after each commit."""
-    def after_commit() -> None:
-        if kill:
-            server.kill_nine()
-            server.start()
-
+    after_commit = killer(server, kill=kill)
     with httpx.Client(base_url=server.url, timeout=10,
                       headers={"User-Agent": DESKTOP_UA}) as http:
-        assert http.post("/api/v1/accounts", json={"email": email, "password": PASSWORD}
-                         ).status_code == 201
-        token = http.post("/api/v1/login", json={"email": email, "password": PASSWORD}
-                          ).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = signed_up(http, email)
         started = http.post("/api/v1/me/authenticators/sms", json={"phone": phone},
                             headers=auth)
         assert started.status_code == 201, started.text
