@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from secondlock.composition import build_runtime
 from secondlock.config import Settings
@@ -19,20 +18,9 @@ from secondlock.services.outbox_dispatcher import Dispatcher
 from secondlock.services.runtime import Runtime
 from secondlock.storage.db import Database
 from tests.conftest import PG_ENV
-from tests.notifications.conftest import Inbox, free_port
 
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server (aiosmtpd) on loopback, as in tests/notifications."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+# The real SMTP server on loopback (aiosmtpd), the one tests/notifications uses.
+from tests.notifications.conftest import Inbox, free_port, smtp_server  # noqa: F401
 
 
 @pytest.fixture
