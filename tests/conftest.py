@@ -61,10 +61,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests build many apps and drop most without their shutdown; the PostgreSQL session
     # lookup's kept async connections are closed by a finalizer then, and psycopg's own
     # ResourceWarning for one it still sees open was raised inside __del__, failing whichever
-    # test happened to run. A served app closes them at shutdown (test_session_lookup.py).
+    # test happened to run. The same goes for the sync connections of an engine a test let
+    # go without dispose(). A served app closes both at shutdown (test_session_lookup.py).
+    # psycopg 3.2 starts the message with "connection <psycopg...", 3.3 with "<psycopg...".
     config.addinivalue_line(
         "filterwarnings",
-        "ignore:connection <psycopg.AsyncConnection.* was deleted while still open:"
+        r"ignore:(connection )?<psycopg\.(Async)?Connection .*was deleted while still open:"
         "ResourceWarning")
 
 
