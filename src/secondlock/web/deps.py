@@ -74,7 +74,7 @@ async def current_session(request: Request) -> SessionView:
     sessions = services.sessions
     token = bearer_from(request)
     if services.rt.db.reads_inline:
-        check = sessions.peek(token)
+        check = sessions.peek_on_loop(token)
     else:
         check = await sessions.peek_async(token)
     if check.needs_write:
