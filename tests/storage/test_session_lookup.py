@@ -68,20 +68,22 @@ def test_another_thread_takes_pooled_connections(
         lookup.on_loop(token_hash) for _ in range(3)))
     worker.start()
     worker.join()
-    assert all(view is not None for view in seen) and len(seen) == 3
+    assert len(seen) == 3
+    assert all(view is not None for view in seen)
     assert checkouts.count(worker.ident) == 3
 
 
 def test_a_kept_connection_that_broke_is_let_go_and_the_lookup_still_answers(
         made: tuple[SessionLookup, bytes, list[object]]) -> None:
-    lookup, token_hash, checkouts = made
+    lookup, token_hash, _ = made
     assert lookup.on_loop(token_hash) is not None
     broken = lookup._kept[0]
     assert broken.dbapi_connection is not None
     broken.dbapi_connection.close()  # as a database gone away would leave it
     assert lookup.on_loop(token_hash) is not None
     assert lookup.on_loop(token_hash) is not None
-    assert lookup._kept and lookup._kept[0] is not broken
+    assert lookup._kept
+    assert lookup._kept[0] is not broken
 
 
 def test_closing_the_lookup_closes_the_kept_connection(
