@@ -33,6 +33,14 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     calls: list[Any] = []
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: calls.append((a, k)))
     monkeypatch.setattr(supervisor, "_stop_with_exit_code_0_on_sigterm", lambda: None)
+
+    def exec_supervisor(path: str, argv: list[str]) -> None:
+        """``serve`` replaces itself with the supervisor module: run it here."""
+        assert argv[1:3] == ["-m", "secondlock.web.supervisor"]
+        supervisor.main(argv[3:])
+        raise SystemExit(0)  # an exec never returns
+
+    monkeypatch.setattr("secondlock.cli.serve.os.execv", exec_supervisor)
     return calls
 
 

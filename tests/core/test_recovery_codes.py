@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import re
+import threading
+
+import pytest
+from argon2 import PasswordHasher
 
 from secondlock.core import recovery_codes as rc
 
@@ -36,3 +40,41 @@ def test_hash_is_salted_and_matches_only_its_code() -> None:
     assert other is not None
     assert not rc.matches(first, other)
     assert not rc.matches("garbage", compact)
+
+
+
+class _RecordingHasher:
+    """The real hasher, noting the thread each call runs on."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self.real = real
+        self.threads: set[str] = set()
+
+    def hash(self, compact: str) -> str:
+        self.threads.add(threading.current_thread().name)
+        return self.real.hash(compact)
+
+    def verify(self, stored_hash: str, compact: str) -> bool:
+        self.threads.add(threading.current_thread().name)
+        return self.real.verify(stored_hash, compact)
+
+
+def test_hashing_and_checking_run_on_one_thread_whichever_thread_asks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2's 4 MiB stay in the malloc arena of the thread it ran on: one thread, one arena
+    (#17), not one for every request thread that ever touched a recovery code."""
+    recorder = _RecordingHasher(rc._HASHER)
+    monkeypatch.setattr(rc, "_HASHER", recorder)
+    code = rc.generate(1)[0]
+    results: list[bool] = []
+
+    def hash_and_check() -> None:
+        results.append(rc.matches(rc.hash_code(code), rc.normalise(code) or ""))
+
+    for _ in range(3):
+        caller = threading.Thread(target=hash_and_check)
+        caller.start()
+        caller.join()
+    assert results == [True, True, True]
+    [thread] = recorder.threads
+    assert thread.startswith("recovery-codes")

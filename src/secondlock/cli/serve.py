@@ -57,16 +57,14 @@ def serve(
                                "database": display_url(settings.resolved_database_url)})
     else:
         _print_banner(settings, host=host, port=port, workers=workers, schema=schema)
-    if workers > 1:
-        # The supervisor that stays holds no app and none of SecondLock (#17).
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execv(sys.executable, [sys.executable, "-m", "secondlock.web.supervisor", host,  # noqa: S606
-                                  str(port), str(workers), settings.log_format])
-    # One worker: this process is it, and builds its one app from the environment.
-    from secondlock.web.supervisor import main as run
-
-    run([host, str(port), "1", settings.log_format])
+    # The process that stays holds uvicorn and nothing of this command (#17): with several
+    # workers it is a supervisor without an app; with one it is the worker, which builds its
+    # app from the environment. Serving from this process kept the command's own imports
+    # (Typer, Rich, Alembic from the migration: ~17 MB) in the one worker's memory.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "secondlock.web.supervisor", host,  # noqa: S606
+                              str(port), str(workers), settings.log_format])
 
 
 def _check_that_the_app_builds() -> None:

@@ -16,12 +16,14 @@ date, up to four other digits, and up to three symbols on either side.
 from __future__ import annotations
 
 import gzip
+import heapq
+import io
 import unicodedata
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from importlib import resources
-from itertools import groupby, pairwise
+from itertools import chain, groupby, islice, pairwise
 
 __all__ = ["DEFAULT_LIST_RESOURCE", "PasswordBlocklist", "blocklist_key", "is_predictable"]
 
@@ -35,6 +37,9 @@ MIN_BASE_LENGTH = 4
 DECORATION = frozenset("0123456789!@#$%^&*()_+-=.,;:?~'\"/\\|<>[]{}` ")
 MAX_SYMBOLS = 3
 MAX_FREE_DIGITS = 4
+#: Hashes sorted at a time while loading: sorting needs a Python int (about 48 bytes with
+#: its list slot) per hash, so a chunk at a time keeps the start-up peak low (issue #17).
+SORT_CHUNK = 1 << 15
 
 
 def blocklist_key(password: str) -> str:
@@ -63,7 +68,12 @@ class _HashedSet:
 
     def __init__(self, keys: Iterable[str]) -> None:
         unsorted = array("q", map(hash, keys))  # 8 bytes an entry while loading
-        self._hashes = array("q", (value for value, _ in groupby(sorted(unsorted))))
+        # Sorting all of them at once took a list of ints of ~15 MB at start-up (#17):
+        # sort chunks, then merge them one value at a time.
+        runs = [_unique(sorted(unsorted[start:start + SORT_CHUNK]))
+                for start in range(0, len(unsorted), SORT_CHUNK)]
+        del unsorted
+        self._hashes = runs[0] if len(runs) == 1 else _unique(heapq.merge(*runs))
 
     def __contains__(self, key: str) -> bool:
         value = hash(key)
@@ -99,14 +109,17 @@ class PasswordBlocklist:
         those entries would only cost memory. The bases for the rules come from the
         ``BASE_ENTRIES`` most common entries whatever their length.
         """
-        compressed = resources.files("secondlock.core.data").joinpath(
-            DEFAULT_LIST_RESOURCE).read_bytes()
-        # split("\n"), not splitlines(): the latter also splits on \x1c-\x1e, \x85, \u2028...
-        lines = gzip.decompress(compressed).decode("utf-8").split("\n")
-        # The file holds blocklist keys already (scripts/build_blocklist.py normalises).
-        blocklist = cls((line for line in lines if line and len(line) >= min_length),
-                        normalised=True)
-        blocklist._bases = frozenset(_bases_of(line for line in lines[:BASE_ENTRIES] if line))
+        resource = resources.files("secondlock.core.data").joinpath(DEFAULT_LIST_RESOURCE)
+        # Read as a stream, a line at a time: the whole list as strings took ~20 MB more at
+        # every start (#17). newline="\n": split on "\n" only, not on \x1c-\x1e, \x85...
+        with resource.open("rb") as raw, gzip.GzipFile(fileobj=raw) as unzipped, \
+                io.TextIOWrapper(unzipped, encoding="utf-8", newline="\n") as text:
+            lines = (line.removesuffix("\n") for line in text)
+            head = list(islice(lines, BASE_ENTRIES))
+            # The file holds blocklist keys already (scripts/build_blocklist.py normalises).
+            entries = (line for line in chain(head, lines) if line and len(line) >= min_length)
+            blocklist = cls(entries, normalised=True)
+        blocklist._bases = frozenset(_bases_of(line for line in head if line))
         return blocklist
 
     def __contains__(self, password: object) -> bool:
@@ -120,6 +133,10 @@ class PasswordBlocklist:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {len(self._entries)} entries, {len(self._bases)} bases>"
+
+
+def _unique(ordered: Iterable[int]) -> array[int]:
+    return array("q", (value for value, _ in groupby(ordered)))
 
 
 def _bases_of(keys: Iterable[str]) -> Iterator[str]:

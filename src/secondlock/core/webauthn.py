@@ -14,6 +14,10 @@ party and this module does (security checklist WA-1..WA-9, Appendix B):
 Attestation policy (WA-5): ``none`` is asked for and any format py_webauthn verifies is
 accepted without a trust anchor; the AAGUID is used only for a friendly model name, never
 to allow or refuse a key. Algorithms: EdDSA, ES256, RS256.
+
+py_webauthn is imported by the functions that run a ceremony, not with this module: with
+pyOpenSSL, pyasn1 and cbor2 under it, it adds ~7 MB to every worker, and most workers never
+see a security key (issue #17). The values, errors and rules here need none of it.
 """
 
 from __future__ import annotations
@@ -21,37 +25,19 @@ from __future__ import annotations
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes
-from webauthn.helpers.cose import COSEAlgorithmIdentifier
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    CredentialDeviceType,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from secondlock.core.errors import SecondLockError
 from secondlock.core.i18n import msg
 
+if TYPE_CHECKING:
+    from webauthn.helpers.cose import COSEAlgorithmIdentifier
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
 MAX_CREDENTIAL_ID_BYTES = 1023
 #: How long a ceremony may take, in seconds (options ``timeout`` and the stored challenge).
 CEREMONY_SECONDS = 300
-ALGORITHMS = [COSEAlgorithmIdentifier.EDDSA, COSEAlgorithmIdentifier.ECDSA_SHA_256,
-              COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256]
-_TRANSPORTS = {t.value for t in AuthenticatorTransport}
 #: A JSON credential is a few kilobytes; anything far bigger is not one.
 MAX_CREDENTIAL_JSON_CHARS = 16_384
 
@@ -142,16 +128,42 @@ class CheckedAssertion:
     user_verified: bool
 
 
+@cache
+def _algorithms() -> list[COSEAlgorithmIdentifier]:
+    from webauthn.helpers.cose import COSEAlgorithmIdentifier
+
+    return [COSEAlgorithmIdentifier.EDDSA, COSEAlgorithmIdentifier.ECDSA_SHA_256,
+            COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256]
+
+
+@cache
+def _transports() -> frozenset[str]:
+    from webauthn.helpers.structs import AuthenticatorTransport
+
+    return frozenset(t.value for t in AuthenticatorTransport)
+
+
 def _descriptors(keys: list[KeyRef]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(
         id=k.credential_id,
-        transports=[AuthenticatorTransport(t) for t in k.transports if t in _TRANSPORTS] or None)
+        transports=[AuthenticatorTransport(t) for t in k.transports if t in _transports()]
+        or None)
         for k in keys]
 
 
 def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, user_name: str,
                          exclude: list[KeyRef], challenge: bytes) -> dict[str, Any]:
     """Creation options (JSON form): resident key and UV preferred, ``none`` attestation."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp_id, rp_name=rp_name, user_id=user_handle, user_name=user_name,
         user_display_name=user_name, challenge=challenge, timeout=CEREMONY_SECONDS * 1000,
@@ -159,7 +171,7 @@ def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, user_n
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.PREFERRED,
             user_verification=UserVerificationRequirement.PREFERRED),
-        exclude_credentials=_descriptors(exclude), supported_pub_key_algs=ALGORITHMS)
+        exclude_credentials=_descriptors(exclude), supported_pub_key_algs=_algorithms())
     result: dict[str, Any] = json.loads(options_to_json(options))
     return result
 
@@ -167,6 +179,9 @@ def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, user_n
 def authentication_options(*, rp_id: str, allow: list[KeyRef], challenge: bytes,
                            user_verification: str) -> dict[str, Any]:
     """Request options (JSON form). An empty ``allow`` asks for a discoverable passkey."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp_id, challenge=challenge, timeout=CEREMONY_SECONDS * 1000,
         allow_credentials=_descriptors(allow),
@@ -176,6 +191,8 @@ def authentication_options(*, rp_id: str, allow: list[KeyRef], challenge: bytes,
 
 
 def _b64(value: object) -> bytes:
+    from webauthn.helpers import base64url_to_bytes
+
     if not isinstance(value, str) or len(value) > MAX_CREDENTIAL_JSON_CHARS:
         raise ValueError("not a base64url string")
     return base64url_to_bytes(value)
@@ -214,7 +231,7 @@ def parse_credential(credential: object, *, kind: str) -> ParsedCredential:
         raise error(msg("This key was used from inside another site. Open this site directly."))
     return ParsedCredential(
         credential_id=raw_id, challenge=challenge, user_handle=user_handle,
-        transports=tuple(sorted({t for t in transports if t in _TRANSPORTS})), data=credential)
+        transports=tuple(sorted({t for t in transports if t in _transports()})), data=credential)
 
 
 def verify_new_key(parsed: ParsedCredential, *, expected_challenge: bytes, rp_id: str,
@@ -224,11 +241,15 @@ def verify_new_key(parsed: ParsedCredential, *, expected_challenge: bytes, rp_id
     Raises:
         RegistrationRejectedError.
     """
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+    from webauthn.helpers.structs import CredentialDeviceType
+
     try:
         verified = verify_registration_response(
             credential=parsed.data, expected_challenge=expected_challenge,
             expected_rp_id=rp_id, expected_origin=origin, require_user_verification=False,
-            supported_pub_key_algs=ALGORITHMS)
+            supported_pub_key_algs=_algorithms())
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         # Any library failure, including InvalidBackupFlags, fails closed (WA-4).
         raise RegistrationRejectedError(
@@ -255,6 +276,10 @@ def verify_assertion(parsed: ParsedCredential, *, expected_challenge: bytes, rp_
     Raises:
         AssertionRejectedError.
     """
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+    from webauthn.helpers.structs import CredentialDeviceType
+
     try:
         verified = verify_authentication_response(
             credential=parsed.data, expected_challenge=expected_challenge,

@@ -17,15 +17,19 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 from urllib.parse import urlsplit
-
-import httpx
 
 from secondlock.config import Settings
 from secondlock.core.i18n import DEFAULT_LANGUAGE, nmsg
 from secondlock.notifications.base import DeliveryError
 from secondlock.translations import translate
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where it is used: with its command line (rich, pygments, click) it adds
+# ~6 MB to every worker, and most never send a text, a webhook or a Pwned Passwords query (#17).
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,8 @@ class _HttpGateway:
     def __init__(self, *, timeout: float, retry_delays: tuple[float, ...],
                  transport: httpx.BaseTransport | None,
                  sleep: Callable[[float], None]) -> None:
+        import httpx
+
         # No kept-alive connections: texts are rare, and a gateway that drops an idle
         # connection must never leave a half-closed socket behind.
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport,
@@ -108,6 +114,8 @@ class _HttpGateway:
         self._sleep = sleep
 
     def _post(self, url: str, **kwargs: object) -> httpx.Response:
+        import httpx
+
         host = urlsplit(url).hostname or "?"
         for attempt in range(len(self._delays) + 1):
             retry = attempt < len(self._delays)

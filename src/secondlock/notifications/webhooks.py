@@ -11,13 +11,19 @@ from __future__ import annotations
 import ipaddress
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 from standardwebhooks import Webhook
 
 from secondlock import __version__
 from secondlock.notifications.base import DeliveryError
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where it is used: with its command line (rich, pygments, click) it adds
+# ~6 MB to every worker, and most never send a text, a webhook or a Pwned Passwords query (#17).
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +61,8 @@ class WebhookSender:
         self._client: httpx.AsyncClient | None = None
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self._timeout), transport=self._transport,
@@ -68,6 +76,8 @@ class WebhookSender:
                    "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": signature}
         host = urlsplit(url).hostname or "?"
+        import httpx
+
         try:
             response = await self._http().post(url, content=body.encode("utf-8"),
                                                headers=headers)

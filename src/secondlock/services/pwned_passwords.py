@@ -15,8 +15,13 @@ import hashlib
 import logging
 from collections.abc import Container
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where it is used: with its command line (rich, pygments, click) it adds
+# ~6 MB to every worker, and most never send a text, a webhook or a Pwned Passwords query (#17).
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,8 @@ class PwnedPasswords:
             return False
         digest = hashlib.sha1(password.encode("utf-8"), usedforsecurity=False).hexdigest()
         prefix, suffix = digest[:PREFIX_LENGTH].upper(), digest[PREFIX_LENGTH:].upper()
+        import httpx
+
         try:
             with httpx.Client(timeout=self._timeout, transport=self._transport,
                               follow_redirects=False) as client:

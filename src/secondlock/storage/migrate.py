@@ -1,25 +1,31 @@
-"""Apply Alembic migrations programmatically (``secondlock migrate``, ``serve`` on SQLite)."""
+"""Apply Alembic migrations programmatically (``secondlock migrate``, ``serve`` on SQLite).
+
+Alembic (and Mako under it, ~11 MB) is imported when a function here runs, not with this
+module: the web app imports it through ``composition`` but never migrates (issue #17).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from secondlock.storage.db import private_sqlite_file
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -27,13 +33,16 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def is_current(engine: Engine) -> bool:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+    return current_revision(engine) == head
 
 
 @contextmanager
@@ -59,12 +68,16 @@ def migration_engine(url: str) -> Iterator[Engine]:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def pending_revisions(engine: Engine) -> list[str]:
     """Revisions between the database's and head, oldest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(engine))
     current = current_revision(engine)
     head = script.get_current_head()

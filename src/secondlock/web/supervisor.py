@@ -4,7 +4,8 @@
 module (``os.execv``), so the supervisor that stays for the life of the service holds
 uvicorn and nothing of SecondLock: no app, no services, no database (issue #17). Each
 worker process builds the one app it serves from the environment
-(``secondlock.web.asgi:create_app_from_env``).
+(``secondlock.web.asgi:create_app_from_env``). With one worker this process is the
+worker (uvicorn serves in it), without the command's imports.
 
     python -m secondlock.web.supervisor HOST PORT WORKERS LOG_FORMAT
 """

@@ -9,8 +9,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import segno
-
 from secondlock.core import totp
 from secondlock.core.methods import Method
 from secondlock.core.request_info import RequestInfo
@@ -56,6 +54,10 @@ class AuthenticatorAppService:
                 secret_key_id=sealed.key_id, secret_blob=sealed.blob))
             s.commit()
         uri = totp.otpauth_uri(secret, account=view.email, issuer=self.rt.settings.service_name)
+        # Imported here: a QR code is drawn once per authenticator app added, and segno
+        # would sit in every worker's memory for it (~1 MB, issue #17).
+        import segno
+
         qr = segno.make(uri, error="m").svg_inline(scale=5, border=4, title="QR code to scan "
                                                    "with your authenticator app")
         return Enrollment(id=row_id, secret=secret, otpauth_uri=uri, qr_svg=qr,
