@@ -4,21 +4,56 @@
 the second sign-in step cost more than running the SQL itself. A ``Precompiled`` statement is
 compiled once per dialect; each call only converts its parameters (with the column types' own
 bind processors, so a UTC datetime is stored exactly as the ORM stores it) and hands the SQL to
-the driver through the caller's connection, inside the caller's transaction. Rows come back as
-the driver gives them: ``as_utc`` reads a datetime column on SQLite (text) and PostgreSQL.
+the driver through the caller's connection, inside the caller's transaction: a Session's
+``connection()`` or a ``storage.lean`` transaction (``Transaction`` is either). Rows come back
+as the driver gives them: ``as_utc`` reads a datetime column on SQLite (text) and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import Compiled
 from sqlalchemy.sql.expression import Executable
+
+
+class Rows(Protocol):
+    """What callers read from a statement's result (SQLAlchemy's or ``storage.lean``'s)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+    def scalar(self) -> Any: ...
+
+    def scalar_one_or_none(self) -> Any: ...
+
+
+class DriverSql(Protocol):
+    """A connection that runs SQL text on its driver: SQLAlchemy's ``Connection`` or a
+    ``storage.lean.LeanTransaction``."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def exec_driver_sql(self, statement: str, parameters: Any) -> Rows: ...
+
+
+class Transaction(Protocol):
+    """A Session or a ``storage.lean.LeanTransaction``: precompiled statements run on its
+    ``connection()``; ``info`` keeps its signals (``storage.signals``)."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+    def connection(self) -> DriverSql: ...
+
+    def commit(self) -> None: ...
 
 
 class _Form:
@@ -58,7 +93,7 @@ class Precompiled:
                 form = self._forms.setdefault(dialect.name, _Form(self.statement, dialect))
         return form
 
-    def execute(self, connection: Connection, **values: Any) -> CursorResult[Any]:
+    def execute(self, connection: DriverSql, **values: Any) -> Rows:
         """Run with ``values`` for the bound parameters, in the connection's transaction."""
         form = self._form(connection.dialect)
         return connection.exec_driver_sql(form.sql, form.parameters(values))
