@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
@@ -16,7 +18,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
-from secondlock.services.password_attempts import PasswordAttempts
+from secondlock.services.password_attempts import IN_FLIGHT_WAIT_SECONDS, PasswordAttempts
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import SessionService
 from secondlock.services.sign_in import (
@@ -53,13 +55,35 @@ def available_methods(s: DbSession, account_id: str, *,
     return tuple(m for m in SECOND_FACTORS if m in kinds)
 
 
+@dataclass(frozen=True)
+class StartedAttempt:
+    """An attempt with a password whose lock check passed and which is counted."""
+
+    attempts: PasswordAttempts
+    attempt: int
+
+
 class LoginService:
     def __init__(self, rt: Runtime, sessions: SessionService) -> None:
         self.rt = rt
         self.sessions = sessions
 
+    def check_locks(self, email: str, info: RequestInfo) -> StartedAttempt | None:
+        """The lock check of ``login`` alone, one short write that never waits (so on SQLite
+        the web layer may run it on the event loop): the counted attempt to hand to
+        ``login``, or None when ``login`` has to look again itself (an attempt in flight at
+        the cap). No password is looked at.
+
+        Raises:
+            RateLimitedError: the account or the IP is locked.
+        """
+        attempts = PasswordAttempts(self.rt, _lookup_form(email), info)
+        attempt, _wait = attempts.look(time.monotonic() + IN_FLIGHT_WAIT_SECONDS)
+        return None if attempt is None else StartedAttempt(attempts, attempt)
+
     def login(self, email: str, password: str, info: RequestInfo, *,
-              device_token: str | None = None) -> LoginResult:
+              device_token: str | None = None,
+              started: StartedAttempt | None = None) -> LoginResult:
         """Check email and password and open a session.
 
         Unknown email and wrong password give the same error after the same work (a dummy
@@ -70,8 +94,11 @@ class LoginService:
             InvalidCredentialsError, RateLimitedError.
         """
         normal = _lookup_form(email)
-        attempts = PasswordAttempts(self.rt, normal, info)
-        attempt = attempts.begin()
+        if started is not None:  # ``check_locks`` counted this attempt already
+            attempts, attempt = started.attempts, started.attempt
+        else:
+            attempts = PasswordAttempts(self.rt, normal, info)
+            attempt = attempts.begin()
         with self.rt.db.read() as s:
             account = Accounts(s).by_email(normal)
         if account is None or not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:

@@ -131,7 +131,7 @@ class Database:
             raw = self._write_engine.raw_connection()
             dbapi = self._write_engine.dialect.loaded_dbapi
             try:
-                tx = LeanTransaction(raw, self._write_engine.dialect,
+                tx = LeanTransaction(raw, self._write_engine,
                                      begin="BEGIN IMMEDIATE" if self.is_sqlite else None)
                 try:
                     yield tx

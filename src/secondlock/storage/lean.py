@@ -6,7 +6,10 @@ around them: beginning, handing out the connection for each statement, wrapping 
 committing and closing took about two thirds of the transaction's CPU. A ``LeanTransaction``
 takes a pooled connection from the same engine (same pool, same checkout checks, SQLite's
 PRAGMAs), begins, runs ``Precompiled`` statements on driver cursors and commits. Signals noted
-in it reach the database's listeners after its commit, as a Session's do.
+in it reach the database's listeners after its commit, as a Session's do, and the engine's
+``before_cursor_execute``, ``after_cursor_execute``, ``commit`` and ``rollback`` listeners
+(statement counters, tracing) see its statements too, with the transaction in place of a
+``Connection`` (and no execution context); with no listener that costs one check.
 
 Only precompiled statements run here; ``Database.lean_write()`` hands one out.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 
@@ -48,9 +51,10 @@ class LeanResult:
 class LeanTransaction:
     """One write transaction on a pooled driver connection; the caller commits."""
 
-    def __init__(self, connection: PoolProxiedConnection, dialect: Dialect, *,
+    def __init__(self, connection: PoolProxiedConnection, engine: Engine, *,
                  begin: str | None) -> None:
-        self.dialect = dialect
+        self.dialect = engine.dialect
+        self._events = engine.dispatch
         #: Like ``Session.info``: ``storage.signals`` keeps the transaction's notes here.
         self.info: dict[Any, Any] = {}
         self.committed = False
@@ -59,7 +63,7 @@ class LeanTransaction:
             raise ValueError("the pooled connection is closed")
         self._driver: Any = driver
         if begin is not None:  # SQLite in autocommit mode: BEGIN IMMEDIATE; psycopg begins itself
-            self._driver.execute(begin)
+            self.exec_driver_sql(begin, ())
 
     def connection(self) -> LeanTransaction:
         """Itself: what ``Precompiled.execute`` runs on (the shape of ``Session.connection``)."""
@@ -67,12 +71,23 @@ class LeanTransaction:
 
     def exec_driver_sql(self, statement: str, parameters: Any) -> LeanResult:
         cursor = self._driver.cursor()
+        events = self._events
+        if events.before_cursor_execute:
+            for listener in events.before_cursor_execute:
+                statement, parameters = listener(self, cursor, statement, parameters, None,
+                                                 False)
         cursor.execute(statement, parameters)
+        if events.after_cursor_execute:
+            events.after_cursor_execute(self, cursor, statement, parameters, None, False)
         return LeanResult(cursor)
 
     def commit(self) -> None:
+        if self._events.commit:
+            self._events.commit(self)
         self._driver.commit()
         self.committed = True
 
     def rollback(self) -> None:
+        if self._events.rollback:
+            self._events.rollback(self)
         self._driver.rollback()
