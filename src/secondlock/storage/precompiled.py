@@ -60,22 +60,56 @@ class _Form:
     """One statement compiled for one dialect."""
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled: Compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-        self.compiled = compiled
+        compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        self.compiled: Compiled = compiled
         self.sql = str(compiled)
         self.positional = bool(getattr(compiled, "positional", False))
         self.order: list[str] = list(getattr(compiled, "positiontup", None) or [])
         self.processors: dict[str, Callable[[Any], Any]] = dict(
             getattr(compiled, "_bind_processors", {}))
+        self._binds = _plain_binds(compiled)
 
     def parameters(self, values: dict[str, Any]) -> Any:
-        params: Any = self.compiled.construct_params(values)
+        params: Any = self._plain(values) if self._binds is not None else None
+        if params is None:  # SQLAlchemy's own way (it also says which value is missing)
+            params = self.compiled.construct_params(values)
         for name, process in self.processors.items():
             if name in params:
                 params[name] = process(params[name])
         if self.positional:
             return tuple(params[name] for name in self.order)
         return params
+
+    def _plain(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        """``construct_params`` for plain bound parameters, without its general machinery;
+        None when a required value is missing."""
+        assert self._binds is not None
+        params: dict[str, Any] = {}
+        for name, key, default, required in self._binds:
+            if key in values:
+                params[name] = values[key]
+            elif name in values:
+                params[name] = values[name]
+            elif required:
+                return None
+            else:
+                params[name] = default
+        return params
+
+
+def _plain_binds(compiled: Any) -> list[tuple[str, str, Any, bool]] | None:
+    """(name, key, value, required) of each bound parameter, or None when the statement
+    needs ``construct_params``'s general case (escaped names, expanding or computed
+    values)."""
+    if getattr(compiled, "escaped_bind_names", None) or getattr(
+            compiled, "_render_postcompile", False):
+        return None
+    binds = []
+    for bind, name in compiled.bind_names.items():
+        if bind.callable is not None or bind.expanding:
+            return None
+        binds.append((name, bind.key, bind.value, bool(bind.required)))
+    return binds
 
 
 class Precompiled:
