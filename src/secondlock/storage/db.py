@@ -128,9 +128,11 @@ class Database:
         """
         with unavailable_as_503(), \
                 self.writers.turn() if self.writers is not None else nullcontext():
-            raw = self._write_engine.raw_connection()
             dbapi = self._write_engine.dialect.loaded_dbapi
+            raw = None
             try:
+                # The pool's own connect raises the driver's errors as they are.
+                raw = self._write_engine.raw_connection()
                 tx = LeanTransaction(raw, self._write_engine,
                                      begin="BEGIN IMMEDIATE" if self.is_sqlite else None)
                 try:
@@ -144,11 +146,13 @@ class Database:
             except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
                 # As SQLAlchemy does for its own connections: the driver's "cannot reach
                 # the database" discards the connection, and the request answers 503.
-                raw.invalidate(exc)
+                if raw is not None:
+                    raw.invalidate(exc)
                 logger.warning("database unavailable: %s", type(exc).__name__)
                 raise DatabaseUnavailableError() from exc
             finally:
-                raw.close()
+                if raw is not None:
+                    raw.close()
 
     @property
     def writes_inline(self) -> bool:
