@@ -144,10 +144,12 @@ class Database:
                 if tx.committed:
                     self._after_commit(tx)
             except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
-                # As SQLAlchemy does for its own connections: the driver's "cannot reach
-                # the database" discards the connection, and the request answers 503.
-                if raw is not None:
-                    raw.invalidate(exc)
+                # As SQLAlchemy does for its own connections: a lost connection is dropped
+                # and the pool's other connections are suspect too; the request answers 503.
+                engine = self._write_engine
+                if raw is not None and engine.dialect.is_disconnect(exc, raw.dbapi_connection,
+                                                                    None):
+                    engine.pool._invalidate(raw, exc)
                 logger.warning("database unavailable: %s", type(exc).__name__)
                 raise DatabaseUnavailableError() from exc
             finally:
