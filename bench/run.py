@@ -235,21 +235,20 @@ class Bench:
         print("  in-process: SQL statements and single-threaded sign-in cost ...", flush=True)
         statements = count_statements(self.args.statements)
         cost = failed_login_cost(self.args.login_samples)
-        rows = [Row.of(bare_get_r, bare_get_r, bare_spread), Row.of(me_r, bare_get_r, me_spread),
-                Row.of(me2_r, bare_get_r, me2_spread), *on_pg,
+        me_row, me2_row = Row.of(me_r, bare_get_r, me_spread), Row.of(me2_r, bare_get_r,
+                                                                       me2_spread)
+        c_row, r_row = Row.of(c_r, bare_post_r), Row.of(r_r, r_bare)
+        rows = [Row.of(bare_get_r, bare_get_r, bare_spread), me_row, me2_row, *on_pg,
                 Row.of(bare_post_r, bare_post_r), Row.of(b3_r, bare_post_r),
-                Row.of(b1_r, bare_post_r), Row.of(b1r_r, bare_post_r),
-                Row.of(c_r, bare_post_r), Row.of(r_r, r_bare),
+                Row.of(b1_r, bare_post_r), Row.of(b1r_r, bare_post_r), c_row, r_row,
                 Row.single_threaded("b2: POST /login, first failure, in-process, 1 thread",
                                     cost, bare_post_r)]
         extras = [EXTRA_SCENARIOS[name](self, sl) for name in sorted(EXTRA_SCENARIOS)]
-        return "\n\n".join([render(rows, sl.marks, rss_now, statements, cost,
-                      {"GET /me": me_r.rps / bare_get_r.rps,
-                       "GET /me with 2FA": me2_r.rps / bare_get_r.rps,
-                       **{f"{r.scenario.split(':')[0]} (PostgreSQL)": r.ratio for r in on_pg},
-                       "c (wrong TOTP code)": c_r.rps / bare_post_r.rps,
-                       "r (refused sign-in)": r_r.rps / r_bare.rps},
-                      notes=[self.mfa_note]), *extras])
+        held = {"GET /me": me_row, "GET /me with 2FA": me2_row,
+                **{f"{r.scenario.split(':')[0]} (PostgreSQL)": r for r in on_pg},
+                "c (wrong TOTP code)": c_row, "r (refused sign-in)": r_row}
+        return "\n\n".join([render(rows, sl.marks, rss_now, statements, cost, held,
+                                    notes=[self.mfa_note]), *extras])
 
 
 def wrong_code_tail(bench: Bench, sl: Server) -> str:

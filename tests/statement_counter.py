@@ -14,14 +14,22 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from secondlock.services.sessions import SessionService
 from secondlock.storage.db import Database
-from secondlock.storage.session_lookup import AsyncSessionLookup
 
 
 @contextmanager
-def counting(db: Database, lookup: AsyncSessionLookup | None = None) -> Iterator[list[str]]:
-    """Every statement sent while the block runs, in order (COMMIT/ROLLBACK left out)."""
+def counting(db: Database, sessions: SessionService | None = None) -> Iterator[list[str]]:
+    """Every statement sent while the block runs, in order (COMMIT/ROLLBACK left out).
+
+    With ``sessions``, the session lookup's own connections are counted too: the one SQLite
+    keeps for the event loop is let go, so the next lookup takes one from the pool (counted
+    from then on), and let go again at the end.
+    """
     seen: list[str] = []
+    lookup = sessions.lookup_async if sessions is not None else None
+    if sessions is not None:
+        sessions.lookup.close()
     if lookup is not None:
         lookup.dispose()
         lookup.connect_args["cursor_factory"] = _psycopg_counting_cursor(seen.append,
@@ -56,6 +64,8 @@ def counting(db: Database, lookup: AsyncSessionLookup | None = None) -> Iterator
     try:
         yield seen
     finally:
+        if sessions is not None:
+            sessions.lookup.close()
         if lookup is not None:
             lookup.dispose()
             lookup.connect_args.pop("cursor_factory", None)

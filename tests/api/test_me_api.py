@@ -51,7 +51,7 @@ def confirm_with(client: TestClient, account: MadeAccount, factor_id: str, code:
 
 def me_in_one_statement(client: TestClient, app: FastAPI, account: MadeAccount) -> Any:
     """GET /me, asserting that the database saw exactly one statement for it."""
-    with counting(app.state.services.rt.db, app.state.services.sessions.lookup_async) as seen:
+    with counting(app.state.services.rt.db, app.state.services.sessions) as seen:
         answer = client.get(ME, headers=account.auth)
     assert answer.status_code == 200, answer.text
     assert len(seen) == 1, seen
@@ -107,7 +107,7 @@ def test_me_stays_one_statement_when_the_session_is_touched_or_expires(
         totp_factory: Callable[..., TotpAccount]) -> None:
     made = totp_factory()
     clock.advance(seconds=61)  # last_seen_at is moved: the lookup, then one UPDATE
-    with counting(app.state.services.rt.db, app.state.services.sessions.lookup_async) as seen:
+    with counting(app.state.services.rt.db, app.state.services.sessions) as seen:
         assert client.get(ME, headers=made.account.auth).status_code == 200
     assert [s.split()[0].upper() for s in seen if not s.upper().startswith("BEGIN")] \
         == ["SELECT", "UPDATE"]

@@ -1,12 +1,21 @@
-"""The PostgreSQL session lookup's own connections: bounded like the pool, closed at the end."""
+"""The session lookup's own connections: on PostgreSQL bounded like the pool and closed at
+the end; the one kept for the event loop (SQLite's inline lookups) used by that thread alone,
+let go when it breaks, closed with the lookup."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 
-from sqlalchemy import create_engine
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event
 
-from secondlock.storage.session_lookup import AsyncSessionLookup
+from secondlock.core.tokens import hash_token
+from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
+from tests.conftest import MadeAccount
 
 
 def test_concurrent_lookups_share_at_most_keep_connections(pg_url: str) -> None:
@@ -26,3 +35,62 @@ def test_concurrent_lookups_share_at_most_keep_connections(pg_url: str) -> None:
         engine.dispose()
     assert answers == [None] * 8  # every lookup answered, two at a time
     assert kept == 2
+
+
+@pytest.fixture
+def made(client: TestClient, account_factory: Callable[..., MadeAccount],
+         app: FastAPI) -> tuple[SessionLookup, bytes, list[object]]:
+    """The app's lookup, a live session's token hash, and the thread of every pool checkout
+    from now on (the app's own background work checks out connections too)."""
+    account = account_factory()
+    lookup: SessionLookup = app.state.services.sessions.lookup
+    checkouts: list[object] = []
+    engine = app.state.services.rt.db.autocommit_engine
+    event.listen(engine, "checkout", lambda *args: checkouts.append(threading.get_ident()))
+    return lookup, hash_token(account.token), checkouts
+
+
+def test_the_loop_lookup_keeps_one_connection_instead_of_a_checkout_each(
+        made: tuple[SessionLookup, bytes, list[object]]) -> None:
+    lookup, token_hash, checkouts = made
+    views = [lookup.on_loop(token_hash) for _ in range(5)]
+    assert all(view is not None and view.email.startswith("shopper") for view in views)
+    assert checkouts.count(threading.get_ident()) == 1
+    assert lookup.on_loop(b"no such token hash") is None
+
+
+def test_another_thread_takes_pooled_connections(
+        made: tuple[SessionLookup, bytes, list[object]]) -> None:
+    lookup, token_hash, checkouts = made
+    assert lookup.on_loop(token_hash) is not None  # this thread keeps one
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.extend(
+        lookup.on_loop(token_hash) for _ in range(3)))
+    worker.start()
+    worker.join()
+    assert len(seen) == 3
+    assert all(view is not None for view in seen)
+    assert checkouts.count(worker.ident) == 3
+
+
+def test_a_kept_connection_that_broke_is_let_go_and_the_lookup_still_answers(
+        made: tuple[SessionLookup, bytes, list[object]]) -> None:
+    lookup, token_hash, _ = made
+    assert lookup.on_loop(token_hash) is not None
+    broken = lookup._kept[0]
+    assert broken.dbapi_connection is not None
+    broken.dbapi_connection.close()  # as a database gone away would leave it
+    assert lookup.on_loop(token_hash) is not None
+    assert lookup.on_loop(token_hash) is not None
+    assert lookup._kept
+    assert lookup._kept[0] is not broken
+
+
+def test_closing_the_lookup_closes_the_kept_connection(
+        made: tuple[SessionLookup, bytes, list[object]]) -> None:
+    lookup, token_hash, _ = made
+    assert lookup.on_loop(token_hash) is not None
+    kept = lookup._kept[0]
+    lookup.close()
+    assert not lookup._kept
+    assert kept.dbapi_connection is None  # closed, not left for the garbage collector

@@ -73,7 +73,8 @@ class SessionService:
         self.rt = rt
         self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
         self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
-        self._lookup = SessionLookup(rt.db.autocommit_engine)
+        #: The lookup on pooled connections; SQLite keeps one for the event loop (``peek_on_loop``).
+        self.lookup = SessionLookup(rt.db.autocommit_engine)
         #: A network database is awaited on the event loop (``peek_async``), not in a thread.
         self.lookup_async = None if rt.db.reads_inline \
             else AsyncSessionLookup(rt.db.autocommit_engine)
@@ -87,7 +88,7 @@ class SessionService:
         """
         if not token or len(token) > 256:
             raise NotAuthenticatedError()
-        return self._check(self._lookup(hash_token(token)))
+        return self._check(self.lookup(hash_token(token)))
 
     async def peek_async(self, token: str | None) -> SessionCheck:
         """``peek`` with the lookup awaited on the event loop (PostgreSQL)."""
@@ -97,7 +98,14 @@ class SessionService:
             raise NotAuthenticatedError()
         return self._check(await self.lookup_async(hash_token(token)))
 
+    def peek_on_loop(self, token: str | None) -> SessionCheck:
+        """``peek`` from the event loop (SQLite): on the connection the lookup keeps for it."""
+        if not token or len(token) > 256:
+            raise NotAuthenticatedError()
+        return self._check(self.lookup.on_loop(hash_token(token)))
+
     async def aclose(self) -> None:
+        self.lookup.close()
         if self.lookup_async is not None:
             await self.lookup_async.aclose()
 

@@ -15,6 +15,8 @@ themselves, so no copy can drift from them.
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
 import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from secondlock.core.errors import DatabaseUnavailableError
@@ -82,10 +85,15 @@ STATEMENT = SESSION_VIEW.add_columns(
 
 def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
     """The methods, in SECOND_FACTORS order, as ``services.login.available_methods`` has them."""
+    return _methods_of(bits, usable_key, codes_left > 0)
+
+
+@functools.lru_cache(maxsize=128)  # a few dozen combinations; worked out on every GET /me
+def _methods_of(bits: int, usable_key: bool, codes_left: bool) -> tuple[str, ...]:
     found = []
     for method in SECOND_FACTORS:
         if method is Method.RECOVERY_CODE:
-            present = codes_left > 0
+            present = codes_left
         else:
             present = bool(bits & _BITS[method.value])
             if method is Method.WEBAUTHN:
@@ -101,6 +109,10 @@ def _utc(value: datetime | str) -> datetime:
 
 
 class SessionLookup:
+    """The lookup on the engine's pooled connections, from any thread; and, for the one
+    thread that calls ``on_loop`` first (the event loop's, with SQLite), on a connection kept
+    for it: checking a connection out of the pool and back in costs as much as the SELECT."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         compiled = STATEMENT.compile(dialect=engine.dialect)
@@ -109,6 +121,35 @@ class SessionLookup:
         dbapi = engine.dialect.loaded_dbapi
         self._lost: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError,
                                                    DBAPIError)
+        #: Whatever the driver raises: the kept connection is then let go, whatever the cause.
+        self._broken: type[Exception] = dbapi.Error
+        self._owner: int | None = None
+        #: [the kept pool entry, detached from the pool] or empty.
+        self._kept: list[PoolProxiedConnection] = []
+        weakref.finalize(self, _close_kept, self._kept)
+
+    def on_loop(self, token_hash: bytes) -> SessionView | None:
+        """``self(token_hash)``, on the kept connection when called by its owner thread."""
+        owner = threading.get_ident()
+        if self._owner is None:
+            self._owner = owner
+        elif self._owner != owner:  # another thread (or loop): the pool, as any caller
+            return self(token_hash)
+        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        if not self._kept:
+            entry = self._engine.raw_connection()
+            entry.detach()  # the pool forgets it; closing it closes the connection
+            self._kept.append(entry)
+        try:
+            row = _fetch_row(self._kept[0], self._sql, params)
+        except self._broken:
+            _close_kept(self._kept)
+            return self(token_hash)  # once more, as ``_fetch`` does, on a pooled one
+        return None if row is None else _view(row)
+
+    def close(self) -> None:
+        """Close the kept connection (the app's shutdown); a later call keeps a new one."""
+        _close_kept(self._kept)
 
     def _fetch(self, params: Any) -> Any:
         """One row or None. A connection that turns out dead is dropped and the SELECT, which
@@ -124,12 +165,7 @@ class SessionLookup:
     def _fetch_once(self, params: Any) -> Any:
         connection = self._engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._sql, params)
-                return cursor.fetchone()
-            finally:
-                cursor.close()
+            return _fetch_row(connection, self._sql, params)
         except self._lost as exc:
             connection.invalidate(exc)
             raise
@@ -140,6 +176,20 @@ class SessionLookup:
         params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
         row = self._fetch(params)
         return None if row is None else _view(row)
+
+
+def _fetch_row(connection: PoolProxiedConnection, sql: str, params: Any) -> Any:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _close_kept(kept: list[PoolProxiedConnection]) -> None:
+    while kept:
+        kept.pop().close()
 
 
 def _view(row: Sequence[Any]) -> SessionView:

@@ -51,15 +51,19 @@ BEARER_SECURITY: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
 
 
 def bearer_from(request: Request) -> str | None:
-    """The token of an ``Authorization: Bearer ...`` header, read without the DI machinery."""
-    header = request.headers.get("authorization")
-    if not header:
+    """The token of an ``Authorization: Bearer ...`` header, read without the DI machinery
+    (and from the raw ASGI headers: Starlette's ``Headers`` view costs more than this)."""
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            header = value.decode("latin-1")
+            break
+    else:
         return None
     scheme, _, token = header.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def current_session(request: Request) -> SessionView:
+async def current_session(request: Request, services: Services | None = None) -> SessionView:
     """The request's live session, checked on the fast path.
 
     With SQLite the lookup (one keyed SELECT, microseconds) runs right on the event loop;
@@ -70,11 +74,11 @@ async def current_session(request: Request) -> SessionView:
     Raises:
         NotAuthenticatedError.
     """
-    services = services_of(request)
+    services = services or services_of(request)
     sessions = services.sessions
     token = bearer_from(request)
     if services.rt.db.reads_inline:
-        check = sessions.peek(token)
+        check = sessions.peek_on_loop(token)
     else:
         check = await sessions.peek_async(token)
     if check.needs_write:

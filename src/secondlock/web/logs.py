@@ -13,6 +13,7 @@ looks like a token parameter, a bearer token or a webhook secret is masked.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 import json
@@ -100,6 +101,12 @@ def json_log_config() -> dict[str, Any]:
 def _trusted(peer: str | None, trusted: Sequence[IPNetwork]) -> bool:
     if not peer or not trusted:
         return False
+    return _trusted_peer(peer, tuple(trusted))
+
+
+@functools.lru_cache(maxsize=256)
+def _trusted_peer(peer: str, trusted: tuple[IPNetwork, ...]) -> bool:
+    """Cached: a server sees the same few peers (its proxies) on every request."""
     try:
         ip = ipaddress.ip_address(peer)
     except ValueError:
@@ -125,7 +132,8 @@ class RequestObserver:
         self.log_requests = log_requests if log_requests in ("json", "text") else ""
         self.observe = observe
 
-    def _request_id(self, scope: Scope) -> str:
+    def request_id(self, scope: Scope) -> str:
+        """A trusted proxy's ``X-Request-ID`` when it is safe to log, else a new id."""
         if self.trusted:
             client = scope.get("client")
             if _trusted(client[0] if client else None, self.trusted):
@@ -141,10 +149,7 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = self._request_id(scope)
-        scope[REQUEST_ID_KEY] = request_id
-        log_context.begin(request_id)
-        started = time.perf_counter()
+        started = self.begin(scope)
         if not self.log_requests:
             try:
                 await self.app(scope, receive, send)
@@ -162,15 +167,26 @@ class RequestObserver:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            elapsed = time.perf_counter() - started
-            self.observe(elapsed)
-            if self.log_requests == "text":
-                _text_line(scope, status)
-            else:
-                access_logger.info(
-                    "%s %s %d", scope["method"], scope["path"], status,
-                    extra={"method": scope["method"], "path": scope["path"], "status": status,
-                           "duration_ms": round(elapsed * 1000, 2)})
+            self.end(scope, status, started)
+
+    def begin(self, scope: Scope) -> float:
+        """Give the request its id (scope and log context); the time it started."""
+        request_id = self.request_id(scope)
+        scope[REQUEST_ID_KEY] = request_id
+        log_context.begin(request_id)
+        return time.perf_counter()
+
+    def end(self, scope: Scope, status: int, started: float) -> None:
+        """The request's duration into the histogram, and its access-log line."""
+        elapsed = time.perf_counter() - started
+        self.observe(elapsed)
+        if self.log_requests == "text":
+            _text_line(scope, status)
+        elif self.log_requests:
+            access_logger.info(
+                "%s %s %d", scope["method"], scope["path"], status,
+                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                       "duration_ms": round(elapsed * 1000, 2)})
 
 
 def _text_line(scope: Scope, status: int) -> None:

@@ -31,6 +31,20 @@ class SecurityHeadersMiddleware:
             headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
         self.headers = headers
 
+    def completed(self, headers: list[tuple[bytes, bytes]], *, static: bool,
+                  request_id: str | None) -> list[tuple[bytes, bytes]]:
+        """``headers`` with the security headers the response did not set itself (a page
+        may: the password-reset link page sends no-referrer), ``Cache-Control: no-store``
+        unless static, and the request id."""
+        raw = list(headers)
+        present = {key.lower() for key, _ in raw}
+        raw.extend(h for h in self.headers if h[0] not in present)
+        if not static and b"cache-control" not in present:
+            raw.append((b"cache-control", b"no-store"))
+        if request_id is not None:
+            raw.append((b"x-request-id", request_id.encode("latin-1")))
+        return raw
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -39,16 +53,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", []))
-                # A page may set its own (the password-reset link page: no-referrer).
-                present = {key.lower() for key, _ in raw}
-                raw.extend(h for h in self.headers if h[0] not in present)
-                if not static and b"cache-control" not in present:
-                    raw.append((b"cache-control", b"no-store"))
-                request_id = scope.get("secondlock.request_id")  # web.logs.RequestObserver
-                if request_id is not None:
-                    raw.append((b"x-request-id", request_id.encode("latin-1")))
-                message["headers"] = raw
+                message["headers"] = self.completed(
+                    message.get("headers", []), static=static,
+                    request_id=scope.get("secondlock.request_id"))  # web.logs.RequestObserver
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -113,7 +120,7 @@ class BodyTimeoutMiddleware:
         self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _announces_body(scope["headers"]):
+        if scope["type"] != "http" or not announces_body(scope["headers"]):
             await self.app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + self.seconds
@@ -147,7 +154,8 @@ class BodyTimeoutMiddleware:
                                f"Send the whole body within {self.seconds:g} seconds.")
 
 
-def _announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
+def announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request says a body follows (Content-Length above 0, or chunked)."""
     for key, value in headers:
         if key == b"transfer-encoding" or (key == b"content-length" and value != b"0"):
             return True

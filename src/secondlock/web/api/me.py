@@ -41,8 +41,8 @@ async def me(request: Request) -> Response:
     One SELECT, with or without second factors: the session lookup also reads the methods
     and the recovery codes left (storage/session_lookup.py).
     """
-    view = await current_session(request)
     services = services_of(request)
+    view = await current_session(request, services)
     answer: dict[str, object] = {
         "id": view.account_id, "email": view.email, "email_verified": view.email_verified,
         "mfa_enabled": view.mfa_enabled, "methods": list(view.methods),
