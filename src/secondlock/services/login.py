@@ -58,10 +58,13 @@ def available_methods(s: DbSession, account_id: str, *,
 
 @dataclass(frozen=True)
 class StartedAttempt:
-    """An attempt with a password whose lock check passed and which is counted."""
+    """A sign-in attempt after its first lock check (``LoginService.check_locks``): counted
+    (``attempt``), or to look again (``attempt`` None), after waiting for the attempt in
+    flight at the cap first when ``wait``."""
 
     attempts: PasswordAttempts
-    attempt: int
+    attempt: int | None
+    wait: bool = False
 
 
 class LoginService:
@@ -69,18 +72,18 @@ class LoginService:
         self.rt = rt
         self.sessions = sessions
 
-    def check_locks(self, email: str, info: RequestInfo) -> StartedAttempt | None:
-        """The lock check of ``login`` alone, one short write that never waits (so on SQLite
-        the web layer may run it on the event loop): the counted attempt to hand to
-        ``login``, or None when ``login`` has to look again itself (an attempt in flight at
-        the cap). No password is looked at.
+    def check_locks(self, email: str, info: RequestInfo) -> StartedAttempt:
+        """The first lock check of ``login``, one short write that never waits (so on SQLite
+        the web layer may run it on the event loop), to hand to ``login``: the attempt is
+        counted, or ``login`` goes on looking (an attempt in flight at the cap). No password
+        is looked at.
 
         Raises:
             RateLimitedError: the account or the IP is locked.
         """
         attempts = PasswordAttempts(self.rt, _lookup_form(email), info)
-        attempt, _wait = attempts.look(time.monotonic() + IN_FLIGHT_WAIT_SECONDS)
-        return None if attempt is None else StartedAttempt(attempts, attempt)
+        attempt, wait = attempts.look(time.monotonic() + IN_FLIGHT_WAIT_SECONDS)
+        return StartedAttempt(attempts, attempt, wait)
 
     def login(self, email: str, password: str, info: RequestInfo, *,
               device_token: str | None = None,
@@ -95,11 +98,13 @@ class LoginService:
             InvalidCredentialsError, RateLimitedError.
         """
         normal = _lookup_form(email)
-        if started is not None:  # ``check_locks`` counted this attempt already
-            attempts, attempt = started.attempts, started.attempt
-        else:
+        if started is None:
             attempts = PasswordAttempts(self.rt, normal, info)
             attempt = attempts.begin()
+        else:  # ``check_locks`` looked once already
+            attempts = started.attempts
+            attempt = started.attempt if started.attempt is not None \
+                else attempts.begin(wait_first=started.wait)
         with self.rt.db.read() as s:
             account = Accounts(s).by_email(normal)
         if account is None or not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:

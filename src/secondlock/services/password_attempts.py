@@ -48,13 +48,16 @@ class PasswordAttempts:
         self.account_key = account_key(rt.secret_key, LOGIN_SCOPE, normal_email)
         self.keys = [self.account_key, ip_key(LOGIN_SCOPE, info.ip)]
 
-    def begin(self) -> int:
+    def begin(self, *, wait_first: bool = False) -> int:
         """Count this attempt before the password is checked; its number on the account.
+        ``wait_first``: a ``look`` already found the attempt in flight at the cap.
 
         Raises:
             RateLimitedError: the account or the IP is locked.
         """
         deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+        if wait_first:
+            self._wait_for_in_flight(deadline)
         while True:
             attempt, wait = self.look(deadline)
             if attempt is not None:

@@ -86,9 +86,9 @@ def take_fast_lanes(app: HotPathApp, layers: Sequence[Layer]) -> None:
 
 
 def _login_locks(request: Request, body: Any) -> Any:
-    """The lock check, on the event loop on SQLite with this process's write turn free (one
-    lean write): a refused sign-in (429) is answered without the hop to a worker thread.
-    The attempt it counted goes on to ``_login``; None when ``_login`` checks itself."""
+    """The first lock check, on the event loop on SQLite with this process's write turn free
+    (one lean write): a refused sign-in (429) is answered without the hop to a worker
+    thread. What it found goes on to ``_login``; None when ``_login`` checks itself."""
     login = services_of(request).login
     if not login.rt.db.writes_inline:
         return None
