@@ -23,11 +23,12 @@ from seed import (
     seed_mfa_accounts,
     settings_for,
 )
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, select
 from starlette.testclient import TestClient
 
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
+from secondlock.storage.orm_outbox import OutboxMessage
 from secondlock.web.app import create_app
 
 LOGIN = "/api/v1/login"
@@ -136,11 +137,24 @@ def count_statements(n: int) -> list[Statements]:
         for _ in range(10):  # ACCOUNT_LOGIN_POLICY: 5 free failures, then locked
             if client.post(LOGIN, json=wrong).status_code == 429:
                 break
+        outbox_sent(db)  # the lock's notice leaves first: its statements are not the 429's
         with counting(db) as seen:
             status = client.post(LOGIN, json=wrong).status_code
         out.append(Statements(f"POST /api/v1/login, account locked ({status})", 1, seen))
         out += wrong_code_statements(app, client, db)
     return out
+
+
+def outbox_sent(db: Database, timeout: float = 5.0) -> None:
+    """Wait until the outbox dispatcher (a background task) has nothing pending."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.read() as s:
+            if not s.scalar(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.status == "pending")):
+                time.sleep(0.05)  # its last transaction commits, then the claim ends
+                return
+        time.sleep(0.02)
 
 
 def wrong_code_statements(app: FastAPI, client: TestClient, db: Database) -> list[Statements]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -22,7 +23,24 @@ def parse_networks(value: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+#: Texts up to this long are remembered (an IPv6 address with an IPv4 tail and a zone fits).
+_REMEMBERED_LENGTH = 64
+
+
 def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, or None. Recent ones are remembered: a peer or proxy sends request after
+    request, and ``ipaddress`` parsing costs more than the rest of finding the client."""
+    if len(value) <= _REMEMBERED_LENGTH:
+        return _recent_ip(value)
+    return _ip_or_none(value)
+
+
+@lru_cache(maxsize=4096)
+def _recent_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    return _ip_or_none(value)
+
+
+def _ip_or_none(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:

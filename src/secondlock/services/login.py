@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -16,7 +19,7 @@ from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token, new_token
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
-from secondlock.services.password_attempts import PasswordAttempts
+from secondlock.services.password_attempts import IN_FLIGHT_WAIT_SECONDS, PasswordAttempts
 from secondlock.services.runtime import Runtime
 from secondlock.services.sessions import SessionService
 from secondlock.services.sign_in import (
@@ -53,13 +56,38 @@ def available_methods(s: DbSession, account_id: str, *,
     return tuple(m for m in SECOND_FACTORS if m in kinds)
 
 
+@dataclass(frozen=True)
+class StartedAttempt:
+    """A sign-in attempt after its first lock check (``LoginService.check_locks``): counted
+    (``attempt``), or to look again (``attempt`` None), after waiting for the attempt in
+    flight at the cap first when ``wait``."""
+
+    attempts: PasswordAttempts
+    attempt: int | None
+    wait: bool = False
+
+
 class LoginService:
     def __init__(self, rt: Runtime, sessions: SessionService) -> None:
         self.rt = rt
         self.sessions = sessions
 
+    def check_locks(self, email: str, info: RequestInfo) -> StartedAttempt:
+        """The first lock check of ``login``, one short write that never waits (so on SQLite
+        the web layer may run it on the event loop), to hand to ``login``: the attempt is
+        counted, or ``login`` goes on looking (an attempt in flight at the cap). No password
+        is looked at.
+
+        Raises:
+            RateLimitedError: the account or the IP is locked.
+        """
+        attempts = PasswordAttempts(self.rt, _lookup_form(email), info)
+        attempt, wait = attempts.look(time.monotonic() + IN_FLIGHT_WAIT_SECONDS)
+        return StartedAttempt(attempts, attempt, wait)
+
     def login(self, email: str, password: str, info: RequestInfo, *,
-              device_token: str | None = None) -> LoginResult:
+              device_token: str | None = None,
+              started: StartedAttempt | None = None) -> LoginResult:
         """Check email and password and open a session.
 
         Unknown email and wrong password give the same error after the same work (a dummy
@@ -70,8 +98,13 @@ class LoginService:
             InvalidCredentialsError, RateLimitedError.
         """
         normal = _lookup_form(email)
-        attempts = PasswordAttempts(self.rt, normal, info)
-        attempt = attempts.begin()
+        if started is None:
+            attempts = PasswordAttempts(self.rt, normal, info)
+            attempt = attempts.begin()
+        else:  # ``check_locks`` looked once already
+            attempts = started.attempts
+            attempt = started.attempt if started.attempt is not None \
+                else attempts.begin(wait_first=started.wait)
         with self.rt.db.read() as s:
             account = Accounts(s).by_email(normal)
         if account is None or not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
@@ -128,7 +161,23 @@ class LoginService:
 
 
 def _lookup_form(email: str) -> str:
-    """The normal form used for lookup and throttling, also for malformed input."""
+    """The normal form used for lookup and throttling, also for malformed input.
+
+    Remembered for recent addresses of a plausible length: the same address tried over
+    and over (a guessing attack on one account) is normalised once, not on every refused
+    attempt (email-validator's checks cost more than the rest of the lock check, #17).
+    """
+    if isinstance(email, str) and len(email) <= MAX_EMAIL_LENGTH:
+        return _recent_lookup_form(email)
+    return _normal_or_folded(email)
+
+
+@lru_cache(maxsize=4096)
+def _recent_lookup_form(email: str) -> str:
+    return _normal_or_folded(email)
+
+
+def _normal_or_folded(email: str) -> str:
     try:
         return normalise_email(email)
     except InvalidEmailError:

@@ -26,6 +26,7 @@ from secondlock.services.lockout_notices import queue_password_lock
 from secondlock.services.runtime import Runtime
 from secondlock.services.throttling import account_key, ip_key, record_failure, record_refused
 from secondlock.storage.repositories import Accounts, Activity, Throttles
+from secondlock.storage.repositories.throttles import Counters
 
 LOGIN_SCOPE = "login"
 #: How long an attempt waits for the one in flight at the cap before it is refused (seconds
@@ -47,34 +48,51 @@ class PasswordAttempts:
         self.account_key = account_key(rt.secret_key, LOGIN_SCOPE, normal_email)
         self.keys = [self.account_key, ip_key(LOGIN_SCOPE, info.ip)]
 
-    def begin(self) -> int:
+    def begin(self, *, wait_first: bool = False) -> int:
         """Count this attempt before the password is checked; its number on the account.
+        ``wait_first``: a ``look`` already found the attempt in flight at the cap.
 
         Raises:
             RateLimitedError: the account or the IP is locked.
         """
         deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+        if wait_first:
+            self._wait_for_in_flight(deadline)
         while True:
-            now = self.rt.clock.now()
-            with self.rt.db.write() as s:
-                throttles = Throttles(s)
-                # The lock check is one statement that also counts a refused attempt on the
-                # lock row: a refused request writes no row, so a flood cannot grow the
-                # database (#17). The in-flight mark is read with it.
-                locks = throttles.refuse_by_key([*self.keys, _in_flight(self.account_key)], now)
-                blocked = self.keys[1] in locks or self.account_key in locks
-                attempt = None if blocked else self._take_ticket(throttles, now)
-                s.commit()
+            attempt, wait = self.look(deadline)
             if attempt is not None:
                 return attempt
-            ip_lock, account_lock, in_flight = (retry_after(locks.get(key), now) for key in (
-                self.keys[1], self.account_key, _in_flight(self.account_key)))
-            if ip_lock is not None or (account_lock is not None and (
-                    in_flight is None or time.monotonic() >= deadline)):
-                self._refuse(max(ip_lock or 0, account_lock or 0))
-            if account_lock is not None:
+            if wait:
                 self._wait_for_in_flight(deadline)
             # else: locked meanwhile (the ticket was refused), look again
+
+    def look(self, deadline: float) -> tuple[int | None, bool]:
+        """One look at the locks, one short write that never waits: (this attempt's number,
+        False), or (None, whether to wait for the attempt in flight at the cap first) when
+        ``begin`` has to look again.
+
+        Raises:
+            RateLimitedError: the account or the IP is locked.
+        """
+        now = self.rt.clock.now()
+        with self.rt.db.lean_write() as tx:
+            counters = Counters(tx)
+            # The lock check is one statement that also counts a refused attempt on the
+            # lock row: a refused request writes no row, so a flood cannot grow the
+            # database (#17). The in-flight mark is read with it. Precompiled statements
+            # only, in a lean transaction: no Session on a refused request's path.
+            locks = counters.refuse_by_key([*self.keys, _in_flight(self.account_key)], now)
+            blocked = self.keys[1] in locks or self.account_key in locks
+            attempt = None if blocked else self._take_ticket(counters, now)
+            tx.commit()
+        if attempt is not None:
+            return attempt, False
+        ip_lock, account_lock, in_flight = (retry_after(locks.get(key), now) for key in (
+            self.keys[1], self.account_key, _in_flight(self.account_key)))
+        if ip_lock is not None or (account_lock is not None and (
+                in_flight is None or time.monotonic() >= deadline)):
+            self._refuse(max(ip_lock or 0, account_lock or 0))
+        return None, account_lock is not None
 
     def _wait_for_in_flight(self, deadline: float) -> None:
         """Wait until the attempt in flight at the cap has its outcome. Polls read only:
@@ -88,7 +106,7 @@ class PasswordAttempts:
             if lock is None:
                 return
 
-    def _take_ticket(self, throttles: Throttles, now: datetime) -> int | None:
+    def _take_ticket(self, throttles: Counters, now: datetime) -> int | None:
         """The attempt's number, or None when the key was locked meanwhile."""
         policy = ACCOUNT_LOGIN_POLICY
         provisional = now + timedelta(seconds=policy.max_delay)

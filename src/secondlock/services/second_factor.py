@@ -14,7 +14,7 @@ The flow for every attempt, shared by the sign-in second step and re-authenticat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -39,8 +39,10 @@ from secondlock.services.methods.sms_email_code_checks import (
 from secondlock.services.runtime import Runtime
 from secondlock.services.throttling import record_refused
 from secondlock.storage.orm import Authenticator
+from secondlock.storage.precompiled import Transaction
 from secondlock.storage.repositories import Accounts, Authenticators, RecoveryCodes, Throttles
 from secondlock.storage.repositories.second_step import StoredSecret
+from secondlock.storage.repositories.throttles import Counters
 
 #: The second step's guessing counter of an account is the throttle row of this key.
 MFA_KEY_PREFIX = "mfa:acct:"
@@ -48,6 +50,14 @@ MFA_KEY_PREFIX = "mfa:acct:"
 
 def mfa_key(account_id: str) -> str:
     return f"{MFA_KEY_PREFIX}{account_id}"
+
+
+def take_mfa_ticket(tx: Transaction, account_id: str, now: datetime) -> int | None:
+    """Count a second-step attempt before it is evaluated (in a Session or a lean
+    transaction): its number, or None when the step is locked. Every ``MFA_LOCK_EVERY``-th
+    attempt locks the step provisionally until its outcome is known."""
+    return Counters(tx).take_ticket(mfa_key(account_id), now, every=MFA_LOCK_EVERY,
+                                    provisional_until=now + timedelta(minutes=15))
 
 
 @dataclass(frozen=True)
@@ -91,11 +101,8 @@ class SecondFactor:
             RateLimitedError: the second step is locked (nothing was written).
         """
         now = self.rt.clock.now()
-        key = mfa_key(account_id)
-        throttles = Throttles(s)
-        ticket = throttles.take_ticket(key, now, every=MFA_LOCK_EVERY,
-                                       provisional_until=now + timedelta(minutes=15))
-        row = throttles.get(key) if ticket is None else None
+        ticket = take_mfa_ticket(s, account_id, now)
+        row = Throttles(s).get(mfa_key(account_id)) if ticket is None else None
         if ticket is None:
             wait = retry_after(row.locked_until if row else None, now) or 1
             raise RateLimitedError(wait, locked_detail(wait))

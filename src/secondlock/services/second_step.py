@@ -18,7 +18,7 @@ from secondlock.core.i18n import msg
 from secondlock.core.methods import CODE_METHODS, SMS_EMAIL_METHODS, Method
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.sms_email_code_errors import SAME_CHANNEL_TEXT, SameChannelError
-from secondlock.core.throttle import retry_after
+from secondlock.core.throttle import mfa_lock_seconds, retry_after
 from secondlock.services.activity import event
 from secondlock.services.methods.sms_email_code_checks import email_code_allowed_now
 from secondlock.services.notices import queue_notice
@@ -30,6 +30,7 @@ from secondlock.services.second_factor import (
     StoredFactor,
     locked_detail,
     mfa_key,
+    take_mfa_ticket,
 )
 from secondlock.services.sessions import SessionService
 from secondlock.services.sign_in import (
@@ -43,8 +44,11 @@ from secondlock.services.sign_in import (
     pending_token_hash,
 )
 from secondlock.services.throttling import record_refused
+from secondlock.storage.precompiled import Transaction
 from secondlock.storage.repositories import Accounts, Activity, Throttles
+from secondlock.storage.repositories.activity import ActivityRow, add_activity
 from secondlock.storage.repositories.second_step import PendingRead, SecondStepRows
+from secondlock.storage.repositories.throttles import Counters
 
 #: Failed codes in one pending sign-in before the owner hears "correct password, wrong code".
 PARTIAL_SUCCESS_ALERT_AFTER = 3
@@ -82,13 +86,13 @@ class SecondStepService:
         if method == Method.RECOVERY_CODE:
             return self._verify_slowly(mfa_token, method, code, info, remember=remember)
         now = self.rt.clock.now()
+        if method == Method.TOTP:
+            stored_now = self._wrong_code_quickly(token_hash, method, code, info, now)
+            if stored_now is not None:
+                return self._answer(_Outcome(), stored_now, method, code)
         with self.rt.db.write() as s:
             pending = self._read(s, token_hash, method, now)
-            wait = retry_after(pending.locked_until, now)
-            if wait is not None:
-                Throttles(s).refuse([mfa_key(pending.account_id)], now)
-                s.commit()
-                raise RateLimitedError(wait, locked_detail(wait))
+            self._refuse_if_locked(s, pending, now)
             if method == Method.EMAIL and not email_code_allowed_now(s, pending.account_id, now):
                 raise SameChannelError(SAME_CHANNEL_TEXT)
             stored = self.factor.stored_secrets(pending.factors) if method == Method.TOTP \
@@ -104,7 +108,47 @@ class SecondStepService:
             s.commit()
         return self._answer(outcome, stored, method, code)
 
-    def _read(self, s: DbSession, token_hash: bytes, method: str, now: datetime) -> PendingRead:
+    def _wrong_code_quickly(self, token_hash: bytes, method: str, code: str, info: RequestInfo,
+                            now: datetime) -> list[StoredFactor] | None:
+        """A wrong app code, what a guessing attack sends over and over, in a lean
+        transaction (``Database.lean_write``, no Session): the same statements and rules as
+        ``verify``'s transaction, in the same order. A locked second step is refused here too.
+
+        The factors (a wrong code was recorded and committed), or None when this attempt
+        needs more than that: a right code, a lock or an alert due, refused attempts to
+        summarise. Then nothing was written (the lean transaction rolls back) and ``verify``
+        runs its full transaction, which decides again on what it reads.
+        """
+        with self.rt.db.lean_write() as tx:
+            pending = self._read(tx, token_hash, method, now)
+            self._refuse_if_locked(tx, pending, now)
+            if pending.refused:
+                return None
+            stored = self.factor.stored_secrets(pending.factors)
+            attempt = take_mfa_ticket(tx, pending.account_id, now)
+            if attempt is None or mfa_lock_seconds(attempt) is not None:
+                return None
+            if self.factor.match(stored, method, code) is not None:
+                return None
+            failures = SecondStepRows(tx).count_failure(pending.id)
+            if failures >= PARTIAL_SUCCESS_ALERT_AFTER and not pending.alerted:
+                return None
+            add_activity(tx, _failure_row(now, info, pending.account_id, method))
+            tx.commit()
+        return stored
+
+    @staticmethod
+    def _refuse_if_locked(tx: Transaction, pending: PendingRead, now: datetime) -> None:
+        """A locked second step answers from the read: the refused attempt is counted on
+        the lock row (committed) and nothing else is written."""
+        wait = retry_after(pending.locked_until, now)
+        if wait is not None:
+            Counters(tx).refuse([mfa_key(pending.account_id)], now)
+            tx.commit()
+            raise RateLimitedError(wait, locked_detail(wait))
+
+    def _read(self, s: Transaction, token_hash: bytes, method: str,
+              now: datetime) -> PendingRead:
         pending = SecondStepRows(s).read(token_hash, lock_key_prefix=MFA_KEY_PREFIX,
                                          factor_type=method)
         if pending is None:
@@ -156,9 +200,7 @@ class SecondStepService:
         failures = rows.count_failure(pending_id)
         alert = failures >= PARTIAL_SUCCESS_ALERT_AFTER and rows.mark_alerted(pending_id)
         locked = self.factor.lock_if_due(s, account_id, attempt, info)
-        Activity(s).add(event(at=now, name="login_second_step", info=info, success=False,
-                              account_id=account_id, reason="invalid_code",
-                              method=method if method in CODE_METHODS else "other"))
+        Activity(s).add(_failure_row(now, info, account_id, method))
         if alert:
             self._queue_alert(s, account_id, info)
         return _Outcome(locked_seconds=locked, alert=alert)
@@ -174,6 +216,12 @@ class SecondStepService:
                                   "wrong two-factor codes."),
                      details=[msg("Your second factor stopped them. If this was not you, your "
                                   "password is known to someone else: change it now.")])
+
+
+def _failure_row(now: datetime, info: RequestInfo, account_id: str, method: str) -> ActivityRow:
+    return event(at=now, name="login_second_step", info=info, success=False,
+                 account_id=account_id, reason="invalid_code",
+                 method=method if method in CODE_METHODS else "other")
 
 
 USED_HINT = msg("That code was already used, for example to add the app a moment ago. Each "

@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from secondlock.core.errors import DatabaseUnavailableError
+from secondlock.storage.lean import LeanTransaction
 from secondlock.storage.postgres import postgres_engine
 from secondlock.storage.signals import SignalListener, take
 from secondlock.storage.sqlite_writers import WriterQueue
@@ -70,7 +71,7 @@ class Database:
             event.listen(maker, "after_commit", self._after_commit)
             event.listen(maker, "after_rollback", self._after_rollback)
 
-    def _after_commit(self, session: Session) -> None:
+    def _after_commit(self, session: Session | LeanTransaction) -> None:
         signals = take(session)
         if signals:
             for listener in self.signal_listeners:
@@ -114,6 +115,53 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def lean_write(self) -> Iterator[LeanTransaction]:
+        """A write transaction for precompiled statements only, without a Session
+        (``storage.lean``): for the hot paths of a guessing attack. The caller commits; an
+        exception or a block left without a commit rolls everything back. Signals noted in
+        it reach the listeners after the commit.
+
+        Raises:
+            DatabaseUnavailableError: the database did not answer; nothing was committed.
+        """
+        with unavailable_as_503(), \
+                self.writers.turn() if self.writers is not None else nullcontext():
+            dbapi = self._write_engine.dialect.loaded_dbapi
+            raw = None
+            try:
+                # The pool's own connect raises the driver's errors as they are.
+                raw = self._write_engine.raw_connection()
+                tx = LeanTransaction(raw, self._write_engine,
+                                     begin="BEGIN IMMEDIATE" if self.is_sqlite else None)
+                try:
+                    yield tx
+                finally:
+                    if not tx.committed:
+                        tx.rollback()
+                        take(tx)
+                if tx.committed:
+                    self._after_commit(tx)
+            except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
+                # As SQLAlchemy does for its own connections: a lost connection is dropped
+                # and the pool's other connections are suspect too; the request answers 503.
+                engine = self._write_engine
+                if raw is not None and engine.dialect.is_disconnect(exc, raw.dbapi_connection,
+                                                                    None):
+                    engine.pool._invalidate(raw, exc)
+                logger.warning("database unavailable: %s", type(exc).__name__)
+                raise DatabaseUnavailableError() from exc
+            finally:
+                if raw is not None:
+                    raw.close()
+
+    @property
+    def writes_inline(self) -> bool:
+        """Whether a short write may run on the event loop now: SQLite, with no write of
+        this process in progress (so its turn is free and a lean write takes microseconds).
+        A network database, or a busy queue, goes through a worker thread."""
+        return self.writers is not None and not self.writers.busy
 
     def ping(self) -> bool:
         try:

@@ -8,8 +8,7 @@ counts a change that did not happen. Labels are short names, never secrets.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from sqlalchemy.orm import Session
+from typing import Any, Protocol
 
 Signal = tuple[str, dict[str, str]]
 SignalListener = Callable[[list[Signal]], None]
@@ -17,10 +16,17 @@ SignalListener = Callable[[list[Signal]], None]
 KEY = "secondlock_signals"
 
 
-def note(s: Session, name: str, **labels: str) -> None:
+class Noted(Protocol):
+    """A transaction with an ``info`` dict: a Session or a ``storage.lean`` transaction."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+
+def note(s: Noted, name: str, **labels: str) -> None:
     s.info.setdefault(KEY, []).append((name, labels))
 
 
-def take(s: Session) -> list[Signal]:
+def take(s: Noted) -> list[Signal]:
     signals: list[Signal] = s.info.pop(KEY, None) or []
     return signals

@@ -24,7 +24,7 @@ from secondlock.web import health, problems
 from secondlock.web.api import fast_lane
 from secondlock.web.api import router as api_router
 from secondlock.web.api.docs import API_PREFIX, install_openapi
-from secondlock.web.api.login import fast_lanes as login_lanes
+from secondlock.web.api.login import take_fast_lanes as take_login_lanes
 from secondlock.web.api.me import me
 from secondlock.web.hot_path import HotPathApp, Layer
 from secondlock.web.logs import RequestObserver
@@ -99,7 +99,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.include_router(metrics_router(metrics, token))
     app.router.routes[0:0] = fast_lane()
-    app.router.routes[0:0] = login_lanes()
     html_error = install_pages(app, settings)
     # OpenID Connect provider (issue #7)
     from secondlock.web.oidc.install import install as install_oidc
@@ -119,4 +118,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, mailer: Mailer
         app.add_middleware(cast(Any, cls), **options)
     # The session check, every request of a shop: past FastAPI's own layers (#17).
     app.take_hot_path(f"{API_PREFIX}/me", me, layers)
+    # Sign-in attempts, what a guessing attack sends: past FastAPI's own layers too (#17).
+    take_login_lanes(app, layers)
     return app

@@ -110,25 +110,27 @@ def _fuse(endpoint: _Endpoint, layered: ASGIApp, layers: Sequence[Layer]) -> ASG
 
 
 class HotPathApp(FastAPI):
-    """FastAPI, except that ``GET hot_path_url`` goes to ``hot_path`` when one is set."""
+    """FastAPI, except that the requests given to ``take_hot_path`` go to their handlers."""
 
-    hot_path: ASGIApp | None = None
-    hot_path_url: str = ""
+    #: (method, path) -> the layered handler. Replaced by ``take_hot_path``, never changed
+    #: in place (the empty default is the class's).
+    hot_paths: dict[tuple[str, str], ASGIApp] = {}
 
-    def take_hot_path(self, url: str, handler: Handler, layers: Sequence[Layer]) -> None:
-        """Serve ``GET url`` with ``handler`` inside ``layers`` (outermost last, the order
+    def take_hot_path(self, url: str, handler: Handler, layers: Sequence[Layer], *,
+                      method: str = "GET") -> None:
+        """Serve ``method url`` with ``handler`` inside ``layers`` (outermost last, the order
         of ``add_middleware`` calls), bypassing FastAPI's own layers."""
         endpoint = _Endpoint(self, handler)
         layered: ASGIApp = endpoint
         for cls, options in layers:
             layered = cls(layered, **options)
-        self.hot_path, self.hot_path_url = _fuse(endpoint, layered, layers), url
+        self.hot_paths = {**self.hot_paths, (method, url): _fuse(endpoint, layered, layers)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.hot_path is not None and scope["type"] == "http"
-                and scope["method"] == "GET" and scope["path"] == self.hot_path_url
-                and not scope.get("root_path")):
+        hot = self.hot_paths.get((scope["method"], scope["path"])) \
+            if scope["type"] == "http" and not scope.get("root_path") else None
+        if hot is not None:
             scope["app"] = self
-            await self.hot_path(scope, receive, send)
+            await hot(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from secondlock.storage.orm import (
     ActivityEvent,
 )
-from secondlock.storage.precompiled import Precompiled
+from secondlock.storage.precompiled import Precompiled, Transaction
 from secondlock.storage.signals import note
 
 
@@ -33,15 +33,21 @@ _INSERT_ACTIVITY = Precompiled(insert(ActivityEvent).values(
      for name in ActivityRow.__annotations__}))
 
 
+def add_activity(tx: Transaction, row: ActivityRow) -> None:
+    """Append a row (a plain INSERT: no ORM unit-of-work for an append-only log), in a
+    Session or a lean transaction."""
+    _INSERT_ACTIVITY.execute(tx.connection(), **row)
+    note(tx, "activity", event=row["event"], success="1" if row["success"] else "",
+         reason=row["reason"] or "", method=row["method"] or "")
+
+
 class Activity:
     def __init__(self, db: Session) -> None:
         self.db = db
 
     def add(self, row: ActivityRow) -> None:
         """Append a row (a plain INSERT: no ORM unit-of-work for an append-only log)."""
-        _INSERT_ACTIVITY.execute(self.db.connection(), **row)
-        note(self.db, "activity", event=row["event"], success="1" if row["success"] else "",
-             reason=row["reason"] or "", method=row["method"] or "")
+        add_activity(self.db, row)
 
     def for_account(self, account_id: str, *, limit: int = 50, before_id: int | None = None,
                     events: Collection[str] | None = None) -> list[ActivityEvent]:

@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import Authenticator, MfaChallenge, Throttle
-from secondlock.storage.precompiled import Precompiled, as_utc
+from secondlock.storage.precompiled import Precompiled, Transaction, as_utc
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,8 @@ class PendingRead:
     account_id: str
     expires_at: datetime
     used: bool
+    #: Whether the owner was told of this pending sign-in's wrong codes already.
+    alerted: bool
     #: The account's second-step lock (its throttle row), when it has one.
     locked_until: datetime | None
     refused: int
@@ -49,7 +50,7 @@ _READ = Precompiled(
     select(MfaChallenge.id, MfaChallenge.account_id, MfaChallenge.expires_at,
            MfaChallenge.used_at, Throttle.locked_until, Throttle.refused, Throttle.refused_since,
            Throttle.refused_until, Authenticator.id, Authenticator.secret_key_id,
-           Authenticator.secret_blob, Authenticator.last_used_step)
+           Authenticator.secret_blob, Authenticator.last_used_step, MfaChallenge.alerted)
     .select_from(MfaChallenge)
     .outerjoin(Throttle, Throttle.key == bindparam("key_prefix") + MfaChallenge.account_id)
     .outerjoin(Authenticator, and_(Authenticator.account_id == MfaChallenge.account_id,
@@ -70,7 +71,7 @@ _MARK_ALERTED = Precompiled(
 
 
 class SecondStepRows:
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Transaction) -> None:
         self.db = db
 
     def read(self, token_hash: bytes, *, lock_key_prefix: str,
@@ -87,7 +88,8 @@ class SecondStepRows:
         factors = tuple(StoredSecret(row[8], row[9], row[10], row[11]) for row in rows
                         if row[8] is not None)
         return PendingRead(id=first[0], account_id=first[1], expires_at=expires_at,
-                           used=first[3] is not None, locked_until=locked_until,
+                           used=first[3] is not None, alerted=bool(first[12]),
+                           locked_until=locked_until,
                            refused=int(first[5] or 0), refused_since=as_utc(first[6]),
                            refused_until=as_utc(first[7]), factors=factors)
 

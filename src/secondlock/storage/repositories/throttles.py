@@ -16,7 +16,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from secondlock.storage.base import UTCDateTime
 from secondlock.storage.orm import Throttle
-from secondlock.storage.precompiled import Precompiled, as_utc
+from secondlock.storage.precompiled import Precompiled, Transaction, as_utc
 from secondlock.storage.signals import note
 
 
@@ -65,6 +65,17 @@ def _refuse(count: int) -> Precompiled:
         .returning(Throttle.key, Throttle.locked_until))
 
 
+@lru_cache(maxsize=2)
+def _hold(dialect: str) -> Precompiled:
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_fn(Throttle).values(
+        key=bindparam("key"), failures=0,
+        last_failure_at=bindparam("now", type_=UTCDateTime()),
+        locked_until=bindparam("until", type_=UTCDateTime()))
+    return Precompiled(stmt.on_conflict_do_update(
+        index_elements=[Throttle.key], set_={"locked_until": stmt.excluded.locked_until}))
+
+
 @dataclass(frozen=True)
 class Refused:
     """Attempts refused while a key was locked, from the first to the last."""
@@ -84,10 +95,68 @@ def lock_kind(key: str) -> str:
     return f"{scope}_{'account' if who == 'acct' else who}"[:32]
 
 
-class Throttles:
+class Counters:
+    """The counters' statements of a guessing attack's hot paths: precompiled, so they run
+    in a Session or in a lean transaction (``storage.lean``)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def take_ticket(self, key: str, now: datetime, *, provisional_until: datetime,
+                    every: int | None = None, lock_after: int | None = None,
+                    window_start: datetime | None = None) -> int | None:
+        """Count an attempt *before* it is evaluated; None when the key is locked.
+
+        One atomic upsert: the count goes up only while the key is not locked, and the
+        attempt that reaches a multiple of ``every`` (or goes past ``lock_after``) locks the
+        key at once, provisionally, until its outcome is known. So a burst of parallel guesses
+        cannot get more evaluated than the limit allows. Attempts older than
+        ``window_start`` are forgotten (the count restarts at 1).
+        """
+        if (every is None) == (lock_after is None):
+            raise ValueError("give exactly one of every and lock_after")
+        connection = self.tx.connection()
+        upsert = _ticket(connection.dialect.name, every, lock_after, window_start is not None)
+        params = {"key": key, "now": now, "provisional_until": provisional_until}
+        if window_start is not None:
+            params["window_start"] = window_start
+        value = upsert.execute(connection, **params).scalar_one_or_none()
+        if value is None:
+            return None
+        if (value % every == 0) if every is not None else value > (lock_after or 0):
+            # This ticket locked the key (provisionally): that is the lock, counted once here;
+            # the real back-off that replaces it is not counted again (``set_lock``).
+            note(self.tx, "lock", kind=lock_kind(key))
+        return int(value)
+
+    def hold(self, key: str, now: datetime, until: datetime) -> None:
+        """Mark ``key`` as held from ``now`` until ``until`` (a marker row, no failures)."""
+        _hold(self.tx.connection().dialect.name).execute(self.tx.connection(), key=key,
+                                                         now=now, until=until)
+
+    def refuse(self, keys: list[str], now: datetime) -> datetime | None:
+        """The latest lock among ``keys`` still in force, counting this refused attempt on
+        each locked one; None when none is locked (nothing was written then)."""
+        locks = self.refuse_by_key(keys, now)
+        return max(locks.values(), default=None)
+
+    def refuse_by_key(self, keys: list[str], now: datetime) -> dict[str, datetime]:
+        """``refuse``, giving each locked key's lock."""
+        values = {f"key_{i}": key for i, key in enumerate(keys)}
+        rows: Sequence[Any] = _refuse(len(keys)).execute(self.tx.connection(), now=now,
+                                                         **values).all()
+        locks = {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
+                 if lock is not None}
+        if locks:  # one refused attempt for metrics, whichever keys refused it
+            note(self.tx, "refused", kind=lock_kind(max(locks, key=locks.__getitem__)))
+        return locks
+
+
+class Throttles(Counters):
     """Failure counters; every increment is one atomic upsert, safe across processes."""
 
     def __init__(self, db: Session) -> None:
+        super().__init__(db)
         self.db = db
 
     def get(self, key: str) -> Throttle | None:
@@ -114,59 +183,6 @@ class Throttles:
             },
         ).returning(Throttle.failures)
         return int(self.db.execute(upsert).scalar_one())
-
-    def take_ticket(self, key: str, now: datetime, *, provisional_until: datetime,
-                    every: int | None = None, lock_after: int | None = None,
-                    window_start: datetime | None = None) -> int | None:
-        """Count an attempt *before* it is evaluated; None when the key is locked.
-
-        One atomic upsert: the count goes up only while the key is not locked, and the
-        attempt that reaches a multiple of ``every`` (or goes past ``lock_after``) locks the
-        key at once, provisionally, until its outcome is known. So a burst of parallel guesses
-        cannot get more evaluated than the limit allows. Attempts older than
-        ``window_start`` are forgotten (the count restarts at 1).
-        """
-        if (every is None) == (lock_after is None):
-            raise ValueError("give exactly one of every and lock_after")
-        connection = self.db.connection()
-        upsert = _ticket(connection.dialect.name, every, lock_after, window_start is not None)
-        params = {"key": key, "now": now, "provisional_until": provisional_until}
-        if window_start is not None:
-            params["window_start"] = window_start
-        value = upsert.execute(connection, **params).scalar_one_or_none()
-        if value is None:
-            return None
-        if (value % every == 0) if every is not None else value > (lock_after or 0):
-            # This ticket locked the key (provisionally): that is the lock, counted once here;
-            # the real back-off that replaces it is not counted again (``set_lock``).
-            note(self.db, "lock", kind=lock_kind(key))
-        return int(value)
-
-    def hold(self, key: str, now: datetime, until: datetime) -> None:
-        """Mark ``key`` as held from ``now`` until ``until`` (a marker row, no failures)."""
-        dialect = self.db.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert_fn(Throttle).values(key=key, failures=0, last_failure_at=now,
-                                          locked_until=until)
-        self.db.execute(stmt.on_conflict_do_update(index_elements=[Throttle.key],
-                                                   set_={"locked_until": until}))
-
-    def refuse(self, keys: list[str], now: datetime) -> datetime | None:
-        """The latest lock among ``keys`` still in force, counting this refused attempt on
-        each locked one; None when none is locked (nothing was written then)."""
-        locks = self.refuse_by_key(keys, now)
-        return max(locks.values(), default=None)
-
-    def refuse_by_key(self, keys: list[str], now: datetime) -> dict[str, datetime]:
-        """``refuse``, giving each locked key's lock."""
-        values = {f"key_{i}": key for i, key in enumerate(keys)}
-        rows: Sequence[Any] = _refuse(len(keys)).execute(self.db.connection(), now=now,
-                                                         **values).all()
-        locks = {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
-                 if lock is not None}
-        if locks:  # one refused attempt for metrics, whichever keys refused it
-            note(self.db, "refused", kind=lock_kind(max(locks, key=locks.__getitem__)))
-        return locks
 
     def take_refused(self, key: str) -> Refused | None:
         """The refused attempts counted on ``key`` since they were last taken, cleared."""
