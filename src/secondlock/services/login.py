@@ -6,7 +6,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -163,17 +162,10 @@ class LoginService:
 def _lookup_form(email: str) -> str:
     """The normal form used for lookup and throttling, also for malformed input.
 
-    Remembered for recent addresses of a plausible length: the same address tried over
-    and over (a guessing attack on one account) is normalised once, not on every refused
-    attempt (email-validator's checks cost more than the rest of the lock check, #17).
+    Worked out afresh on every attempt, on purpose: remembering recent addresses would
+    answer an address someone tried lately a little faster, a timing hint that it is a
+    real shopper's (PW-8).
     """
-    if isinstance(email, str) and len(email) <= MAX_EMAIL_LENGTH:
-        return _recent_lookup_form(email)
-    return _normal_or_folded(email)
-
-
-@lru_cache(maxsize=4096)
-def _recent_lookup_form(email: str) -> str:
     return _normal_or_folded(email)
 
 
