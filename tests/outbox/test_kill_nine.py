@@ -276,11 +276,15 @@ def test_kill_nine_loses_no_sms_code_and_no_recovery_notice(
         assert len(mails_to(inbox, email, subject)) == 1, subject
     assert len(texts_to(sms_server, phone, "code")) == 1
     assert len(texts_to(sms_server, phone, "recovery")) == 1
-    # A kill between "sent" and "marked sent" may repeat one; a lost one never.
+    # A kill between "sent" and "marked sent" may repeat the message in flight, one per kill
+    # at most (three kills a round); a lost one never. On a loaded machine more than one of
+    # the kills lands in that moment (seen: two in one run).
     repeated = [(email, subject) for email, _ in killed for subject in RECOVERY_NOTICES.values()
                 if len(mails_to(inbox, email, subject)) > 1]
     repeated += [(phone, part) for _, phone in killed for part in ("code", "recovery")
                  if len(texts_to(sms_server, phone, part)) > 1]
-    assert len(repeated) <= 1, repeated
+    assert len(repeated) <= 3 * MESSAGE_ROUNDS, repeated
+    assert all(len(mails_to(inbox, email, subject)) <= 2 for email, _ in killed
+               for subject in RECOVERY_NOTICES.values())
     assert log.read_text(errors="replace").count("Application startup complete") \
         >= 3 * MESSAGE_ROUNDS + 1
