@@ -7,7 +7,6 @@ calls it."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import threading
 import time
@@ -18,7 +17,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import uvicorn
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
@@ -28,6 +26,7 @@ from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.web.app import create_app
 from tests.conftest import PASSWORD
+from tests.uvicorn_thread import served
 
 WRONG = "000000"
 
@@ -42,19 +41,8 @@ def sqlite_only(database: Database) -> None:
 def base(settings_factory: Callable[..., Settings], clock: FixedClock, outbox: OutboxMailer,
          database: Database) -> Iterator[str]:
     app = create_app(settings_factory(), clock=clock, mailer=outbox, database=database)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with served(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def call(base: str, method: str, path: str, body: dict[str, Any] | None = None,
@@ -152,6 +140,31 @@ def test_a_write_that_would_wait_stops_before_writing_anything(base: str,
 
 def test_a_write_waits_for_this_process_turn_only_outside_the_loop(
         base: str, database: Database) -> None:
+    with another_writer_of_this_process(database) as release:
+        assert not database.writes_inline
+        with database.not_waiting(), pytest.raises(WouldWaitError), database.write():
+            raise AssertionError("took the turn of a write in progress")
+        release()
+    with database.not_waiting(), database.write() as session:
+        session.commit()
+
+
+def test_after_a_commit_the_same_block_waits_instead_of_stopping(base: str,
+                                                                database: Database) -> None:
+    """A retry in a thread would repeat what was committed, so the rest of the block waits."""
+    with database.not_waiting():
+        with database.lean_write() as tx:
+            tx.commit()
+        with another_writer_of_this_process(database) as release:
+            threading.Timer(0.2, release).start()
+            with database.lean_write() as tx:  # waits for the writer, no WouldWaitError
+                tx.commit()
+
+
+@contextmanager
+def another_writer_of_this_process(database: Database) -> Iterator[Callable[[], None]]:
+    """A write transaction of another thread, holding this process's turn until released
+    (by the function handed out, or at the end of the block)."""
     assert database.writers is not None
     held, release = threading.Event(), threading.Event()
 
@@ -164,34 +177,7 @@ def test_a_write_waits_for_this_process_turn_only_outside_the_loop(
     thread.start()
     assert held.wait(10)
     try:
-        assert not database.writes_inline
-        with database.not_waiting(), pytest.raises(WouldWaitError), database.write():
-            raise AssertionError("took the turn of a write in progress")
+        yield release.set
     finally:
         release.set()
-        thread.join()
-    with database.not_waiting(), database.write() as session:
-        session.commit()
-
-
-def test_after_a_commit_the_same_block_waits_instead_of_stopping(base: str,
-                                                                database: Database) -> None:
-    """A retry in a thread would repeat what was committed, so the rest of the block waits."""
-    assert database.writers is not None
-    with database.not_waiting():
-        with database.lean_write() as tx:
-            tx.commit()
-        held, release = threading.Event(), threading.Event()
-
-        def writer() -> None:
-            with database.write():
-                held.set()
-                release.wait(10)
-
-        thread = threading.Thread(target=writer)
-        thread.start()
-        assert held.wait(10)
-        threading.Timer(0.2, release.set).start()
-        with database.lean_write() as tx:  # waits for the writer, no WouldWaitError
-            tx.commit()
         thread.join()

@@ -7,6 +7,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -16,6 +17,7 @@ from secondlock.composition import build_runtime
 from secondlock.config import load_settings
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services import Services
+from secondlock.web import supervisor
 from tests.conftest import PG_ENV
 
 Invoke = Callable[..., Result]
@@ -77,3 +79,23 @@ def services_for(env: dict[str, str]) -> Iterator[Services]:
         yield Services.build(rt)
     finally:
         rt.db.dispose()
+
+
+#: What ``serve`` would have run: uvicorn.run's positional and keyword arguments.
+ServeRuns = list[tuple[tuple[Any, ...], dict[str, Any]]]
+
+
+def record_serve_runs(monkeypatch: pytest.MonkeyPatch) -> ServeRuns:
+    """Record what ``serve`` would run instead of binding a port. ``serve`` replaces itself
+    with the supervisor module (an exec): that module runs here, in-process."""
+    calls: ServeRuns = []
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(supervisor, "_stop_with_exit_code_0_on_sigterm", lambda: None)
+
+    def exec_supervisor(path: str, argv: list[str]) -> None:
+        assert argv[1:3] == ["-m", "secondlock.web.supervisor"]
+        supervisor.main(argv[3:])
+        raise SystemExit(0)  # an exec never returns
+
+    monkeypatch.setattr("secondlock.cli.serve.os.execv", exec_supervisor)
+    return calls

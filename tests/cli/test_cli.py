@@ -20,27 +20,15 @@ from secondlock import __version__
 from secondlock.core.errors import InvalidCredentialsError
 from secondlock.core.request_info import CLI_REQUEST
 from secondlock.storage.migrate import is_current
-from secondlock.web import supervisor
 from secondlock.web.asgi import APP_FACTORY
-from tests.cli.conftest import Invoke, services_for
+from tests.cli.conftest import Invoke, ServeRuns, record_serve_runs, services_for
 from tests.conftest import PASSWORD, PG_ENV, postgres_url
 
 
 @pytest.fixture(autouse=True)
-def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> ServeRuns:
     """Records what ``serve`` would run instead of binding a port."""
-    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append((args, kwargs)))
-    monkeypatch.setattr(supervisor, "_stop_with_exit_code_0_on_sigterm", lambda: None)
-
-    def exec_supervisor(path: str, argv: list[str]) -> None:
-        """``serve --workers N`` replaces itself with the lean supervisor: run it here."""
-        assert argv[1:3] == ["-m", "secondlock.web.supervisor"]
-        supervisor.main(argv[3:])
-        raise SystemExit(0)  # an exec never returns
-
-    monkeypatch.setattr("secondlock.cli.serve.os.execv", exec_supervisor)
-    return calls
+    return record_serve_runs(monkeypatch)
 
 
 def test_version_prints_the_package_version(invoke: Invoke) -> None:

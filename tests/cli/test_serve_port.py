@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from secondlock.web import supervisor
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, ServeRuns, record_serve_runs
 
 SECONDLOCK = Path(sys.executable).with_name("secondlock")
 
@@ -29,19 +28,8 @@ def busy_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    calls: list[Any] = []
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: calls.append((a, k)))
-    monkeypatch.setattr(supervisor, "_stop_with_exit_code_0_on_sigterm", lambda: None)
-
-    def exec_supervisor(path: str, argv: list[str]) -> None:
-        """``serve`` replaces itself with the supervisor module: run it here."""
-        assert argv[1:3] == ["-m", "secondlock.web.supervisor"]
-        supervisor.main(argv[3:])
-        raise SystemExit(0)  # an exec never returns
-
-    monkeypatch.setattr("secondlock.cli.serve.os.execv", exec_supervisor)
-    return calls
+def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> ServeRuns:
+    return record_serve_runs(monkeypatch)
 
 
 def test_serve_on_a_busy_port_stops_before_the_banner(invoke: Invoke, busy_port: int,

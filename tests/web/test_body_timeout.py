@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import uvicorn
 
 from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
 from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.web.app import create_app
+from tests.uvicorn_thread import served
 
 TIMEOUT = 2.0
 STALLED = 60
@@ -27,20 +26,8 @@ def port(settings_factory: Callable[..., Settings], clock: FixedClock, outbox: O
          database: Database) -> Iterator[int]:
     app = create_app(settings_factory(body_timeout_seconds=TIMEOUT), clock=clock,
                      mailer=outbox, database=database)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        assert thread.is_alive(), "server did not start"
-        time.sleep(0.05)
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app) as port:
+        yield port
 
 
 def start_upload(port: int, path: str, announced: int, first: bytes,

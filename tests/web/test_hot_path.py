@@ -3,9 +3,8 @@ frame (web/hot_path.py): it must answer exactly as any other route does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 
 from secondlock.config import Settings
@@ -14,7 +13,7 @@ from secondlock.notifications.outbox import OutboxMailer
 from secondlock.storage.db import Database
 from secondlock.web.app import create_app
 from tests.conftest import MadeAccount
-from tests.web.test_metrics import TOKEN, scrape
+from tests.web.test_metrics import scrape
 
 ME = "/api/v1/me"
 SECURITY = ("content-security-policy", "x-content-type-options", "x-frame-options",
@@ -66,15 +65,6 @@ def test_a_trusted_proxys_request_id_comes_back_on_the_session_check(
         answer = client.get(ME, headers={"X-Request-ID": "shop-req-42"})
     assert answer.status_code == 401
     assert answer.headers["x-request-id"] == "shop-req-42"
-
-
-@pytest.fixture
-def metrics_client(settings_factory: Callable[..., Settings], clock: FixedClock,
-                   outbox: OutboxMailer, database: Database) -> Iterator[TestClient]:
-    app = create_app(settings_factory(metrics_token=TOKEN), clock=clock, mailer=outbox,
-                     database=database)
-    with TestClient(app, base_url="http://localhost:8000") as client:
-        yield client
 
 
 def test_every_session_check_is_timed_in_the_request_histogram(

@@ -3,20 +3,14 @@ with sign-ins, second-factor failures, locks, messages and the outbox per channe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from secondlock.config import Settings
 from secondlock.core.clock import FixedClock
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.storage.db import Database
-from secondlock.web.app import create_app
 from tests.conftest import PASSWORD, MadeAccount
-
-TOKEN = "metrics-token-0123456789"
+from tests.web.conftest import TOKEN
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -25,15 +19,6 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         for sample in family.samples:
             found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return found
-
-
-@pytest.fixture
-def metrics_client(settings_factory: Callable[..., Settings], clock: FixedClock,
-                   outbox: OutboxMailer, database: Database) -> Iterator[TestClient]:
-    app = create_app(settings_factory(metrics_token=TOKEN), clock=clock, mailer=outbox,
-                     database=database)
-    with TestClient(app, base_url="http://localhost:8000") as client:
-        yield client
 
 
 def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
