@@ -65,8 +65,7 @@ class LoginCost:
 
 @contextmanager
 def counting(db: Database) -> Iterator[Counter[str]]:
-    """Every statement SQLite really runs, by shape; commits, rollbacks and busy-timeout
-    settings in brackets (not counted as statements).
+    """Every statement SQLite really runs, by shape; commits and rollbacks in brackets.
 
     Counted at the driver (sqlite3's trace callback, set on each connection as it leaves the
     pool), so statements sent on raw DBAPI connections - the session lookup's fast path - are
@@ -76,8 +75,7 @@ def counting(db: Database) -> Iterator[Counter[str]]:
 
     def on_statement(statement: str) -> None:
         shape = " ".join(statement.split())[:90]
-        if shape.upper() in ("COMMIT", "ROLLBACK") or shape.upper().startswith(
-                "PRAGMA BUSY_TIMEOUT"):  # the event loop's writes turn the busy handler off
+        if shape.upper() in ("COMMIT", "ROLLBACK"):
             shape = f"({shape.upper()})"
         seen[shape] += 1
 

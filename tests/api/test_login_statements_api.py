@@ -54,11 +54,8 @@ class Statements:
 
     @property
     def data(self) -> list[str]:
-        """The statements other than BEGIN (which SQLite needs as a statement of its own)
-        and the busy-timeout settings around a write on the event loop (they touch no data:
-        ``storage.sqlite_writers.begin_immediate``)."""
-        return [s for s in self.sql
-                if not s.lstrip().upper().startswith(("BEGIN", "PRAGMA BUSY_TIMEOUT"))]
+        """The statements other than BEGIN (which SQLite needs as a statement of its own)."""
+        return [s for s in self.sql if not s.lstrip().upper().startswith("BEGIN")]
 
 
 @pytest.fixture

@@ -245,9 +245,3 @@ __all__ = [
     "WeakPasswordError",
     "WrongPasswordError",
 ]
-
-
-class WouldWaitError(Exception):
-    """A write run on the event loop (``Database.not_waiting``) would have had to wait: for
-    this process's turn to write, or for another process's lock on the SQLite file. Raised
-    before the transaction wrote anything; the caller runs the work in a worker thread."""

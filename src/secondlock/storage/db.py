@@ -29,12 +29,7 @@ from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.storage.lean import LeanTransaction
 from secondlock.storage.postgres import postgres_engine
 from secondlock.storage.signals import SignalListener, take
-from secondlock.storage.sqlite_writers import (
-    WriterQueue,
-    begin_immediate,
-    committed,
-    not_waiting,
-)
+from secondlock.storage.sqlite_writers import WriterQueue
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +45,6 @@ class Database:
                  sqlite_queue_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        self._busy_ms = sqlite_busy_timeout_ms
         #: SQLite: this process's writers queue here, not in SQLite's busy handler.
         self.writers: WriterQueue | None = None
         if self.is_sqlite:
@@ -76,8 +70,6 @@ class Database:
         for maker in (self._read, self._write):
             event.listen(maker, "after_commit", self._after_commit)
             event.listen(maker, "after_rollback", self._after_rollback)
-        # A write committed: later writes of a ``not_waiting`` block may wait after all.
-        event.listen(self._write, "after_commit", lambda _session: committed())
 
     def _after_commit(self, session: Session | LeanTransaction) -> None:
         signals = take(session)
@@ -141,9 +133,8 @@ class Database:
             try:
                 # The pool's own connect raises the driver's errors as they are.
                 raw = self._write_engine.raw_connection()
-                tx = LeanTransaction(raw, self._write_engine)
-                if self.is_sqlite:  # in autocommit mode; psycopg begins by itself
-                    begin_immediate(lambda sql: tx.exec_driver_sql(sql, ()), self._busy_ms)
+                tx = LeanTransaction(raw, self._write_engine,
+                                     begin="BEGIN IMMEDIATE" if self.is_sqlite else None)
                 try:
                     yield tx
                 finally:
@@ -151,7 +142,6 @@ class Database:
                         tx.rollback()
                         take(tx)
                 if tx.committed:
-                    committed()
                     self._after_commit(tx)
             except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
                 # As SQLAlchemy does for its own connections: a lost connection is dropped
@@ -165,15 +155,6 @@ class Database:
             finally:
                 if raw is not None:
                     raw.close()
-
-    @contextmanager
-    def not_waiting(self) -> Iterator[None]:
-        """For writes run on the event loop: until the block's first commit, a write that
-        would wait (for this process's turn, or for another process's lock on the SQLite
-        file) raises WouldWaitError before it has written anything, so the caller can run
-        the work in a worker thread instead of stalling every request of the loop."""
-        with not_waiting():
-            yield
 
     @property
     def writes_inline(self) -> bool:
@@ -246,11 +227,7 @@ def _sqlite_engine(url: str, *, busy_ms: int, echo: bool, immediate: bool = Fals
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # Set once per file (it stays): setting it again takes a lock, so a connection
-        # opened while another process writes would wait for that write, or fail.
-        cursor.execute("PRAGMA schema_version")  # reads the header, where the mode is kept
-        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
@@ -259,10 +236,9 @@ def _sqlite_engine(url: str, *, busy_ms: int, echo: bool, immediate: bool = Fals
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if immediate:
-            begin_immediate(conn.exec_driver_sql, busy_ms)
-        else:
-            conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(begin)
     return engine

@@ -51,7 +51,8 @@ class LeanResult:
 class LeanTransaction:
     """One write transaction on a pooled driver connection; the caller commits."""
 
-    def __init__(self, connection: PoolProxiedConnection, engine: Engine) -> None:
+    def __init__(self, connection: PoolProxiedConnection, engine: Engine, *,
+                 begin: str | None) -> None:
         self.dialect = engine.dialect
         self._events = engine.dispatch
         #: Like ``Session.info``: ``storage.signals`` keeps the transaction's notes here.
@@ -61,6 +62,8 @@ class LeanTransaction:
         if driver is None:
             raise ValueError("the pooled connection is closed")
         self._driver: Any = driver
+        if begin is not None:  # SQLite in autocommit mode: BEGIN IMMEDIATE; psycopg begins itself
+            self.exec_driver_sql(begin, ())
 
     def connection(self) -> LeanTransaction:
         """Itself: what ``Precompiled.execute`` runs on (the shape of ``Session.connection``)."""

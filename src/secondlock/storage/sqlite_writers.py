@@ -17,65 +17,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from sqlalchemy.exc import OperationalError
-
-from secondlock.core.errors import WouldWaitError
-
-
-class _NotWaiting:
-    """Set while the event loop runs a write itself: until its first commit, a write that
-    would wait raises WouldWaitError instead (after a commit, a retry in a thread would do
-    the committed part twice, so from then on writes wait as anywhere else)."""
-
-    active = True
-
-
-_NOT_WAITING: ContextVar[_NotWaiting | None] = ContextVar("secondlock_not_waiting",
-                                                          default=None)
-
-
-@contextmanager
-def not_waiting() -> Iterator[None]:
-    token = _NOT_WAITING.set(_NotWaiting())
-    try:
-        yield
-    finally:
-        _NOT_WAITING.reset(token)
-
-
-def must_not_wait() -> bool:
-    mode = _NOT_WAITING.get()
-    return mode is not None and mode.active
-
-
-def committed() -> None:
-    """A write committed: later writes of the same ``not_waiting`` block may wait."""
-    mode = _NOT_WAITING.get()
-    if mode is not None:
-        mode.active = False
-
-
-def begin_immediate(execute: Callable[[str], object], busy_ms: int) -> None:
-    """``BEGIN IMMEDIATE``; in a ``not_waiting`` block with SQLite's busy handler off for it,
-    so that another process's write lock raises WouldWaitError instead of sleeping on the
-    event loop (in WAL mode this BEGIN is the only point where a writer waits)."""
-    if not must_not_wait():
-        execute("BEGIN IMMEDIATE")
-        return
-    execute("PRAGMA busy_timeout=0")
-    try:
-        execute("BEGIN IMMEDIATE")
-    except Exception as exc:
-        driver = getattr(exc, "orig", exc)
-        if isinstance(driver, sqlite3.OperationalError) and "locked" in str(driver):
-            raise WouldWaitError() from exc
-        raise
-    finally:
-        execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 class WriterQueue:
@@ -108,12 +53,8 @@ class WriterQueue:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """Wait for this process's turn to write; the turn ends with the block. In a
-        ``not_waiting`` block, WouldWaitError instead of waiting."""
-        if must_not_wait():
-            if not self._take_if_free():
-                raise WouldWaitError()
-        elif not self._acquire():
+        """Wait for this process's turn to write; the turn ends with the block."""
+        if not self._acquire():
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    sqlite3.OperationalError("database is locked"))
         try:
@@ -140,17 +81,6 @@ class WriterQueue:
                 self._waiting.remove((me, wake))
                 return False
         return True  # handed over between the timeout and the mutex
-
-    def _take_if_free(self) -> bool:
-        me = threading.get_ident()
-        with self._mutex:
-            if self._owner == me:
-                self._depth += 1
-                return True
-            if self._owner is None and not self._waiting:
-                self._owner, self._depth = me, 1
-                return True
-            return False
 
     def _release(self) -> None:
         with self._mutex:

@@ -14,7 +14,6 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from secondlock.core.errors import WouldWaitError
 from secondlock.services.sign_in import LoginResult
 from secondlock.web.api.docs import API_PREFIX, errors
 from secondlock.web.api.schemas import (
@@ -91,14 +90,9 @@ def _login_locks(request: Request, body: Any) -> Any:
     (one lean write): a refused sign-in (429) is answered without the hop to a worker
     thread. What it found goes on to ``_login``; None when ``_login`` checks itself."""
     login = services_of(request).login
-    db = login.rt.db
-    if not db.writes_inline:
+    if not login.rt.db.writes_inline:
         return None
-    try:
-        with db.not_waiting():
-            return login.check_locks(body.email, request_info(request))
-    except WouldWaitError:  # a write in progress after all: ``_login`` checks, in a thread
-        return None
+    return login.check_locks(body.email, request_info(request))
 
 
 def _login(request: Request, body: Any, started: Any = None) -> Authenticated | MfaRequired:
@@ -146,17 +140,9 @@ class _Lane:
         args: tuple[Any, ...] = (request, body)
         if self.early is not None:
             args = (request, body, self.early(request, body))
-        answer = None
         if self.inline is not None and self.inline(request, body):
-            try:
-                # A write that would wait (another writer of this process, or of another
-                # process on the SQLite file) must not stall every request of the loop:
-                # it stops before writing anything, and the call runs in a thread instead.
-                with services_of(request).rt.db.not_waiting():
-                    answer = self.call(*args)
-            except WouldWaitError:
-                answer = None
-        if answer is None:
+            answer = self.call(*args)
+        else:
             answer = await run_in_threadpool(self.call, *args)
         return JSONResponse(answer.model_dump(mode="json"))
 
