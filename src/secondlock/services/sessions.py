@@ -68,6 +68,13 @@ def issue_session(s: DbSession, *, account_id: str, amr: str, info: RequestInfo,
     return IssuedSession(id=row.id, token=token, expires_at=row.expires_at)
 
 
+
+def _token_hash(token: str | None) -> bytes:
+    """What the lookups key on; NotAuthenticatedError for no token or an absurdly long one."""
+    if not token or len(token) > 256:
+        raise NotAuthenticatedError()
+    return hash_token(token)
+
 class SessionService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -86,23 +93,17 @@ class SessionService:
         Raises:
             NotAuthenticatedError: no such session.
         """
-        if not token or len(token) > 256:
-            raise NotAuthenticatedError()
-        return self._check(self.lookup(hash_token(token)))
+        return self._check(self.lookup(_token_hash(token)))
 
     async def peek_async(self, token: str | None) -> SessionCheck:
         """``peek`` with the lookup awaited on the event loop (PostgreSQL)."""
         if self.lookup_async is None:
             return self.peek(token)
-        if not token or len(token) > 256:
-            raise NotAuthenticatedError()
-        return self._check(await self.lookup_async(hash_token(token)))
+        return self._check(await self.lookup_async(_token_hash(token)))
 
     def peek_on_loop(self, token: str | None) -> SessionCheck:
         """``peek`` from the event loop (SQLite): on the connection the lookup keeps for it."""
-        if not token or len(token) > 256:
-            raise NotAuthenticatedError()
-        return self._check(self.lookup.on_loop(hash_token(token)))
+        return self._check(self.lookup.on_loop(_token_hash(token)))
 
     async def aclose(self) -> None:
         self.lookup.close()
