@@ -131,16 +131,18 @@ class PasswordAttempts:
             # The attempt was counted up front. If it was past the free ones, its real
             # back-off replaces the provisional lock; an earlier attempt never clears a lock.
             # Attempts refused during an earlier lock of this account or IP: one row each.
+            # Rows in key order (account, its in-flight mark, IP), as the lock check takes
+            # them: two sign-ins never wait for each other crosswise (a deadlock, 503).
             throttles = Throttles(s)
             record_refused(s, throttles.take_refused(self.account_key), name="login",
                            method=Method.PASSWORD, account_id=account_id)
-            record_refused(s, throttles.take_refused(self.keys[1]), name="login",
-                           method=Method.PASSWORD, account_id=None, ip=self.info.ip)
             lock = ACCOUNT_LOGIN_POLICY.locked_until(attempt, now)
             if lock is not None:
                 # The ticket past the free failures locked provisionally; metrics counted it.
-                Throttles(s).set_lock(self.account_key, lock, already_counted=True)
-                Throttles(s).reset(_in_flight(self.account_key))
+                throttles.set_lock(self.account_key, lock, already_counted=True)
+                throttles.reset(_in_flight(self.account_key))
+            record_refused(s, throttles.take_refused(self.keys[1]), name="login",
+                           method=Method.PASSWORD, account_id=None, ip=self.info.ip)
             record_failure(s, self.keys[1], IP_LOGIN_POLICY, now)
             Activity(s).add(event(at=now, name="login", info=self.info, success=False,
                                   account_id=account_id, reason=reason, method=Method.PASSWORD))

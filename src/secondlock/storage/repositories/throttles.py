@@ -53,13 +53,25 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
 
 
 @lru_cache(maxsize=8)
-def _refuse(count: int) -> Precompiled:
+def _refuse(count: int, dialect: str) -> Precompiled:
     """Count a refused attempt on each of ``count`` keys that is locked, returning the locks:
-    the lock check of a refused request, in one statement and no new row (#17)."""
+    the lock check of a refused request, in one statement and no new row (#17).
+
+    On PostgreSQL the rows are locked in key order first (a sorted ``FOR UPDATE``): an
+    ``UPDATE`` locks rows in whatever order its plan reads them, so a sequential scan could
+    take a sign-in's in-flight mark before its account counter while a failed sign-in holds
+    the counter and wants the mark, a deadlock that answered 503. Every writer of several
+    keys of one sign-in takes them in key order (``PasswordAttempts``). SQLite locks the
+    whole file, so it needs no order."""
     now = bindparam("now", type_=UTCDateTime())
     keys: list[Any] = [bindparam(f"key_{i}") for i in range(count)]
+    locked: ColumnElement[bool] = Throttle.key.in_(keys) & (Throttle.locked_until > now)
+    if dialect == "postgresql":
+        in_order = (select(Throttle.key).where(locked).order_by(Throttle.key)
+                    .with_for_update())
+        locked = Throttle.key.in_(in_order.scalar_subquery()) & (Throttle.locked_until > now)
     return Precompiled(
-        update(Throttle).where(Throttle.key.in_(keys), Throttle.locked_until > now)
+        update(Throttle).where(locked)
         .values(refused=Throttle.refused + 1,
                 refused_since=func.coalesce(Throttle.refused_since, now), refused_until=now)
         .returning(Throttle.key, Throttle.locked_until))
@@ -143,8 +155,9 @@ class Counters:
     def refuse_by_key(self, keys: list[str], now: datetime) -> dict[str, datetime]:
         """``refuse``, giving each locked key's lock."""
         values = {f"key_{i}": key for i, key in enumerate(keys)}
-        rows: Sequence[Any] = _refuse(len(keys)).execute(self.tx.connection(), now=now,
-                                                         **values).all()
+        connection = self.tx.connection()
+        rows: Sequence[Any] = _refuse(len(keys), connection.dialect.name).execute(
+            connection, now=now, **values).all()
         locks = {key: lock for key, lock in ((key, as_utc(value)) for key, value in rows)
                  if lock is not None}
         if locks:  # one refused attempt for metrics, whichever keys refused it
