@@ -6,13 +6,16 @@ and storage can build them without importing services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class SessionView:
-    """What a request needs to know about the session it carries (one SELECT)."""
+class SessionView(NamedTuple):
+    """What a request needs to know about the session it carries (one SELECT).
+
+    A named tuple, immutable like the frozen dataclasses here, because it is built on every
+    request: a frozen dataclass sets each of its 14 fields through ``object.__setattr__``,
+    which cost more than reading the row (#17)."""
 
     id: str
     account_id: str

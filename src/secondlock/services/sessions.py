@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session as DbSession
 
@@ -26,8 +27,10 @@ from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
-class SessionCheck:
+class SessionCheck(NamedTuple):
+    """What a session lookup found, and what (if anything) it must write. Built on every
+    request, so a named tuple (see ``SessionView``)."""
+
     view: SessionView
     expired: bool
     touch: bool

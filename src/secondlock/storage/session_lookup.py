@@ -19,7 +19,6 @@ import functools
 import threading
 import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
@@ -39,6 +38,7 @@ from secondlock.storage.postgres import (
     POOL_TIMEOUT_S,
     PREPARE_THRESHOLD,
 )
+from secondlock.storage.precompiled import as_utc
 from secondlock.storage.repositories import SESSION_VIEW
 
 if TYPE_CHECKING:  # imported when first used: an SQLite deployment never loads psycopg
@@ -101,11 +101,6 @@ def _methods_of(bits: int, usable_key: bool, codes_left: bool) -> tuple[str, ...
         if present:
             found.append(method.value)
     return tuple(found)
-
-
-def _utc(value: datetime | str) -> datetime:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class SessionLookup:
@@ -196,10 +191,10 @@ def _view(row: Sequence[Any]) -> SessionView:
     (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
      verified, mfa, change_password, enrollment_started_at, bits, usable_key,
      codes_left) = row
-    return SessionView(session_id, account_id, email, _utc(created_at), _utc(last_seen_at),
-                       _utc(expires_at), _utc(auth_time), amr, bool(verified), bool(mfa),
+    return SessionView(session_id, account_id, email, as_utc(created_at), as_utc(last_seen_at),
+                       as_utc(expires_at), as_utc(auth_time), amr, bool(verified), bool(mfa),
                        bool(change_password),
-                       _utc(enrollment_started_at) if enrollment_started_at else None,
+                       as_utc(enrollment_started_at) if enrollment_started_at else None,
                        methods_of(int(bits), bool(usable_key), int(codes_left))
                        if mfa else (), int(codes_left))
 
