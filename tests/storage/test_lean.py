@@ -4,8 +4,12 @@ is gone, and the engine's statement listeners still see every statement."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.storage.db import Database
 from secondlock.storage.orm import Throttle
 from secondlock.storage.repositories.throttles import Counters
+from secondlock.storage.schema import metadata
 from secondlock.storage.signals import Signal
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -125,3 +130,83 @@ def test_a_connection_lost_in_a_lean_write_gives_503_and_the_next_one_works(pg_u
             tx.commit()
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def on_sqlite(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'lean.db'}")
+    metadata.create_all(db.engine)
+    yield db
+    db.dispose()
+
+
+def _checkouts(database: Database) -> list[int]:
+    seen: list[int] = []
+    event.listen(database._write_engine, "checkout",
+                 lambda *_: seen.append(threading.get_ident()))
+    return seen
+
+
+def _on_loop(database: Database, key: str, times: int) -> list[int | None]:
+    async def writes() -> list[int | None]:
+        tickets = []
+        for _ in range(times):
+            with database.lean_write() as tx:
+                tickets.append(_ticket(Counters(tx), key))
+                tx.commit()
+        return tickets
+
+    return asyncio.run(writes())
+
+
+def test_writes_on_the_event_loop_keep_one_connection_instead_of_a_checkout_each(
+        on_sqlite: Database) -> None:
+    checkouts = _checkouts(on_sqlite)
+    assert _on_loop(on_sqlite, "k", 5) == [1, 2, 3, 4, 5]
+    assert checkouts == [threading.get_ident()]
+    assert _failures(on_sqlite, "k") == 5
+
+
+def test_writes_in_a_worker_thread_take_pooled_connections(on_sqlite: Database) -> None:
+    checkouts = _checkouts(on_sqlite)
+    for _ in range(3):
+        with on_sqlite.lean_write() as tx:
+            _ticket(Counters(tx), "k")
+            tx.commit()
+    assert len(checkouts) == 3
+
+
+def test_a_kept_connection_is_never_left_inside_a_transaction(on_sqlite: Database) -> None:
+    async def failing() -> None:
+        with on_sqlite.lean_write() as tx:
+            _ticket(Counters(tx), "k")
+            raise RuntimeError("the caller failed")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(failing())
+    assert _failures(on_sqlite, "k") is None  # rolled back, and the file is free to write
+    with on_sqlite.lean_write() as tx:
+        assert _ticket(Counters(tx), "k") == 1
+        tx.commit()
+    assert _on_loop(on_sqlite, "k", 1) == [2]
+
+
+def test_a_kept_connection_that_broke_is_let_go_and_the_write_still_happens(
+        on_sqlite: Database) -> None:
+    assert _on_loop(on_sqlite, "k", 1) == [1]
+    kept = on_sqlite._loop_writer.current
+    assert kept is not None
+    assert kept.dbapi_connection is not None
+    kept.dbapi_connection.close()  # as if the connection had gone bad underneath
+    assert _on_loop(on_sqlite, "k", 2) == [2, 3]
+    assert on_sqlite._loop_writer.current is not None
+    assert on_sqlite._loop_writer.current is not kept
+
+
+def test_disposing_the_database_closes_the_kept_connection(on_sqlite: Database) -> None:
+    _on_loop(on_sqlite, "k", 1)
+    kept = on_sqlite._loop_writer.current
+    assert kept is not None
+    on_sqlite.dispose()
+    assert on_sqlite._loop_writer.current is None
+    assert kept.dbapi_connection is None

@@ -77,20 +77,22 @@ def test_a_kept_connection_that_broke_is_let_go_and_the_lookup_still_answers(
         made: tuple[SessionLookup, bytes, list[object]]) -> None:
     lookup, token_hash, _ = made
     assert lookup.on_loop(token_hash) is not None
-    broken = lookup._kept[0]
+    broken = lookup.kept
+    assert broken is not None
     assert broken.dbapi_connection is not None
     broken.dbapi_connection.close()  # as a database gone away would leave it
     assert lookup.on_loop(token_hash) is not None
     assert lookup.on_loop(token_hash) is not None
-    assert lookup._kept
-    assert lookup._kept[0] is not broken
+    assert lookup.kept is not None
+    assert lookup.kept is not broken
 
 
 def test_closing_the_lookup_closes_the_kept_connection(
         made: tuple[SessionLookup, bytes, list[object]]) -> None:
     lookup, token_hash, _ = made
     assert lookup.on_loop(token_hash) is not None
-    kept = lookup._kept[0]
+    kept = lookup.kept
+    assert kept is not None
     lookup.close()
-    assert not lookup._kept
+    assert lookup.kept is None
     assert kept.dbapi_connection is None  # closed, not left for the garbage collector

@@ -24,8 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from secondlock.core.errors import DatabaseUnavailableError
+from secondlock.storage.kept_connection import KeptConnection, on_event_loop
 from secondlock.storage.lean import LeanTransaction
 from secondlock.storage.postgres import postgres_engine
 from secondlock.storage.signals import SignalListener, take
@@ -63,6 +65,8 @@ class Database:
         #: SQLite answers a keyed SELECT in microseconds: callers may run it on the event loop.
         #: A network database goes through a worker thread.
         self.reads_inline = self.is_sqlite
+        #: SQLite: the connection the event loop's lean writes keep (``lean_write``).
+        self._loop_writer = KeptConnection(self._write_engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
         #: Called with what a committed transaction noted (``storage.signals``): metrics.
@@ -130,11 +134,10 @@ class Database:
                 self.writers.turn() if self.writers is not None else nullcontext():
             dbapi = self._write_engine.dialect.loaded_dbapi
             raw = None
+            kept = False
             try:
                 # The pool's own connect raises the driver's errors as they are.
-                raw = self._write_engine.raw_connection()
-                tx = LeanTransaction(raw, self._write_engine,
-                                     begin="BEGIN IMMEDIATE" if self.is_sqlite else None)
+                tx, raw, kept = self._begin_lean(dbapi)
                 try:
                     yield tx
                 finally:
@@ -143,18 +146,45 @@ class Database:
                         take(tx)
                 if tx.committed:
                     self._after_commit(tx)
-            except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
+            except dbapi.Error as exc:
+                if kept:  # whatever the driver said, the next write starts on a fresh one
+                    self._loop_writer.drop()
+                if not isinstance(exc, dbapi.OperationalError | dbapi.InterfaceError):
+                    raise
                 # As SQLAlchemy does for its own connections: a lost connection is dropped
                 # and the pool's other connections are suspect too; the request answers 503.
                 engine = self._write_engine
-                if raw is not None and engine.dialect.is_disconnect(exc, raw.dbapi_connection,
-                                                                    None):
+                if not kept and raw is not None and engine.dialect.is_disconnect(
+                        exc, raw.dbapi_connection, None):
                     engine.pool._invalidate(raw, exc)
                 logger.warning("database unavailable: %s", type(exc).__name__)
                 raise DatabaseUnavailableError() from exc
             finally:
-                if raw is not None:
+                if raw is not None and not kept:
                     raw.close()
+
+    def _begin_lean(self, dbapi: Any) -> tuple[LeanTransaction, PoolProxiedConnection, bool]:
+        """A begun lean transaction, its connection, and whether that is the one kept for
+        the event loop. SQLite's writes on the event loop use that one: a checkout and
+        checkin cost about as much as a refused sign-in's statements (#17). A kept
+        connection that fails to begin for any reason but a busy file is let go, and the
+        write goes on a pooled one."""
+        begin = "BEGIN IMMEDIATE" if self.is_sqlite else None
+        kept = self._loop_writer.for_this_thread() \
+            if self.writers is not None and on_event_loop() else None
+        if kept is not None:
+            try:
+                return LeanTransaction(kept, self._write_engine, begin=begin), kept, True
+            except dbapi.OperationalError:
+                raise
+            except dbapi.Error:
+                self._loop_writer.drop()
+        raw = self._write_engine.raw_connection()
+        try:
+            return LeanTransaction(raw, self._write_engine, begin=begin), raw, False
+        except BaseException:
+            raw.close()
+            raise
 
     @property
     def writes_inline(self) -> bool:
@@ -172,6 +202,7 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        self._loop_writer.drop()
         for engine in {self.engine, self._write_engine, self.autocommit_engine}:
             engine.dispose()
 

@@ -58,7 +58,9 @@ class LeanTransaction:
         #: Like ``Session.info``: ``storage.signals`` keeps the transaction's notes here.
         self.info: dict[Any, Any] = {}
         self.committed = False
-        driver = connection.driver_connection
+        # The DB-API connection (a sync driver's own; a connection detached from the pool,
+        # as ``storage.kept_connection`` keeps one, has no pool record to ask for it).
+        driver = connection.dbapi_connection
         if driver is None:
             raise ValueError("the pooled connection is closed")
         self._driver: Any = driver

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from secondlock.core.errors import DatabaseUnavailableError
 from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.views import SessionView
+from secondlock.storage.kept_connection import KeptConnection
 from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.postgres import (
@@ -118,33 +118,29 @@ class SessionLookup:
                                                    DBAPIError)
         #: Whatever the driver raises: the kept connection is then let go, whatever the cause.
         self._broken: type[Exception] = dbapi.Error
-        self._owner: int | None = None
-        #: [the kept pool entry, detached from the pool] or empty.
-        self._kept: list[PoolProxiedConnection] = []
-        weakref.finalize(self, _close_kept, self._kept)
+        self._loop = KeptConnection(engine)
+
+    @property
+    def kept(self) -> PoolProxiedConnection | None:
+        """The connection kept for the event loop's thread, if any."""
+        return self._loop.current
 
     def on_loop(self, token_hash: bytes) -> SessionView | None:
         """``self(token_hash)``, on the kept connection when called by its owner thread."""
-        owner = threading.get_ident()
-        if self._owner is None:
-            self._owner = owner
-        elif self._owner != owner:  # another thread (or loop): the pool, as any caller
+        connection = self._loop.for_this_thread()
+        if connection is None:  # another thread (or loop): the pool, as any caller
             return self(token_hash)
         params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
-        if not self._kept:
-            entry = self._engine.raw_connection()
-            entry.detach()  # the pool forgets it; closing it closes the connection
-            self._kept.append(entry)
         try:
-            row = _fetch_row(self._kept[0], self._sql, params)
+            row = _fetch_row(connection, self._sql, params)
         except self._broken:
-            _close_kept(self._kept)
+            self._loop.drop()
             return self(token_hash)  # once more, as ``_fetch`` does, on a pooled one
         return None if row is None else _view(row)
 
     def close(self) -> None:
         """Close the kept connection (the app's shutdown); a later call keeps a new one."""
-        _close_kept(self._kept)
+        self._loop.drop()
 
     def _fetch(self, params: Any) -> Any:
         """One row or None. A connection that turns out dead is dropped and the SELECT, which
@@ -180,11 +176,6 @@ def _fetch_row(connection: PoolProxiedConnection, sql: str, params: Any) -> Any:
         return cursor.fetchone()
     finally:
         cursor.close()
-
-
-def _close_kept(kept: list[PoolProxiedConnection]) -> None:
-    while kept:
-        kept.pop().close()
 
 
 def _view(row: Sequence[Any]) -> SessionView:
