@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event
+from sqlalchemy.pool import PoolProxiedConnection
 
 from secondlock.core.tokens import hash_token
 from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
@@ -73,12 +74,18 @@ def test_another_thread_takes_pooled_connections(
     assert checkouts.count(worker.ident) == 3
 
 
+def _kept_after_a_lookup(lookup: SessionLookup, token_hash: bytes) -> PoolProxiedConnection:
+    assert lookup.on_loop(token_hash) is not None
+    kept = lookup.kept
+    assert kept is not None
+    assert kept.dbapi_connection is not None
+    return kept
+
+
 def test_a_kept_connection_that_broke_is_let_go_and_the_lookup_still_answers(
         made: tuple[SessionLookup, bytes, list[object]]) -> None:
     lookup, token_hash, _ = made
-    assert lookup.on_loop(token_hash) is not None
-    broken = lookup.kept
-    assert broken is not None
+    broken = _kept_after_a_lookup(lookup, token_hash)
     assert broken.dbapi_connection is not None
     broken.dbapi_connection.close()  # as a database gone away would leave it
     assert lookup.on_loop(token_hash) is not None
@@ -90,9 +97,7 @@ def test_a_kept_connection_that_broke_is_let_go_and_the_lookup_still_answers(
 def test_closing_the_lookup_closes_the_kept_connection(
         made: tuple[SessionLookup, bytes, list[object]]) -> None:
     lookup, token_hash, _ = made
-    assert lookup.on_loop(token_hash) is not None
-    kept = lookup.kept
-    assert kept is not None
+    kept = _kept_after_a_lookup(lookup, token_hash)
     lookup.close()
     assert lookup.kept is None
     assert kept.dbapi_connection is None  # closed, not left for the garbage collector
