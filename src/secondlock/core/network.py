@@ -76,6 +76,14 @@ def _is_trusted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
     return any(ip.version == net.version and ip in net for net in trusted)
 
 
+def is_trusted_peer(peer: str | None, trusted: Sequence[IPNetwork]) -> bool:
+    """Whether the connection's peer is one of the trusted proxies."""
+    if not peer or not trusted:
+        return False
+    ip = _parse_ip(peer)
+    return ip is not None and _is_trusted(ip, trusted)
+
+
 def throttle_group(ip: str) -> str:
     """IPv4 as is; IPv6 grouped by its /64, since one subscriber usually owns a whole /64."""
     parsed = _parse_ip(ip)

@@ -13,8 +13,6 @@ looks like a token parameter, a bearer token or a webhook secret is masked.
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import itertools
 import json
 import logging
@@ -28,7 +26,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from secondlock.core import log_context
-from secondlock.core.network import IPNetwork
+from secondlock.core.network import IPNetwork, is_trusted_peer
 
 REQUEST_ID_HEADER = b"x-request-id"
 #: Where the request id waits in the ASGI scope for the response headers.
@@ -98,22 +96,6 @@ def json_log_config() -> dict[str, Any]:
     }
 
 
-def _trusted(peer: str | None, trusted: Sequence[IPNetwork]) -> bool:
-    if not peer or not trusted:
-        return False
-    return _trusted_peer(peer, tuple(trusted))
-
-
-@functools.lru_cache(maxsize=256)
-def _trusted_peer(peer: str, trusted: tuple[IPNetwork, ...]) -> bool:
-    """Cached: a server sees the same few peers (its proxies) on every request."""
-    try:
-        ip = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    return any(ip.version == net.version and ip in net for net in trusted)
-
-
 class RequestObserver:
     """Pure ASGI, outermost: the request id (log context, ``scope``; the security-headers
     middleware puts it on the answer), the request's duration into the histogram and one
@@ -136,7 +118,7 @@ class RequestObserver:
         """A trusted proxy's ``X-Request-ID`` when it is safe to log, else a new id."""
         if self.trusted:
             client = scope.get("client")
-            if _trusted(client[0] if client else None, self.trusted):
+            if is_trusted_peer(client[0] if client else None, self.trusted):
                 for name, value in scope.get("headers", ()):
                     if name == REQUEST_ID_HEADER:
                         text: str = value.decode("latin-1").strip()
