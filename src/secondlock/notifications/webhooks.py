@@ -71,13 +71,13 @@ class WebhookSender:
 
     async def send(self, *, url: str, secret: str, message_id: str, body: str,
                    now: datetime) -> None:
+        import httpx
+
         signature = Webhook(secret).sign(message_id, now, body)
         headers = {"content-type": "application/json", "webhook-id": message_id,
                    "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": signature}
         host = urlsplit(url).hostname or "?"
-        import httpx
-
         try:
             response = await self._http().post(url, content=body.encode("utf-8"),
                                                headers=headers)

@@ -71,12 +71,12 @@ def issue_session(s: DbSession, *, account_id: str, amr: str, info: RequestInfo,
     return IssuedSession(id=row.id, token=token, expires_at=row.expires_at)
 
 
-
 def _token_hash(token: str | None) -> bytes:
     """What the lookups key on; NotAuthenticatedError for no token or an absurdly long one."""
     if not token or len(token) > 256:
         raise NotAuthenticatedError()
     return hash_token(token)
+
 
 class SessionService:
     def __init__(self, rt: Runtime) -> None:

@@ -39,7 +39,7 @@ class KeptConnection:
 
     @property
     def current(self) -> PoolProxiedConnection | None:
-        """The connection kept now, if any (for tests and ``drop``)."""
+        """The connection kept now, if any (tests look at it)."""
         return self._kept[0] if self._kept else None
 
     def for_this_thread(self) -> PoolProxiedConnection | None:
