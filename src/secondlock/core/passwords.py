@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from argon2 import PasswordHasher as _Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from secondlock.core.argon2_block import BlockPasswordHasher
 from secondlock.core.errors import WeakPasswordError
 from secondlock.core.i18n import msg
 
@@ -120,18 +120,20 @@ class PasswordHasher:
     """argon2id hashing with a dummy verify for unknown accounts (PW-8).
 
     Every hash runs on a small dedicated pool (``max_parallel`` threads, default 1): many
-    sign-ins at once queue there instead of each worker thread keeping its own 19 MiB arena,
-    which caps a worker's memory; more worker processes use more cores.
+    sign-ins at once queue there, and each of those threads keeps one 19 MiB block for
+    argon2 (``core.argon2_block``), which caps a worker's memory; more worker processes use
+    more cores.
     """
 
     def __init__(self, params: HashParameters | None = None, *, max_parallel: int = 1) -> None:
         p = params or HashParameters()
-        self._hasher = _Argon2Hasher(
+        self._hasher = BlockPasswordHasher(
             time_cost=p.time_cost, memory_cost=p.memory_kib, parallelism=p.parallelism,
             type=Type.ID,
         )
         self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="argon2")
-        self._dummy = self._hasher.hash("secondlock dummy password for timing")
+        self._dummy = self._on_pool(
+            lambda: self._hasher.hash("secondlock dummy password for timing"))
 
     def _on_pool(self, work: Callable[[], T]) -> T:
         return self._pool.submit(work).result()

@@ -11,8 +11,10 @@ import math
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from argon2 import PasswordHasher, Type
+from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from secondlock.core.argon2_block import BlockPasswordHasher
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 GROUPS = 4
@@ -22,11 +24,11 @@ CODE_COUNT = 10
 ENTROPY_BITS = CODE_LENGTH * math.log2(len(ALPHABET))
 LOW_CODES_THRESHOLD = 3
 
-_HASHER = PasswordHasher(time_cost=1, memory_cost=4096, parallelism=1, type=Type.ID)
-#: Every hash and check runs on this one thread (#17): argon2 takes its 4 MiB from the malloc
-#: arena of the thread it runs on, and glibc keeps it there, so run on whichever request
-#: thread came along, every request thread that ever touched a recovery code kept 4 MiB
-#: (with 16 of them, 64 MB). The thread starts with the first code hashed or checked.
+_HASHER = BlockPasswordHasher(time_cost=1, memory_cost=4096, parallelism=1, type=Type.ID)
+#: Every hash and check runs on this one thread (#17), so one 4 MiB block serves them all
+#: (``core.argon2_block`` keeps a block per hashing thread; run on whichever request thread
+#: came along, every request thread that ever touched a recovery code would keep one: with
+#: 16 of them, 64 MB). The thread starts with the first code hashed or checked.
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recovery-codes")
 
 
