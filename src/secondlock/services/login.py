@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 
-from secondlock.core.emails import MAX_EMAIL_LENGTH, normalise_email
-from secondlock.core.errors import InvalidCredentialsError, InvalidEmailError
+from secondlock.core.emails import lookup_form
+from secondlock.core.errors import InvalidCredentialsError
 from secondlock.core.i18n import msg
 from secondlock.core.methods import SECOND_FACTORS, Method
 from secondlock.core.passwords import MAX_PASSWORD_LENGTH
@@ -80,7 +80,7 @@ class LoginService:
         Raises:
             RateLimitedError: the account or the IP is locked.
         """
-        attempts = PasswordAttempts(self.rt, _lookup_form(email), info)
+        attempts = PasswordAttempts(self.rt, lookup_form(email), info)
         attempt, wait = attempts.look(time.monotonic() + IN_FLIGHT_WAIT_SECONDS)
         return StartedAttempt(attempts, attempt, wait)
 
@@ -96,7 +96,7 @@ class LoginService:
         Raises:
             InvalidCredentialsError, RateLimitedError.
         """
-        normal = _lookup_form(email)
+        normal = lookup_form(email)
         if started is None:
             attempts = PasswordAttempts(self.rt, normal, info)
             attempt = attempts.begin()
@@ -157,20 +157,3 @@ class LoginService:
                               account_id=account_id, method=Method.PASSWORD))
         return LoginResult(status="mfa_required", account_id=account_id, mfa_token=token,
                            methods=methods)
-
-
-def _lookup_form(email: str) -> str:
-    """The normal form used for lookup and throttling, also for malformed input.
-
-    Worked out afresh on every attempt, on purpose: remembering recent addresses would
-    answer an address someone tried lately a little faster, a timing hint that it is a
-    real shopper's (PW-8).
-    """
-    return _normal_or_folded(email)
-
-
-def _normal_or_folded(email: str) -> str:
-    try:
-        return normalise_email(email)
-    except InvalidEmailError:
-        return str(email).strip().casefold()[:MAX_EMAIL_LENGTH]

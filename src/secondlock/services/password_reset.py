@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from secondlock.core.emails import MAX_EMAIL_LENGTH, normalise_email
+from secondlock.core.emails import lookup_form
 from secondlock.core.errors import (
-    InvalidEmailError,
     InvalidTokenError,
     RateLimitedError,
     ResetLinkExpiredError,
@@ -53,14 +52,6 @@ class ResetLink:
 
     email: str
     has_second_factor: bool
-
-
-def lookup_form(email: str) -> str:
-    """The form used for lookup and throttling, also for malformed input."""
-    try:
-        return normalise_email(email)
-    except InvalidEmailError:
-        return str(email).strip().casefold()[:MAX_EMAIL_LENGTH]
 
 
 class PasswordResetService:

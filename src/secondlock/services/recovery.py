@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from secondlock.core.devices import describe_device
+from secondlock.core.emails import lookup_form
 from secondlock.core.errors import (
     ConflictError,
     InvalidCredentialsError,
@@ -34,7 +35,6 @@ from secondlock.services.activity import event
 from secondlock.services.languages import usable_language
 from secondlock.services.outbox import emit_event, queue_email
 from secondlock.services.password_attempts import PasswordAttempts
-from secondlock.services.password_reset import lookup_form
 from secondlock.services.recovery_notices import (
     CANCEL_PURPOSE,
     delay_words,
