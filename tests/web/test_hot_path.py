@@ -77,3 +77,24 @@ def test_every_session_check_is_timed_in_the_request_histogram(
         assert metrics_client.get(ME).status_code == 401
     # The scrape itself is a request too, timed once it has answered.
     assert timed() == before + 3 + 1
+
+
+def test_a_sign_in_over_the_body_limit_is_refused_with_the_headers_and_timed(
+        metrics_client: TestClient) -> None:
+    """The sign-in lanes apply both body limits in the fused frame (#17): the 413 carries
+    the security headers and the request id, and the request is timed like any other."""
+    def timed() -> float:
+        return scrape(metrics_client)[("secondlock_http_request_duration_seconds_count", ())]
+
+    before = timed()
+    declared = metrics_client.post("/api/v1/login", content=b" " * (64 * 1024 + 1),
+                                   headers={"Content-Type": "application/json"})
+    streamed = metrics_client.post("/api/v1/login/verify",
+                                   content=iter([b" " * 1024] * 70),
+                                   headers={"Content-Type": "application/json"})
+    for answer in (declared, streamed):
+        assert answer.status_code == 413
+        assert answer.json()["code"] == "payload_too_large"
+        assert added_by_middleware(dict(answer.headers))["x-frame-options"] == "DENY"
+        assert answer.headers["x-request-id"]
+    assert timed() == before + 2 + 1

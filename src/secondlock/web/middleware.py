@@ -61,97 +61,127 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimits:
+    """The limits on one request body: at most ``max_bytes`` (413), and all of it within
+    ``seconds`` of the headers (408); None is no such limit. The two middleware below each
+    apply one; the hot path (``web.hot_path``) applies both in one frame."""
+
+    def __init__(self, *, max_bytes: int | None = None, seconds: float | None = None) -> None:
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        #: What this object answers; a limit enforced further out is left to its own.
+        self._answers: tuple[type[BaseException], ...] = (
+            *((_BodyTooLarge,) if max_bytes is not None else ()),
+            *((_BodyTimedOut,) if seconds is not None else ()))
+
+    def declared_too_large(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        """Whether the Content-Length is over the limit (or not a length)."""
+        if self.max_bytes is None:
+            return False
+        for key, value in headers:
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    return True
+                return declared < 0 or declared > self.max_bytes
+        return False
+
+    def guarded(self, receive: Receive) -> Receive:
+        """``receive``, raising ``_BodyTooLarge`` or ``_BodyTimedOut`` past a limit. The
+        deadline covers the whole body, so trickling one byte at a time does not extend it;
+        after the body, waiting for a disconnect is not bounded here."""
+        max_bytes = self.max_bytes
+        deadline = None if self.seconds is None \
+            else asyncio.get_running_loop().time() + self.seconds
+        received = 0
+        complete = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, complete
+            if complete or deadline is None:
+                message = await receive()
+            else:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise _BodyTimedOut from None
+            if message["type"] != "http.request":
+                complete = True
+                return message
+            if max_bytes is not None:
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    raise _BodyTooLarge
+            if not message.get("more_body", False):
+                complete = True
+            return message
+
+        return guarded_receive
+
+    async def __call__(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """``app`` with this request's body limited: a limit broken before the answer has
+        started is answered here (413 or 408), and the connection closed."""
+        if self.declared_too_large(scope["headers"]):
+            await self._refuse(_BodyTooLarge(), send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, self.guarded(receive), tracking_send)
+        except self._answers as exc:
+            if not started:
+                await self._refuse(exc, send)
+
+    async def _refuse(self, exc: BaseException, send: Send) -> None:
+        if isinstance(exc, _BodyTooLarge):
+            await _problem(send, 413, "payload_too_large", "The request body is too large",
+                           f"Send at most {self.max_bytes} bytes.")
+        else:
+            await _problem(send, 408, "request_timeout", "The request body did not arrive",
+                           f"Send the whole body within {self.seconds:g} seconds.")
+
+
 class BodySizeLimitMiddleware:
     """Refuses request bodies over ``max_bytes`` with 413, declared or streamed."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.limits = BodyLimits(max_bytes=max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for key, value in scope["headers"]:
-            if key == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0 or declared > self.max_bytes:
-                    await _too_large(send, self.max_bytes)
-                    return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send, self.max_bytes)
+        await self.limits(self.app, scope, receive, send)
 
 
 class BodyTimeoutMiddleware:
     """Answers 408 when a request body has not arrived in full ``seconds`` after the headers.
 
     uvicorn and h11 have no such limit: a client that announces a body and never sends it
-    would hold its connection (and whatever the handler holds) open for ever. The deadline
-    covers the whole body, so trickling one byte at a time does not extend it. Requests that
+    would hold its connection (and whatever the handler holds) open for ever. Requests that
     announce no body (no Content-Length, no Transfer-Encoding: GET /me) pass untouched.
     """
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
         self.seconds = seconds
+        self.limits = BodyLimits(seconds=seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not announces_body(scope["headers"]):
             await self.app(scope, receive, send)
             return
-        deadline = asyncio.get_running_loop().time() + self.seconds
-        complete = False
-        started = False
-
-        async def timed_receive() -> Message:
-            nonlocal complete
-            if complete:  # after the body: waiting for a disconnect is not bounded here
-                return await receive()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    message = await receive()
-            except TimeoutError:
-                raise _BodyTimedOut from None
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                complete = True
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, timed_receive, tracking_send)
-        except _BodyTimedOut:
-            if not started:
-                await _problem(send, 408, "request_timeout", "The request body did not arrive",
-                               f"Send the whole body within {self.seconds:g} seconds.")
+        await self.limits(self.app, scope, receive, send)
 
 
 def announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -168,11 +198,6 @@ class _BodyTooLarge(BaseException):
 
 class _BodyTimedOut(BaseException):
     pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    await _problem(send, 413, "payload_too_large", "The request body is too large",
-                   f"Send at most {limit} bytes.")
 
 
 async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
