@@ -7,6 +7,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from secondlock.web import body_deadlines
+from secondlock.web.body_deadlines import BodyTimedOut
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -72,7 +75,7 @@ class BodyLimits:
         #: What this object answers; a limit enforced further out is left to its own.
         self._answers: tuple[type[BaseException], ...] = (
             *((_BodyTooLarge,) if max_bytes is not None else ()),
-            *((_BodyTimedOut,) if seconds is not None else ()))
+            *((BodyTimedOut,) if seconds is not None else ()))
 
     def declared_too_large(self, headers: list[tuple[bytes, bytes]]) -> bool:
         """Whether the Content-Length is over the limit (or not a length)."""
@@ -88,25 +91,23 @@ class BodyLimits:
         return False
 
     def guarded(self, receive: Receive) -> Receive:
-        """``receive``, raising ``_BodyTooLarge`` or ``_BodyTimedOut`` past a limit. The
+        """``receive``, raising ``_BodyTooLarge`` or ``BodyTimedOut`` past a limit. The
         deadline covers the whole body, so trickling one byte at a time does not extend it;
         after the body, waiting for a disconnect is not bounded here."""
         max_bytes = self.max_bytes
-        deadline = None if self.seconds is None \
-            else asyncio.get_running_loop().time() + self.seconds
+        deadline, deadlines = 0.0, None
+        if self.seconds is not None:
+            loop = asyncio.get_running_loop()
+            deadline, deadlines = loop.time() + self.seconds, body_deadlines.for_loop(loop)
         received = 0
         complete = False
 
         async def guarded_receive() -> Message:
             nonlocal received, complete
-            if complete or deadline is None:
+            if complete or deadlines is None:
                 message = await receive()
             else:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        message = await receive()
-                except TimeoutError:
-                    raise _BodyTimedOut from None
+                message = await deadlines.wait(receive, deadline)
             if message["type"] != "http.request":
                 complete = True
                 return message
@@ -193,10 +194,6 @@ def announces_body(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 class _BodyTooLarge(BaseException):
-    pass
-
-
-class _BodyTimedOut(BaseException):
     pass
 
 
