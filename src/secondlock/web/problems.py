@@ -19,6 +19,7 @@ from secondlock.core.errors import (
     SecondLockError,
     WeakPasswordError,
 )
+from secondlock.web.json_response import JSONAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,7 @@ def problem(status: int, code: str, title: str, detail: str | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status,
                             "detail": detail or title, "code": code, **extra}
-    return JSONResponse(body, status_code=status, headers=headers,
-                        media_type=PROBLEM_MEDIA_TYPE)
+    return JSONAnswer(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def problem_for(exc: SecondLockError) -> JSONResponse:

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.errors import ServerErrorMiddleware
@@ -25,6 +24,7 @@ from secondlock.web.api.schemas import (
 )
 from secondlock.web.deps import BearerToken, request_info, services_of
 from secondlock.web.hot_path import HotPathApp, Layer
+from secondlock.web.json_response import JSONAnswer
 
 router = APIRouter(tags=["login"])
 
@@ -144,7 +144,7 @@ class _Lane:
             answer = self.call(*args)
         else:
             answer = await run_in_threadpool(self.call, *args)
-        return JSONResponse(answer.model_dump(mode="json"))
+        return JSONAnswer(answer.model_dump(mode="json"))
 
 
 class _HandOn:

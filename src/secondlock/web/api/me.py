@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
@@ -26,10 +25,9 @@ from secondlock.web.deps import (
     request_info,
     services_of,
 )
+from secondlock.web.json_response import ENCODER
 
 router = APIRouter(prefix="/me", tags=["me"])
-#: One encoder for every GET /me: ``json.dumps`` with options builds a new one per call.
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 SessionId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
 DeviceId = Path(max_length=64, pattern=r"^[0-9a-fA-F-]+$")
@@ -56,7 +54,7 @@ async def me(request: Request) -> Response:
         # SECONDLOCK_REQUIRE_2FA (#16): add a factor now, or by this time.
         answer["enrollment_required"] = services.sessions.must_enroll(view)
         answer["enroll_by"] = _iso(services.sessions.enroll_by(view))
-    return Response(_COMPACT_JSON.encode(answer).encode(), media_type="application/json")
+    return Response(ENCODER.encode(answer).encode(), media_type="application/json")
 
 
 def _iso(moment: datetime | None) -> str | None:
