@@ -18,6 +18,10 @@ def echo_app(settings: Settings) -> FastAPI:
     def ip(request: Request) -> str:
         return request_info(request).ip
 
+    @app.get("/agent")
+    def agent(request: Request) -> str:
+        return request_info(request).user_agent
+
     return app
 
 
@@ -36,3 +40,12 @@ def test_a_forged_line_before_the_proxys_own_is_not_believed(settings: Settings)
 def test_without_a_trusted_proxy_the_header_is_ignored(settings: Settings) -> None:
     client = TestClient(echo_app(settings), client=("127.0.0.1", 50000))
     assert client.get("/ip", headers=[("X-Forwarded-For", "6.6.6.6")]).json() == "127.0.0.1"
+
+
+def test_the_device_is_the_first_user_agent_line_cut_to_its_limit(settings: Settings) -> None:
+    client = TestClient(echo_app(settings), client=("127.0.0.1", 50000))
+    two = [("User-Agent", "Firefox/133.0"), ("User-Agent", "curl/8.0")]
+    assert client.get("/agent", headers=two).json() == "Firefox/133.0"
+    long = "Mozilla/5.0 " + "x" * 600
+    assert client.get("/agent", headers={"User-Agent": long}).json() == long[:512]
+    assert client.get("/agent", headers={"User-Agent": ""}).json() == ""
