@@ -1,15 +1,16 @@
 """uvicorn factory for the benchmark: SecondLock built from SECONDLOCK_* variables.
 
-Used as ``uvicorn --factory --app-dir bench secondlock_app:create``.
+Used as ``uvicorn --factory --app-dir bench secondlock_app:create``: the factory each
+``secondlock serve`` worker calls (``web.asgi.create_app_from_env``), so the benchmark
+measures the worker that production runs.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from secondlock.config import load_settings
-from secondlock.web.app import create_app
+from secondlock.web.asgi import create_app_from_env
 
 
 def create() -> FastAPI:
-    return create_app(load_settings())
+    return create_app_from_env()

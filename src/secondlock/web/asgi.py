@@ -18,14 +18,17 @@ APP_FACTORY = "secondlock.web.asgi:create_app_from_env"
 
 
 def create_app_from_env() -> FastAPI:
-    """Build the app from ``SECONDLOCK_*`` variables (and ``SECONDLOCK_CONFIG_FILE``).
+    """Build the app from ``SECONDLOCK_*`` variables (and ``SECONDLOCK_CONFIG_FILE``), in a
+    worker process with its malloc arenas limited (``web.malloc_arenas``).
 
     Raises:
         SettingsError: a setting is missing or wrong (``secondlock serve`` checks first).
     """
     from secondlock.config import load_settings
     from secondlock.web.app import create_app
+    from secondlock.web.malloc_arenas import limit_malloc_arenas
 
+    limit_malloc_arenas()  # a worker process's own setting, before any thread starts
     return create_app(load_settings())
 
 
