@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from secondlock.storage.orm import SignInCountry
+from secondlock.storage.upserts import insert_for
 
 
 class SignInCountries:
@@ -25,7 +24,7 @@ class SignInCountries:
         """Record the country; True only for the one transaction that added it (one
         conditional INSERT, so two sign-ins at once from a new country count it once)."""
         dialect = self.db.get_bind().dialect.name
-        insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert_fn: Any = insert_for(dialect)
         # RETURNING, not rowcount: an ORM-enabled INSERT reports no rowcount on psycopg.
         added = self.db.execute(insert_fn(SignInCountry).values(
             account_id=account_id, country=country, first_at=at).on_conflict_do_nothing(

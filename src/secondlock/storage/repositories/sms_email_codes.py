@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from secondlock.core.sms_email_codes import TRIES_PER_CODE
 from secondlock.storage.orm import Authenticator
 from secondlock.storage.orm_sms_email_codes import CodeSend, DeliveryCode, FactorDestination
+from secondlock.storage.upserts import insert_for
 
 
 class Destinations:
@@ -59,7 +58,7 @@ class DeliveryCodes:
     def get_or_create(self, row: DeliveryCode) -> DeliveryCode:
         """The challenge for (purpose, binding, channel); parallel first sends share one."""
         dialect = self.db.get_bind().dialect.name
-        insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert_fn: Any = insert_for(dialect)
         values = {c.name: getattr(row, c.key) for c in DeliveryCode.__table__.columns
                   if getattr(row, c.key) is not None}
         self.db.execute(insert_fn(DeliveryCode).values(**values).on_conflict_do_nothing(

@@ -9,8 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -18,6 +16,7 @@ from secondlock.storage.base import UTCDateTime
 from secondlock.storage.orm import Throttle
 from secondlock.storage.precompiled import Precompiled, Transaction, as_utc
 from secondlock.storage.signals import note
+from secondlock.storage.upserts import insert_for
 
 
 @lru_cache(maxsize=16)
@@ -32,7 +31,7 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
                       windowed: bool) -> ReturningInsert[Any]:
     now = bindparam("now", type_=UTCDateTime())
     provisional = bindparam("provisional_until", type_=UTCDateTime())
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = insert_for(dialect)
     stmt = insert_fn(Throttle).values(key=bindparam("key"), failures=1, last_failure_at=now,
                                       locked_until=None)
     counted: ColumnElement[int] = Throttle.failures + 1
@@ -41,7 +40,7 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
         counted = case((Throttle.last_failure_at < window_start, 1), else_=counted)
     hits_cap = (counted.self_group().op("%")(every) == 0) if every is not None \
         else counted > lock_after
-    return stmt.on_conflict_do_update(
+    upsert: ReturningInsert[Any] = stmt.on_conflict_do_update(
         index_elements=[Throttle.key],
         set_={
             "failures": counted,
@@ -50,6 +49,7 @@ def _ticket_statement(dialect: str, every: int | None, lock_after: int | None,
         },
         where=Throttle.locked_until.is_(None) | (Throttle.locked_until <= now),
     ).returning(Throttle.failures)
+    return upsert
 
 
 @lru_cache(maxsize=8)
@@ -79,7 +79,7 @@ def _refuse(count: int, dialect: str) -> Precompiled:
 
 @lru_cache(maxsize=2)
 def _hold(dialect: str) -> Precompiled:
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = insert_for(dialect)
     stmt = insert_fn(Throttle).values(
         key=bindparam("key"), failures=0,
         last_failure_at=bindparam("now", type_=UTCDateTime()),
@@ -185,7 +185,7 @@ class Throttles(Counters):
         Failures older than the window are forgotten (the count restarts at 1).
         """
         dialect = self.db.get_bind().dialect.name
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert_fn = insert_for(dialect)
         stmt = insert_fn(Throttle).values(key=key, failures=1, last_failure_at=now)
         fresh = Throttle.last_failure_at < window_start
         upsert = stmt.on_conflict_do_update(
