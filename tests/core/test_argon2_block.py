@@ -10,7 +10,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.low_level import ffi, lib  # type: ignore[attr-defined]
 
-from secondlock.core.argon2_block import BlockPasswordHasher, _Block
+from secondlock.core.argon2_block import BlockPasswordHasher, _Block, argon2_thread, thread_block
 
 
 def small() -> BlockPasswordHasher:
@@ -89,17 +89,53 @@ def test_hashes_the_block_cannot_serve_are_checked_by_argon2_cffi() -> None:
             hasher.verify(stored, "not pw")
 
 
-def test_a_thread_keeps_one_block_and_threads_do_not_share_one() -> None:
-    hasher = small()
-    hasher.hash("first")
-    mine = hasher._block()
-    hasher.hash("second")
+def test_a_thread_keeps_one_block_for_every_hasher_and_threads_do_not_share_one() -> None:
+    def hash_both_and_look() -> _Block:
+        small().hash("first")
+        block = thread_block(64)
+        BlockPasswordHasher(time_cost=1, memory_cost=32, parallelism=1,
+                            type=Type.ID).hash("second")  # smaller: served by the same
+        assert thread_block(32) is block
+        return block
+
+    with ThreadPoolExecutor(max_workers=1) as one, ThreadPoolExecutor(max_workers=1) as two:
+        mine = one.submit(hash_both_and_look).result()
+        theirs = two.submit(hash_both_and_look).result()
+        again = one.submit(lambda: thread_block(64)).result()
+
+    assert again is mine
+    assert theirs is not mine
+
+
+def test_a_bigger_cost_gets_a_bigger_block_that_then_serves_both() -> None:
+    def grow() -> tuple[int, int, bool]:
+        small().hash("x")
+        before = thread_block(64).size
+        bigger = BlockPasswordHasher(time_cost=1, memory_cost=256, parallelism=1, type=Type.ID)
+        stored = bigger.hash("y")
+        block = thread_block(64)
+        return before, block.size, bigger.verify(stored, "y") and small().verify(
+            small().hash("z"), "z") and thread_block(64) is block
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        theirs = pool.submit(lambda: (hasher.hash("x"), hasher._block())[1]).result()
+        assert pool.submit(grow).result() == (64 * 1024, 256 * 1024, True)
 
-    assert hasher._block() is mine
-    assert theirs is not mine
+
+def test_passwords_and_recovery_codes_share_the_argon2_thread() -> None:
+    from secondlock.core import recovery_codes
+    from secondlock.core.passwords import HashParameters, PasswordHasher
+
+    hasher = PasswordHasher(HashParameters(time_cost=1, memory_kib=64))
+    code = recovery_codes.generate(1)[0]
+    stored = recovery_codes.hash_code(code)
+    kept = argon2_thread().submit(lambda: thread_block(1).size).result()
+
+    assert hasher._pool is argon2_thread()
+    assert kept >= 4096 * 1024  # the code's cost was met in the argon2 thread's own block
+    assert not [t for t in threading.enumerate() if t.name.startswith("recovery-codes")]
+    compact = recovery_codes.normalise(code)
+    assert compact is not None
+    assert recovery_codes.matches(stored, compact)
 
 
 def test_threads_hashing_at_once_each_get_right_answers() -> None:

@@ -12,6 +12,10 @@ callbacks of argon2's context (argon2-cffi's ``low_level`` binding, ``argon2_ctx
 still wipes the block after every use. Hashes are the same PHC strings and a check compares in
 constant time; a hash this block cannot serve (another type or version, more memory) is
 checked by argon2-cffi itself. The tests compare the two both ways.
+
+A thread's block serves every hasher on it, and grows to the largest cost asked for. Password
+hashes and recovery codes run on one thread (``argon2_thread``), so one 19 MiB block serves
+both (the codes' 4 MiB one was a second block).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import hmac
 import mmap
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from argon2 import PasswordHasher, Type, extract_parameters
@@ -56,12 +61,31 @@ class _Block:
         self._lent = False  # argon2 has wiped it (its default, FLAG_clear_internal_memory)
 
 
+_BLOCKS = threading.local()
+_THREAD: ThreadPoolExecutor | None = None
+_THREAD_LOCK = threading.Lock()
+
+
+def thread_block(kib: int) -> _Block:
+    """This thread's block, at least ``kib`` KiB (a bigger one replaces a smaller one)."""
+    block: _Block | None = getattr(_BLOCKS, "block", None)
+    if block is None or block.size < kib * _KIB:
+        block = _BLOCKS.block = _Block(kib)
+    return block
+
+
+def argon2_thread() -> ThreadPoolExecutor:
+    """The process's argon2 thread, started on first use: password hashes and recovery codes
+    queue there, one at a time, and share its block."""
+    global _THREAD
+    with _THREAD_LOCK:
+        if _THREAD is None:
+            _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+        return _THREAD
+
+
 class BlockPasswordHasher(PasswordHasher):
     """argon2-cffi's ``PasswordHasher``, with argon2id's memory kept per thread (module doc)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._blocks = threading.local()
 
     def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
         if self.type is not Type.ID:
@@ -99,15 +123,9 @@ class BlockPasswordHasher(PasswordHasher):
             raise VerifyMismatchError
         return True
 
-    def _block(self) -> _Block:
-        block: _Block | None = getattr(self._blocks, "block", None)
-        if block is None:
-            block = self._blocks.block = _Block(self.memory_cost)
-        return block
-
     def _raw(self, secret: bytes, salt: bytes, *, time_cost: int, memory_kib: int,
              parallelism: int, hash_len: int) -> bytes:
-        block = self._block()
+        block = thread_block(memory_kib)
         out = ffi.new("uint8_t[]", hash_len)
         pwd = ffi.new("uint8_t[]", secret)
         csalt = ffi.new("uint8_t[]", salt)

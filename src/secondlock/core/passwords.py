@@ -11,7 +11,7 @@ from typing import TypeVar
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from secondlock.core.argon2_block import BlockPasswordHasher
+from secondlock.core.argon2_block import BlockPasswordHasher, argon2_thread
 from secondlock.core.errors import WeakPasswordError
 from secondlock.core.i18n import msg
 
@@ -119,10 +119,10 @@ class HashParameters:
 class PasswordHasher:
     """argon2id hashing with a dummy verify for unknown accounts (PW-8).
 
-    Every hash runs on a small dedicated pool (``max_parallel`` threads, default 1): many
-    sign-ins at once queue there, and each of those threads keeps one 19 MiB block for
-    argon2 (``core.argon2_block``), which caps a worker's memory; more worker processes use
-    more cores.
+    Every hash runs on a small dedicated pool (``max_parallel`` threads, default 1: the
+    process's argon2 thread, shared with recovery codes): many sign-ins at once queue there,
+    and each of those threads keeps one 19 MiB block for argon2 (``core.argon2_block``),
+    which caps a worker's memory; more worker processes use more cores.
     """
 
     def __init__(self, params: HashParameters | None = None, *, max_parallel: int = 1) -> None:
@@ -131,7 +131,8 @@ class PasswordHasher:
             time_cost=p.time_cost, memory_cost=p.memory_kib, parallelism=p.parallelism,
             type=Type.ID,
         )
-        self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="argon2")
+        self._pool = argon2_thread() if max_parallel == 1 \
+            else ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="argon2")
         self._dummy = self._on_pool(
             lambda: self._hasher.hash("secondlock dummy password for timing"))
 

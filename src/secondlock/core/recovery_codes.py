@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from secondlock.core.argon2_block import BlockPasswordHasher
+from secondlock.core.argon2_block import BlockPasswordHasher, argon2_thread
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 GROUPS = 4
@@ -25,11 +24,9 @@ ENTROPY_BITS = CODE_LENGTH * math.log2(len(ALPHABET))
 LOW_CODES_THRESHOLD = 3
 
 _HASHER = BlockPasswordHasher(time_cost=1, memory_cost=4096, parallelism=1, type=Type.ID)
-#: Every hash and check runs on this one thread (#17), so one 4 MiB block serves them all
-#: (``core.argon2_block`` keeps a block per hashing thread; run on whichever request thread
-#: came along, every request thread that ever touched a recovery code would keep one: with
-#: 16 of them, 64 MB). The thread starts with the first code hashed or checked.
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recovery-codes")
+# Every hash and check runs on the process's argon2 thread (#17), in the block it keeps for
+# passwords (``core.argon2_block``). Run on whichever request thread came along, every
+# request thread that ever touched a recovery code would keep a block: with 16, 64 MB.
 
 
 def generate(count: int = CODE_COUNT) -> list[str]:
@@ -59,11 +56,11 @@ def hash_code(code: str) -> str:
     compact = normalise(code)
     if compact is None:
         raise ValueError("not a recovery code")
-    return _POOL.submit(_HASHER.hash, compact).result()
+    return argon2_thread().submit(_HASHER.hash, compact).result()
 
 
 def matches(stored_hash: str, compact: str) -> bool:
-    return _POOL.submit(_matches, stored_hash, compact).result()
+    return argon2_thread().submit(_matches, stored_hash, compact).result()
 
 
 def _matches(stored_hash: str, compact: str) -> bool:
