@@ -18,7 +18,7 @@ import pstats
 import sqlite3
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from bare_app import app as bare_app
 from fastapi import FastAPI
 from seed import EMAIL, PASSWORD, migrate, settings_for
 
+from secondlock.config import Settings
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
 from secondlock.notifications.outbox import OutboxMailer
@@ -38,6 +39,8 @@ from secondlock.storage.repositories import SESSION_VIEW, Sessions
 from secondlock.web.app import create_app
 
 T = TypeVar("T")
+#: Who the profilers' requests come from.
+BENCH_INFO = RequestInfo.of("127.0.0.1", "bench")
 GROUPS: dict[str, str | tuple[str, ...]] = {
     "secondlock": "/secondlock/", "sqlalchemy": "/sqlalchemy/",
     "fastapi/starlette": ("/fastapi/", "/starlette/"), "pydantic": "/pydantic"}
@@ -179,22 +182,35 @@ def print_profile(prof: cProfile.Profile, n: int, top: int,
                   f"{short}:{line} {func}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", type=int, default=3000)
+def profiler_args(doc: str | None, default_n: int) -> argparse.Namespace:
+    """The profilers' options: ``-n`` calls per measurement, ``--top`` profile entries."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("-n", type=int, default=default_n, help="calls per measurement")
     parser.add_argument("--top", type=int, default=15)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+@contextmanager
+def signed_up_app() -> Iterator[tuple[FastAPI, Settings, Path]]:
+    """An app on a fresh SQLite database in a temporary folder, with ``EMAIL`` signed up:
+    (the app, its settings, the folder). Its database is closed afterwards."""
     with tempfile.TemporaryDirectory(prefix="secondlock-profile-") as tmp:
         settings = settings_for(Path(tmp))
         migrate(settings)
         app = create_app(settings, mailer=OutboxMailer(echo=False))
-        services = app.state.services
-        info = RequestInfo.of("127.0.0.1", "bench")
-        services.accounts.sign_up(EMAIL, PASSWORD, info, send_welcome=False)
-        token = services.login.login(EMAIL, PASSWORD, info).session.token
-        layers(app, token, Path(tmp) / "secondlock.db", args.n)
+        app.state.services.accounts.sign_up(EMAIL, PASSWORD, BENCH_INFO, send_welcome=False)
+        try:
+            yield app, settings, Path(tmp)
+        finally:
+            app.state.services.rt.db.dispose()
+
+
+def main() -> None:
+    args = profiler_args(__doc__, 3000)
+    with signed_up_app() as (app, _settings, folder):
+        token = app.state.services.login.login(EMAIL, PASSWORD, BENCH_INFO).session.token
+        layers(app, token, folder / "secondlock.db", args.n)
         profile(app, token, args.n, args.top)
-        services.rt.db.dispose()
 
 
 if __name__ == "__main__":

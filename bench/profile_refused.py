@@ -12,26 +12,29 @@ IP (wrong passwords until both counters are over their cap), then prints
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import cProfile
 import json
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bare_app import app as bare_app
 from fastapi import FastAPI
-from profile_me import GROUPS, asgi_caller, cpu_us, print_profile
-from seed import EMAIL, PASSWORD, WRONG_PASSWORD, migrate, settings_for
+from profile_me import (
+    BENCH_INFO,
+    GROUPS,
+    asgi_caller,
+    cpu_us,
+    print_profile,
+    profiler_args,
+    signed_up_app,
+)
+from seed import EMAIL, WRONG_PASSWORD
 
 from secondlock.core.emails import lookup_form, normalise_email
 from secondlock.core.errors import InvalidCredentialsError, RateLimitedError
 from secondlock.core.request_info import RequestInfo
-from secondlock.notifications.outbox import OutboxMailer
-from secondlock.web.app import create_app
 from secondlock.web.problems import problem_for
 
 LOGIN = "/api/v1/login"
@@ -84,17 +87,10 @@ def problem(app: FastAPI, info: RequestInfo) -> Callable[[], object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", type=int, default=3000, help="calls per measurement")
-    parser.add_argument("--top", type=int, default=15)
-    args = parser.parse_args()
+    args = profiler_args(__doc__, 3000)
     n = args.n
-    with tempfile.TemporaryDirectory(prefix="secondlock-profile-") as tmp:
-        settings = settings_for(Path(tmp))
-        migrate(settings)
-        app = create_app(settings, mailer=OutboxMailer(echo=False))
-        info = RequestInfo.of("127.0.0.1", "bench")
-        app.state.services.accounts.sign_up(EMAIL, PASSWORD, info, send_welcome=False)
+    with signed_up_app() as (app, _settings, _folder):
+        info = BENCH_INFO
         lock(app, info)
         loop = asyncio.new_event_loop()
         rows = [("email normal form (email_validator)", cpu_us(lambda: normalise_email(EMAIL), n)),
@@ -115,7 +111,6 @@ def main() -> None:
         prof.disable()
         loop.close()
         print_profile(prof, n, args.top, GROUPS)
-        app.state.services.rt.db.dispose()
 
 
 if __name__ == "__main__":

@@ -13,29 +13,32 @@ wrong code: no alert mail, no lock) and prints
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
 import json
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from profile_me import GROUPS, asgi_caller, cpu_us, no_thread_hop, print_profile
-from seed import EMAIL, PASSWORD, WRONG_CODE, MfaBatch, migrate, seed_mfa_accounts, settings_for
+from profile_me import (
+    GROUPS,
+    asgi_caller,
+    cpu_us,
+    no_thread_hop,
+    print_profile,
+    profiler_args,
+    signed_up_app,
+)
+from seed import WRONG_CODE, MfaBatch, seed_mfa_accounts
 
 from secondlock.core import totp
 from secondlock.core.errors import InvalidCodeError
 from secondlock.core.request_info import RequestInfo
 from secondlock.core.tokens import hash_token
-from secondlock.notifications.outbox import OutboxMailer
 from secondlock.services.second_factor import open_totp_secret
 from secondlock.storage.repositories import Authenticators, MfaChallenges
-from secondlock.web.app import create_app
 
 VERIFY = "/api/v1/login/verify"
 
@@ -117,18 +120,9 @@ def app_calls(loop: asyncio.AbstractEventLoop, app: FastAPI, tokens: Tokens,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-n", type=int, default=300, help="calls per measurement")
-    parser.add_argument("--top", type=int, default=15)
-    args = parser.parse_args()
+    args = profiler_args(__doc__, 300)
     n = args.n
-    with tempfile.TemporaryDirectory(prefix="secondlock-profile-") as tmp:
-        settings = settings_for(Path(tmp))
-        migrate(settings)
-        app = create_app(settings, mailer=OutboxMailer(echo=False))
-        services = app.state.services
-        services.accounts.sign_up(EMAIL, PASSWORD, RequestInfo.of("127.0.0.1", "bench"),
-                                  send_welcome=False)
+    with signed_up_app() as (app, settings, _folder):
         tokens = Tokens(seed_mfa_accounts(settings, 5 * n + 10))
         loop = asyncio.new_event_loop()
         rows = pieces(app, tokens, n)
@@ -152,7 +146,6 @@ def main() -> None:
             prof.disable()
         loop.close()
         print_profile(prof, n, args.top, GROUPS)
-        services.rt.db.dispose()
 
 
 if __name__ == "__main__":
