@@ -155,7 +155,6 @@ class BodySizeLimitMiddleware:
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
         self.limits = BodyLimits(max_bytes=max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,7 +174,6 @@ class BodyTimeoutMiddleware:
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
-        self.seconds = seconds
         self.limits = BodyLimits(seconds=seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
