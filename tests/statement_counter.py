@@ -3,7 +3,7 @@
 SQLAlchemy's ``before_cursor_execute`` misses statements run on raw DBAPI cursors (the
 session lookup's), so this counts at the driver: sqlite3's trace callback, or a psycopg
 cursor class, set on each connection as it leaves the pool; and on PostgreSQL the session
-lookup's own async connections are opened afresh with a counting cursor class.
+lookup's own asyncpg connections are opened afresh with a query logger.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ def counting(db: Database, sessions: SessionService | None = None) -> Iterator[l
         sessions.lookup.close()
     if lookup is not None:
         lookup.dispose()
-        lookup.connect_args["cursor_factory"] = _psycopg_counting_cursor(seen.append,
-                                                                         asynchronous=True)
+        lookup.query_logger = lambda statement: seen.append(" ".join(statement.split()))
 
     def note(statement: str) -> None:
         if statement.strip().upper() not in ("COMMIT", "ROLLBACK"):
@@ -68,22 +67,14 @@ def counting(db: Database, sessions: SessionService | None = None) -> Iterator[l
             sessions.lookup.close()
         if lookup is not None:
             lookup.dispose()
-            lookup.connect_args.pop("cursor_factory", None)
+            lookup.query_logger = None
         for engine in engines:
             for name, hook in hooks:
                 event.remove(engine, name, hook)
 
 
-def _psycopg_counting_cursor(note: Any, *, asynchronous: bool = False) -> Any:
+def _psycopg_counting_cursor(note: Any) -> Any:
     import psycopg
-
-    if asynchronous:
-        class CountingAsyncCursor(psycopg.AsyncCursor[Any]):
-            async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-                note(query if isinstance(query, str) else str(query))
-                return await super().execute(query, params, **kwargs)
-
-        return CountingAsyncCursor
 
     class CountingCursor(psycopg.Cursor[Any]):
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:

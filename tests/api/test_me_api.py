@@ -200,7 +200,7 @@ def test_on_postgresql_a_dropped_lookup_connection_is_replaced(
             # End the lookup's own connections only: the database is shared with other
             # test processes (pytest-xdist workers), whose connections must live on.
             lookup = app.state.services.sessions.lookup_async
-            pids = [kept.info.backend_pid for kept in lookup._idle]
+            pids = [kept.get_server_pid() for kept in lookup._idle]
             assert pids
             with database.engine.connect() as conn:
                 for pid in pids:

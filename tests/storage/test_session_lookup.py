@@ -1,41 +1,21 @@
-"""The session lookup's own connections: on PostgreSQL bounded like the pool and closed at
-the end; the one kept for the event loop (SQLite's inline lookups) used by that thread alone,
-let go when it breaks, closed with the lookup."""
+"""The connection the session lookup keeps for the event loop (SQLite's inline lookups): used
+by that thread alone, let go when it breaks, closed with the lookup. PostgreSQL's own
+connections: tests/storage/test_session_lookup_pg.py."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.pool import PoolProxiedConnection
 
 from secondlock.core.tokens import hash_token
-from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
+from secondlock.storage.session_lookup import SessionLookup
 from tests.conftest import MadeAccount
-
-
-def test_concurrent_lookups_share_at_most_keep_connections(pg_url: str) -> None:
-    engine = create_engine(pg_url)
-    lookup = AsyncSessionLookup(engine, keep=2)
-
-    async def many() -> list[object]:
-        answers = await asyncio.gather(*(lookup(b"no such token hash %d" % i)
-                                          for i in range(8)))
-        kept = len(lookup._idle)
-        await lookup.aclose()
-        return [*answers, kept]
-
-    try:
-        *answers, kept = asyncio.run(many())
-    finally:
-        engine.dispose()
-    assert answers == [None] * 8  # every lookup answered, two at a time
-    assert kept == 2
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ from secondlock.services.runtime import Runtime
 from secondlock.services.trusted_devices import forget_all_devices
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.repositories import Activity, Sessions
-from secondlock.storage.session_lookup import AsyncSessionLookup, SessionLookup
+from secondlock.storage.session_lookup import SessionLookup
+from secondlock.storage.session_lookup_pg import AsyncSessionLookup
 
 #: last_seen_at is written at most this often, so a busy client costs one SELECT per request.
 TOUCH_INTERVAL = timedelta(seconds=60)

@@ -10,15 +10,15 @@ usable methods and how many recovery codes are left, as correlated subqueries on
 indexed ``account_id`` of the factor tables. They sit inside ``CASE WHEN`` the account has
 2FA, so an account without it pays nothing for them, and they read the factor tables
 themselves, so no copy can drift from them.
+
+On PostgreSQL the same statement is awaited on the event loop (``session_lookup_pg``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
 from sqlalchemy.exc import DBAPIError
@@ -31,18 +31,8 @@ from secondlock.core.views import SessionView
 from secondlock.storage.kept_connection import KeptConnection
 from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
-from secondlock.storage.postgres import (
-    CONNECT_TIMEOUT_S,
-    MAX_OVERFLOW,
-    POOL_SIZE,
-    POOL_TIMEOUT_S,
-    PREPARE_THRESHOLD,
-)
 from secondlock.storage.precompiled import as_utc
 from secondlock.storage.repositories import SESSION_VIEW
-
-if TYPE_CHECKING:  # imported when first used: an SQLite deployment never loads psycopg
-    import psycopg
 
 #: One bit per factor an authenticator row can be; a recovery code is counted apart.
 _BITS: dict[str, int] = {m.value: 1 << i for i, m in enumerate(SECOND_FACTORS)
@@ -136,7 +126,7 @@ class SessionLookup:
         except self._broken:
             self._loop.drop()
             return self(token_hash)  # once more, as ``_fetch`` does, on a pooled one
-        return None if row is None else _view(row)
+        return None if row is None else view_of(row)
 
     def close(self) -> None:
         """Close the kept connection (the app's shutdown); a later call keeps a new one."""
@@ -166,7 +156,7 @@ class SessionLookup:
     def __call__(self, token_hash: bytes) -> SessionView | None:
         params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
         row = self._fetch(params)
-        return None if row is None else _view(row)
+        return None if row is None else view_of(row)
 
 
 def _fetch_row(connection: PoolProxiedConnection, sql: str, params: Any) -> Any:
@@ -178,7 +168,7 @@ def _fetch_row(connection: PoolProxiedConnection, sql: str, params: Any) -> Any:
         cursor.close()
 
 
-def _view(row: Sequence[Any]) -> SessionView:
+def view_of(row: Sequence[Any]) -> SessionView:
     (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
      verified, mfa, change_password, enrollment_started_at, bits, usable_key,
      codes_left) = row
@@ -188,114 +178,3 @@ def _view(row: Sequence[Any]) -> SessionView:
                        as_utc(enrollment_started_at) if enrollment_started_at else None,
                        methods_of(int(bits), bool(usable_key), int(codes_left))
                        if mfa else (), int(codes_left))
-
-
-class AsyncSessionLookup:
-    """PostgreSQL: the same statement on psycopg's async connections, awaited on the event
-    loop. Handing a blocking lookup to a worker thread cost more CPU than the query itself
-    (about 0.2 ms a request, measured for issue #17), so a network database is waited for
-    here instead.
-
-    The connections are this object's own, in autocommit (one SELECT needs no transaction),
-    at most ``keep`` (as many as the pooled engine may open; a request waits for a free one
-    as long as it would wait for the pool), all kept for reuse, and tied to the event loop
-    that opened them. A kept connection that fails (the server restarted) is replaced once,
-    as the pooled lookup does; past that, or when no connection can be made,
-    DatabaseUnavailableError (503). One in use when the request is cancelled is closed, as
-    its answer may still be on the way.
-    """
-
-    def __init__(self, engine: Engine, *, keep: int = POOL_SIZE + MAX_OVERFLOW) -> None:
-        args, kwargs = engine.dialect.create_connect_args(engine.url)
-        if args:
-            raise ValueError("expected keyword connection arguments")
-        #: psycopg.AsyncConnection.connect's arguments (tests add a counting cursor_factory).
-        self.connect_args: dict[str, Any] = dict(kwargs)
-        # As the pooled engines (storage/postgres.py): fail fast, reuse prepared statements.
-        self.connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
-        self.connect_args.setdefault("prepare_threshold", PREPARE_THRESHOLD)
-        self._sql = str(STATEMENT.compile(dialect=engine.dialect))
-        self._keep = keep
-        self._idle: list[psycopg.AsyncConnection[Any]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._slots = asyncio.Semaphore(keep)
-        # When this object goes, close the kept connections first: a weakref callback runs
-        # before the garbage collector finalizes them (psycopg warns about open ones).
-        weakref.finalize(self, _close_all_now, self._idle)
-
-    async def __call__(self, token_hash: bytes) -> SessionView | None:
-        """The session, or None; DatabaseUnavailableError when the database cannot answer."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # a new loop (tests): the old one's sockets are no use
-            self.dispose()
-            self._loop, self._slots = loop, asyncio.Semaphore(self._keep)
-        if self._slots.locked():  # ``keep`` in use: wait as long as for the pool, no longer
-            try:
-                async with asyncio.timeout(POOL_TIMEOUT_S):
-                    await self._slots.acquire()
-            except TimeoutError:
-                raise DatabaseUnavailableError() from None
-        else:
-            await self._slots.acquire()
-        try:
-            return await self._lookup(token_hash)
-        finally:
-            self._slots.release()
-
-    async def _lookup(self, token_hash: bytes) -> SessionView | None:
-        from psycopg import Error as DriverError
-
-        params = {"token_hash": token_hash}
-        for attempt in (1, 2):
-            reused = bool(self._idle)
-            try:
-                connection = self._idle.pop() if reused else await self._connect()
-            except DriverError as exc:
-                raise DatabaseUnavailableError() from exc
-            try:
-                row = await _fetch_one(connection, self._sql, params)
-            except DriverError as exc:
-                # A kept connection the server ended (a restart): once more on a new one.
-                _close_now(connection)
-                if attempt == 2 or not reused:
-                    raise DatabaseUnavailableError() from exc
-                continue
-            except BaseException:
-                _close_now(connection)  # cancelled mid-query: its answer may still come
-                raise
-            self._idle.append(connection)
-            return None if row is None else _view(row)
-        raise AssertionError("unreachable")
-
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        from psycopg import AsyncConnection
-
-        return await AsyncConnection.connect(autocommit=True, **self.connect_args)
-
-    async def aclose(self) -> None:
-        idle = self._idle[:]
-        self._idle.clear()
-        for connection in idle:
-            await connection.close()
-
-    def dispose(self) -> None:
-        """Close the kept connections at once, without a loop (their loop may be gone)."""
-        _close_all_now(self._idle)
-
-
-def _close_all_now(connections: list[psycopg.AsyncConnection[Any]]) -> None:
-    idle = connections[:]
-    connections.clear()
-    for connection in idle:
-        _close_now(connection)
-
-
-async def _fetch_one(connection: psycopg.AsyncConnection[Any], sql: str,
-                     params: dict[str, Any]) -> Any:
-    async with connection.cursor() as cursor:
-        await cursor.execute(sql, params)
-        return await cursor.fetchone()
-
-
-def _close_now(connection: psycopg.AsyncConnection[Any]) -> None:
-    connection.pgconn.finish()
