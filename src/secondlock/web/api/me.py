@@ -11,6 +11,7 @@ from starlette.routing import Route
 from secondlock.core.activity_text import KINDS
 from secondlock.core.devices import describe_device
 from secondlock.web.api.docs import API_PREFIX, errors
+from secondlock.web.api.me_json import me_json
 from secondlock.web.api.schemas import (
     ActivityOut,
     LocationOut,
@@ -25,7 +26,7 @@ from secondlock.web.deps import (
     request_info,
     services_of,
 )
-from secondlock.web.json_response import ENCODER
+from secondlock.web.json_response import JSONBytes
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -43,18 +44,15 @@ async def me(request: Request) -> Response:
     """
     services = services_of(request)
     view = await current_session(request, services)
-    answer: dict[str, object] = {
-        "id": view.account_id, "email": view.email, "email_verified": view.email_verified,
-        "mfa_enabled": view.mfa_enabled, "methods": list(view.methods),
-        "recovery_codes_remaining": view.recovery_codes_remaining,
-        # After "this wasn't me": the shopper must choose a new password
-        # (POST /me/password). Other calls keep working.
-        "password_change_required": view.password_change_required}
+    # The same fields as ``Me`` (the schema above), written straight to JSON (me_json.py).
+    # After "this wasn't me", password_change_required: the shopper must choose a new
+    # password (POST /me/password); other calls keep working.
+    enrollment = None
     if services.sessions.rule.required:
         # SECONDLOCK_REQUIRE_2FA (#16): add a factor now, or by this time.
-        answer["enrollment_required"] = services.sessions.must_enroll(view)
-        answer["enroll_by"] = _iso(services.sessions.enroll_by(view))
-    return Response(ENCODER.encode(answer).encode(), media_type="application/json")
+        enrollment = (services.sessions.must_enroll(view),
+                      _iso(services.sessions.enroll_by(view)))
+    return JSONBytes(me_json(view, enrollment))
 
 
 def _iso(moment: datetime | None) -> str | None:
