@@ -118,10 +118,10 @@ class SessionService:
         if view is None:
             raise NotAuthenticatedError()
         now = self.rt.clock.now()
-        expired = now >= view.expires_at or now - view.last_seen_at >= self.idle
+        idle_for = now - view.last_seen_at
+        expired = now >= view.expires_at or idle_for >= self.idle
         note_account(view.account_id)
-        return SessionCheck(view=view, expired=expired,
-                            touch=not expired and now - view.last_seen_at >= TOUCH_INTERVAL)
+        return SessionCheck(view, expired, not expired and idle_for >= TOUCH_INTERVAL)
 
     def settle(self, check: SessionCheck) -> SessionView:
         """Apply what ``peek`` found: delete an expired session, or move last_seen_at.

@@ -13,6 +13,7 @@ from secondlock.web.body_deadlines import BodyTimedOut
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeadersMiddleware:
@@ -33,17 +34,22 @@ class SecurityHeadersMiddleware:
         if https:
             headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
         self.headers = headers
+        #: What a dynamic answer gets when it set none of these itself (nearly every one).
+        self._dynamic = [*headers, _NO_STORE]
+        self._names = frozenset(name for name, _ in self._dynamic)
 
     def completed(self, headers: list[tuple[bytes, bytes]], *, static: bool,
                   request_id: str | None) -> list[tuple[bytes, bytes]]:
         """``headers`` with the security headers the response did not set itself (a page
         may: the password-reset link page sends no-referrer), ``Cache-Control: no-store``
         unless static, and the request id."""
-        raw = list(headers)
-        present = {key.lower() for key, _ in raw}
-        raw.extend(h for h in self.headers if h[0] not in present)
-        if not static and b"cache-control" not in present:
-            raw.append((b"cache-control", b"no-store"))
+        present = {key.lower() for key, _ in headers}
+        if present.isdisjoint(self._names):  # none set by the response: all of ours
+            raw = [*headers, *(self.headers if static else self._dynamic)]
+        else:
+            raw = [*headers, *(h for h in self.headers if h[0] not in present)]
+            if not static and b"cache-control" not in present:
+                raw.append(_NO_STORE)
         if request_id is not None:
             raw.append((b"x-request-id", request_id.encode("latin-1")))
         return raw
