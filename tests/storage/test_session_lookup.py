@@ -81,3 +81,15 @@ def test_closing_the_lookup_closes_the_kept_connection(
     lookup.close()
     assert lookup.kept is None
     assert kept.dbapi_connection is None  # closed, not left for the garbage collector
+
+
+def test_a_kept_connection_invalidated_by_the_pool_is_let_go_too(
+        made: tuple[SessionLookup, bytes, list[object]]) -> None:
+    lookup, token_hash, _ = made
+    invalidated = _kept_after_a_lookup(lookup, token_hash)
+    invalidated.invalidate()  # its DBAPI connection is closed and gone
+    assert invalidated.dbapi_connection is None
+    assert lookup.on_loop(token_hash) is not None  # from the pool, the kept one let go
+    assert lookup.on_loop(token_hash) is not None  # a new one kept
+    assert lookup.kept is not None
+    assert lookup.kept is not invalidated

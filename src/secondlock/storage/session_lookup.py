@@ -121,8 +121,13 @@ class SessionLookup:
         if connection is None:  # another thread (or loop): the pool, as any caller
             return self(token_hash)
         params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        # On the DBAPI connection itself: the pool's proxy forwards every attribute through
+        # a __getattr__ of its own. None only if the proxy was invalidated: as broken.
+        raw = connection.dbapi_connection
         try:
-            row = _fetch_row(connection, self._sql, params)
+            if raw is None:
+                raise self._broken("the kept connection was invalidated")
+            row = _fetch_row(raw, self._sql, params)
         except self._broken:
             self._loop.drop()
             return self(token_hash)  # once more, as ``_fetch`` does, on a pooled one
@@ -159,7 +164,7 @@ class SessionLookup:
         return None if row is None else view_of(row)
 
 
-def _fetch_row(connection: PoolProxiedConnection, sql: str, params: Any) -> Any:
+def _fetch_row(connection: Any, sql: str, params: Any) -> Any:
     cursor = connection.cursor()
     try:
         cursor.execute(sql, params)
