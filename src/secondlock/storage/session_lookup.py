@@ -120,7 +120,10 @@ class SessionLookup:
         connection = self._loop.for_this_thread()
         if connection is None:  # another thread (or loop): the pool, as any caller
             return self(token_hash)
-        params: Any = (token_hash,) if self._positional else {"token_hash": token_hash}
+        # A bytearray, not bytes: sqlite3 binds it as the same BLOB at once, where bytes goes
+        # through its adapter protocol first (a failed __adapt__ lookup on every call).
+        key = bytearray(token_hash)
+        params: Any = (key,) if self._positional else {"token_hash": key}
         # On the DBAPI connection itself: the pool's proxy forwards every attribute through
         # a __getattr__ of its own. None only if the proxy was invalidated: as broken.
         raw = connection.dbapi_connection
