@@ -4,16 +4,20 @@ connections: tests/storage/test_session_lookup_pg.py."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.pool import PoolProxiedConnection
 
 from secondlock.core.tokens import hash_token
+from secondlock.storage.orm import Account
+from secondlock.storage.repositories import Sessions
 from secondlock.storage.session_lookup import SessionLookup
 from tests.conftest import MadeAccount
 
@@ -93,3 +97,30 @@ def test_a_kept_connection_invalidated_by_the_pool_is_let_go_too(
     assert lookup.on_loop(token_hash) is not None  # a new one kept
     assert lookup.kept is not None
     assert lookup.kept is not invalidated
+
+
+@pytest.mark.parametrize(("verified", "change_password", "enrolling"),
+                         list(itertools.product((False, True), repeat=3)))
+def test_the_flags_column_reads_back_as_the_account_says(
+        made: tuple[SessionLookup, bytes, list[object]], app: FastAPI,
+        verified: bool, change_password: bool, enrolling: bool) -> None:
+    """The account's flags share one column in the lookup; the view matches the ORM's."""
+    lookup, token_hash, _ = made
+    db = app.state.services.rt.db
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with db.write() as s:
+        s.execute(update(Account).values(
+            email_verified_at=at if verified else None,
+            password_change_required=change_password,
+            enrollment_started_at=at if enrolling else None))
+        s.commit()
+    with db.read() as s:
+        plain = Sessions(s).view_by_token_hash(token_hash)
+    assert plain is not None
+    for view in (lookup(token_hash), lookup.on_loop(token_hash)):
+        assert view is not None
+        assert (view.email_verified, view.password_change_required,
+                view.enrollment_started_at) == (verified, change_password,
+                                                at if enrolling else None)
+        assert view[:12] == tuple(plain)[:12]
+        assert (view.mfa_enabled, view.methods, view.recovery_codes_remaining) == (False, (), 0)

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, distinct, exists, func, literal_column, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,7 +33,6 @@ from secondlock.storage.kept_connection import KeptConnection
 from secondlock.storage.orm import Account, Authenticator, RecoveryCode, WebAuthnCredential
 from secondlock.storage.orm import Session as SessionRow
 from secondlock.storage.precompiled import as_utc
-from secondlock.storage.repositories import SESSION_VIEW
 
 #: One bit per factor an authenticator row can be; a recovery code is counted apart.
 _BITS: dict[str, int] = {m.value: 1 << i for i, m in enumerate(SECOND_FACTORS)
@@ -66,11 +66,30 @@ _CODES_LEFT = (select(func.count(RecoveryCode.id))
                       RecoveryCode.used_at.is_(None))
                .scalar_subquery())
 
-STATEMENT = SESSION_VIEW.add_columns(
-    case((_HAS_2FA, _FACTOR_BITS), else_=_ZERO),
-    case((_HAS_2FA & _USABLE_KEY, _inline(1)), else_=_ZERO),
-    case((_HAS_2FA, _CODES_LEFT), else_=_ZERO),
-).where(SessionRow.token_hash == bindparam("token_hash"))
+#: Bits of the ``flags`` column (the flags share one column: each column of a row costs the
+#: driver a Python object and, with sqlite3, a name and a GIL round trip; #17).
+VERIFIED, MFA, CHANGE_PASSWORD, USABLE_KEY = 1, 2, 4, 8
+#: The factor bits (``_BITS``) sit above these.
+FACTOR_SHIFT = 4
+
+
+def _flag(condition: ColumnElement[Any] | InstrumentedAttribute[bool], bit: int
+          ) -> ColumnElement[Any]:
+    return case((condition, _inline(bit)), else_=_ZERO)
+
+
+_FLAGS = (_flag(Account.email_verified_at.is_not(None), VERIFIED)
+          + _flag(_HAS_2FA, MFA)
+          + _flag(Account.password_change_required, CHANGE_PASSWORD)
+          + _flag(_HAS_2FA & _USABLE_KEY, USABLE_KEY)
+          + case((_HAS_2FA, _FACTOR_BITS * _inline(1 << FACTOR_SHIFT)), else_=_ZERO))
+
+STATEMENT = select(
+    SessionRow.id, SessionRow.account_id, Account.email, SessionRow.created_at,
+    SessionRow.last_seen_at, SessionRow.expires_at, SessionRow.auth_time, SessionRow.amr,
+    Account.enrollment_started_at, _FLAGS, case((_HAS_2FA, _CODES_LEFT), else_=_ZERO),
+).join(Account, Account.id == SessionRow.account_id).where(
+    SessionRow.token_hash == bindparam("token_hash"))
 
 
 def methods_of(bits: int, usable_key: bool, codes_left: int) -> tuple[str, ...]:
@@ -178,11 +197,11 @@ def _fetch_row(connection: Any, sql: str, params: Any) -> Any:
 
 def view_of(row: Sequence[Any]) -> SessionView:
     (session_id, account_id, email, created_at, last_seen_at, expires_at, auth_time, amr,
-     verified, mfa, change_password, enrollment_started_at, bits, usable_key,
-     codes_left) = row
+     enrollment_started_at, flags, codes_left) = row
+    mfa = bool(flags & MFA)
     return SessionView(session_id, account_id, email, as_utc(created_at), as_utc(last_seen_at),
-                       as_utc(expires_at), as_utc(auth_time), amr, bool(verified), bool(mfa),
-                       bool(change_password),
+                       as_utc(expires_at), as_utc(auth_time), amr, bool(flags & VERIFIED), mfa,
+                       bool(flags & CHANGE_PASSWORD),
                        as_utc(enrollment_started_at) if enrollment_started_at else None,
-                       methods_of(int(bits), bool(usable_key), int(codes_left))
+                       methods_of(flags >> FACTOR_SHIFT, bool(flags & USABLE_KEY), int(codes_left))
                        if mfa else (), int(codes_left))
