@@ -31,6 +31,16 @@ create_app(load_settings())
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
+#: What only a PostgreSQL deployment needs (its dialect is about 2 MiB, the drivers more).
+POSTGRES_ONLY = ("psycopg", "asyncpg", "sqlalchemy.dialects.postgresql")
+BUILD_APP_FULL_NAMES = """
+import json, sys
+from secondlock.config import load_settings
+from secondlock.web.app import create_app
+create_app(load_settings())
+print(json.dumps(sorted(sys.modules)))
+"""
+
 LOAD_BLOCKLIST = """
 import json
 from secondlock.core.blocklist import PasswordBlocklist
@@ -65,6 +75,12 @@ def test_a_new_app_leaves_rarely_used_libraries_unimported(app_env: dict[str, st
     imported = set(json.loads(run_python(BUILD_APP, app_env)))
     assert "secondlock" in imported
     assert sorted(imported.intersection(LOADED_ON_USE)) == []
+
+
+def test_an_app_on_sqlite_loads_no_postgresql_driver_or_dialect(
+        app_env: dict[str, str]) -> None:
+    imported = json.loads(run_python(BUILD_APP_FULL_NAMES, app_env))
+    assert [name for name in imported if name.startswith(POSTGRES_ONLY)] == []
 
 
 def test_loading_the_blocklist_peaks_far_below_the_list_held_as_strings(

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import URL
 
 from secondlock.core.errors import DatabaseUnavailableError
@@ -108,6 +107,9 @@ class AsyncSessionLookup:
         self.connect_args = asyncpg_connect_args(engine.url)
         #: Called with each statement's SQL on connections opened from now on (tests count).
         self.query_logger: Callable[[str], None] | None = None
+        # Imported here: an SQLite deployment loads neither asyncpg nor PostgreSQL's dialect.
+        from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+
         self._sql = str(STATEMENT.compile(dialect=asyncpg_dialect()))  # type: ignore[no-untyped-call]
         self._failed = _driver_errors()
         self._keep = keep
