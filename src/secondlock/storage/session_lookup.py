@@ -146,11 +146,14 @@ class SessionLookup:
         # On the DBAPI connection itself: the pool's proxy forwards every attribute through
         # a __getattr__ of its own. None only if the proxy was invalidated: as broken.
         raw = connection.dbapi_connection
-        try:
-            if raw is None:
-                raise self._broken("the kept connection was invalidated")
-            row = _fetch_row(raw, self._sql, params)
-        except self._broken:
+        row: Any = None
+        broken = raw is None
+        if raw is not None:
+            try:
+                row = _fetch_row(raw, self._sql, params)
+            except self._broken:
+                broken = True
+        if broken:
             self._loop.drop()
             return self(token_hash)  # once more, as ``_fetch`` does, on a pooled one
         return None if row is None else view_of(row)
