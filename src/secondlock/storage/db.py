@@ -52,6 +52,7 @@ class Database:
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 private_sqlite_file(self.url.database)
+                wal_once(self.url.database, busy_ms=sqlite_busy_timeout_ms)
             self.writers = WriterQueue(sqlite_queue_timeout_ms / 1000)
             self.engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo)
             self._write_engine = _sqlite_engine(url, busy_ms=sqlite_busy_timeout_ms, echo=echo,
@@ -247,6 +248,27 @@ def private_sqlite_file(database: str) -> None:
                 os.chmod(name, 0o600)
         except FileNotFoundError:
             continue
+
+
+def wal_once(database: str, *, busy_ms: int) -> None:
+    """Put the file in WAL mode now, before this process opens its pools.
+
+    Every new connection asks for WAL (``_sqlite_engine``), which is a no-op on a file
+    already in WAL mode. The first switch, though, needs the file to itself: two connections
+    opening at once on a file still in rollback mode (a database made by a plain engine, or a
+    worker's first requests while its outbox starts) can leave one with "database is
+    locked" after the whole busy timeout. Done here, once, nothing of this process competes.
+    Another process switching at the same moment is the one left; its connections then find
+    WAL, and so do ours (an error here is left to them).
+    """
+    import sqlite3
+
+    with suppress(sqlite3.Error):
+        connection = sqlite3.connect(database, timeout=busy_ms / 1000)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
 
 
 def _sqlite_engine(url: str, *, busy_ms: int, echo: bool, immediate: bool = False) -> Engine:
